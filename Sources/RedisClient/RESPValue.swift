@@ -1,0 +1,49 @@
+/// A reply from Redis (RESP2), as parsed by hiredis.
+public enum RESPValue: Sendable, Hashable {
+    case simpleString(String)
+    case error(String)
+    case integer(Int64)
+    case bulkString([UInt8])
+    case null
+    case array([RESPValue])
+
+    /// The value as text: simple strings and bulk strings decoded as UTF-8, integers printed.
+    public var string: String? {
+        switch self {
+        case .simpleString(let s): return s
+        case .bulkString(let b): return String(decoding: b, as: UTF8.self)
+        case .integer(let i): return String(i)
+        default: return nil
+        }
+    }
+
+    /// The value as an integer: integers, and strings holding a decimal integer.
+    public var int: Int64? {
+        switch self {
+        case .integer(let i): return i
+        case .bulkString, .simpleString: return string.flatMap { Int64($0) }
+        default: return nil
+        }
+    }
+
+    /// The raw bytes of a bulk or simple string.
+    public var bytes: [UInt8]? {
+        switch self {
+        case .bulkString(let b): return b
+        case .simpleString(let s): return Array(s.utf8)
+        default: return nil
+        }
+    }
+
+    /// The elements of an array reply.
+    public var array: [RESPValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// True for the null bulk string or null array.
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+}

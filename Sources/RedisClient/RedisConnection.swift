@@ -1,0 +1,122 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One TCP or Unix-socket connection to Redis, owned by SwiftNIO, with pipelined commands.
+public final class RedisConnection: Sendable {
+    let channel: any Channel
+    private let commandTimeout: Duration
+
+    private init(channel: any Channel, commandTimeout: Duration) {
+        self.channel = channel
+        self.commandTimeout = commandTimeout
+    }
+
+    /// Opens a connection and sends AUTH and SELECT (and a PING) before handing it out.
+    public static func connect(
+        _ configuration: RedisConfiguration, on group: any EventLoopGroup, name: String? = nil
+    ) async throws -> RedisConnection {
+        let maxPending = configuration.maxPendingPerConnection
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.init(configuration.commandTimeout))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPReplyDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(RedisCommandHandler(maxPending: maxPending))
+                }
+            }
+        let channel: any Channel
+        switch configuration.endpoint {
+        case .tcp(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
+        case .unix(let path): channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+        }
+        let connection = RedisConnection(channel: channel, commandTimeout: configuration.commandTimeout)
+        do {
+            try await connection.handshake(configuration, name: name)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+        return connection
+    }
+
+    private func handshake(_ configuration: RedisConfiguration, name: String?) async throws {
+        var commands: [RedisCommand] = []
+        if let password = configuration.password {
+            if let user = configuration.username {
+                commands.append(RedisCommand("AUTH", [.string(user), .string(password)]))
+            } else {
+                commands.append(RedisCommand("AUTH", [.string(password)]))
+            }
+        }
+        if configuration.database != 0 {
+            commands.append(RedisCommand("SELECT", [.integer(Int64(configuration.database))]))
+        }
+        if let name { commands.append(RedisCommand("CLIENT", ["SETNAME", .string(name)])) }
+        commands.append(RedisCommand("PING"))
+        for reply in try await pipeline(commands) {
+            if case .error(let message) = reply { throw RedisError.server(message) }
+        }
+    }
+
+    /// True while the socket is open.
+    public var isActive: Bool { channel.isActive }
+
+    /// Sends one command; an error reply is thrown as `RedisError.server`.
+    public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RESPValue {
+        let reply = try await pipeline([command], timeout: timeout)[0]
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        return reply
+    }
+
+    /// Sends several commands in one write and returns their replies in order (error replies as values).
+    public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
+        let futures = try write(commands, timeout: timeout ?? commandTimeout)
+        var replies: [RESPValue] = []
+        replies.reserveCapacity(futures.count)
+        for future in futures { replies.append(try await future.get()) }
+        return replies
+    }
+
+    private func write(_ commands: [RedisCommand], timeout: Duration) throws -> [EventLoopFuture<RESPValue>] {
+        let deadline = NIODeadline.now() + .init(timeout)
+        let loop = channel.eventLoop
+        var requests: [RedisRequest] = []
+        requests.reserveCapacity(commands.count)
+        for command in commands {
+            var buffer = channel.allocator.buffer(capacity: 64)
+            try RESPCommandEncoder.encode(command, into: &buffer)
+            requests.append(RedisRequest(encoded: buffer, promise: loop.makePromise(), deadline: deadline))
+        }
+        let futures = requests.map(\.promise.futureResult)
+        let channel = self.channel
+        let sendable = UnsafeTransfer(requests)
+        loop.execute {
+            for request in sendable.value { channel.write(request, promise: nil) }
+            channel.flush()
+        }
+        return futures
+    }
+
+    /// Closes the connection; pending commands fail.
+    public func close() async {
+        try? await channel.close()
+    }
+
+    /// Completes when the connection has closed, or throws when the calling task is cancelled.
+    func waitUntilClosed() async {
+        let channel = self.channel
+        await withTaskCancellationHandler {
+            try? await channel.closeFuture.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+}
+
+/// Moves non-Sendable values to the channel's event loop, where they are used alone.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,64 @@
+import Crypto
+import Foundation
+
+/// Codes: generated from the system CSPRNG, stored only as an HMAC, and sealed (AES-GCM) in the outbox.
+///
+/// Both keys are derived from `VERIFYD_CODE_SECRET` with HKDF, one per purpose.
+public struct CodeCrypto: Sendable {
+    private let hashKeyBytes: [UInt8]
+    private let sealKeyBytes: [UInt8]
+    private var hashKey: SymmetricKey { SymmetricKey(data: hashKeyBytes) }
+    private var sealKey: SymmetricKey { SymmetricKey(data: sealKeyBytes) }
+    /// Digits per code.
+    public let length: Int
+
+    /// Keys derived from `secret`; `length` digits per code (4–10).
+    public init(secret: String, length: Int) {
+        let master = SymmetricKey(data: Array(secret.utf8))
+        hashKeyBytes = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: master, info: Array("verifyd code hash v1".utf8), outputByteCount: 32
+        ).withUnsafeBytes { Array($0) }
+        sealKeyBytes = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: master, info: Array("verifyd outbox seal v1".utf8), outputByteCount: 32
+        ).withUnsafeBytes { Array($0) }
+        self.length = length
+    }
+
+    /// A new code of `length` decimal digits, uniformly distributed.
+    public func generate() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in Character(String(UInt8.random(in: 0...9, using: &rng))) })
+    }
+
+    /// The keyed hash stored in Redis, bound to the target and template so it cannot be moved to another key.
+    public func hash(code: String, target: Target, templateId: Int) -> String {
+        let message = Array("v1|\(target.key)|\(templateId)|\(code)".utf8)
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: hashKey)
+        return Data(mac).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares a code with a stored hash in constant time.
+    public func matches(code: String, target: Target, templateId: Int, storedHash: String) -> Bool {
+        let computed = Array(hash(code: code, target: target, templateId: templateId).utf8)
+        let stored = Array(storedHash.utf8)
+        guard computed.count == stored.count else { return false }
+        var difference: UInt8 = 0
+        for i in computed.indices { difference |= computed[i] ^ stored[i] }
+        return difference == 0
+    }
+
+    /// The code encrypted for the outbox (base64 of nonce, ciphertext and tag); `context` is authenticated.
+    public func seal(code: String, context: String) throws -> String {
+        let box = try AES.GCM.seal(Array(code.utf8), using: sealKey, authenticating: Array(context.utf8))
+        guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
+        return combined.base64EncodedString()
+    }
+
+    /// Opens a sealed code; throws when it was tampered with or sealed with another secret.
+    public func open(_ sealed: String, context: String) throws -> String {
+        guard let data = Data(base64Encoded: sealed) else { throw CryptoKitError.incorrectParameterSize }
+        let box = try AES.GCM.SealedBox(combined: data)
+        let plain = try AES.GCM.open(box, using: sealKey, authenticating: Array(context.utf8))
+        return String(decoding: plain, as: UTF8.self)
+    }
+}

@@ -1,0 +1,34 @@
+/// Every Redis key verifyd reads or writes, under one prefix (default `verify:`).
+///
+/// Keys of one target share the hash tag `{<target>}` so a Redis Cluster can run the send script on them.
+public struct KeyLayout: Sendable, Equatable {
+    /// The prefix of every key.
+    public let prefix: String
+
+    /// A layout under `prefix`.
+    public init(prefix: String = "verify:") { self.prefix = prefix }
+
+    // Mirror (written by the main application, read by verifyd).
+    /// Hash: lowercased email → aid.
+    public var emailIndex: String { prefix + "accounts:email" }
+    /// Hash: country code + phone digits → aid.
+    public var phoneIndex: String { prefix + "accounts:phone" }
+    /// Hash with `email`, `countryCode`, `purePhone` of one account.
+    public func account(_ aid: String) -> String { prefix + "account:" + aid }
+    /// String whose existence means the token is valid for the aid.
+    public func token(aid: String, token: String) -> String { prefix + "token:" + aid + ":" + token }
+
+    // Written by verifyd.
+    /// List of the Redis times (ms) of recent accepted sends to a target, newest first.
+    public func sendLog(_ target: Target) -> String { prefix + "{" + target.key + "}:sends" }
+    /// Hash of the pending code of a target and template (`hash`, `attempts`, `issued`).
+    public func code(_ target: Target, templateId: Int) -> String {
+        prefix + "{" + target.key + "}:code:" + String(templateId)
+    }
+    /// Stream of deliveries waiting for a worker.
+    public var outbox: String { prefix + "outbox" }
+    /// Stream of deliveries that can never succeed, each with its `reason`.
+    public var outboxDead: String { prefix + "outbox:dead" }
+    /// Consumer group of the delivery workers on the outbox.
+    public var outboxGroup: String { "verifyd" }
+}

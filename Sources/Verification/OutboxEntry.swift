@@ -1,0 +1,66 @@
+/// A delivery waiting in the outbox stream: who gets which template, and the sealed code.
+public struct OutboxEntry: Sendable, Equatable {
+    public var channel: Channel
+    /// The email, or the phone key (country code + number).
+    public var recipient: String
+    public var countryCode: Int?
+    public var nationalNumber: String?
+    public var templateId: Int
+    public var useType: Int
+    public var language: Language
+    /// The code, sealed with AES-GCM.
+    public var sealedCode: String
+    /// Redis time (ms since 1970) when the code expires; set by the send script.
+    public var expiresAt: Int64
+
+    /// The fields written with XADD (the script adds `expires`).
+    var fields: [RedisFieldPair] {
+        var pairs: [RedisFieldPair] = [
+            ("channel", channel.rawValue), ("to", recipient), ("template", String(templateId)),
+            ("use", String(useType)), ("lang", language.rawValue), ("code", sealedCode),
+        ]
+        if let countryCode, let nationalNumber {
+            pairs.append(("cc", String(countryCode)))
+            pairs.append(("phone", nationalNumber))
+        }
+        return pairs
+    }
+
+    /// The data the sealed code is bound to: it cannot be replayed for another recipient or template.
+    static func sealContext(channel: Channel, recipient: String, templateId: Int) -> String {
+        "\(channel.rawValue)|\(recipient)|\(templateId)"
+    }
+
+    /// An entry from a stream entry's field map; nil when a field is missing or malformed.
+    init?(fields map: [String: String]) {
+        guard let channel = map["channel"].flatMap(Channel.init(rawValue:)),
+            let recipient = map["to"], !recipient.isEmpty,
+            let templateId = map["template"].flatMap({ Int($0) }),
+            let sealed = map["code"], let expires = map["expires"].flatMap({ Int64($0) })
+        else { return nil }
+        self.channel = channel
+        self.recipient = recipient
+        self.countryCode = map["cc"].flatMap { Int($0) }
+        self.nationalNumber = map["phone"]
+        self.templateId = templateId
+        self.useType = map["use"].flatMap { Int($0) } ?? 0
+        self.language = map["lang"].flatMap(Language.init(rawValue:)) ?? .en
+        self.sealedCode = sealed
+        self.expiresAt = expires
+    }
+
+    init(target: Target, templateId: Int, useType: Int, language: Language, sealedCode: String) {
+        self.channel = target.channel
+        self.recipient = target.key
+        self.countryCode = target.countryCode
+        self.nationalNumber = target.nationalNumber
+        self.templateId = templateId
+        self.useType = useType
+        self.language = language
+        self.sealedCode = sealedCode
+        self.expiresAt = 0
+    }
+}
+
+/// A field and its value in a stream entry.
+typealias RedisFieldPair = (field: String, value: String)

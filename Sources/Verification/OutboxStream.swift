@@ -1,0 +1,90 @@
+import RedisClient
+
+/// The outbox stream as the worker sees it: consumer-group reads, claims, acknowledgements, dead letters.
+struct OutboxStream: Sendable {
+    let redis: RedisClient
+    let keys: KeyLayout
+    let consumer: String
+
+    /// A stream entry: its id and fields.
+    struct Entry: Sendable {
+        var id: String
+        var fields: [String: String]
+    }
+
+    /// Dead-letters an entry atomically: copy it with the reason, then acknowledge and delete it.
+    static let deadLetterScript = RedisScript(
+        """
+        local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+        local fields = {'reason', ARGV[3], 'source', ARGV[2]}
+        if entry[1] then
+          for i, v in ipairs(entry[1][2]) do fields[#fields + 1] = v end
+        end
+        redis.call('XADD', KEYS[2], '*', unpack(fields))
+        redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        return redis.call('XDEL', KEYS[1], ARGV[2])
+        """)
+
+    /// Creates the consumer group (from the start of the stream) unless it exists.
+    func ensureGroup() async throws {
+        do {
+            _ = try await redis.send(RedisCommand("XGROUP", ["CREATE", .string(keys.outbox), .string(keys.outboxGroup), "0", "MKSTREAM"]))
+        } catch RedisError.server(let message) where message.hasPrefix("BUSYGROUP") {
+            return
+        }
+    }
+
+    /// New entries for this consumer, waiting up to `block` for some.
+    func readNew(count: Int, block: Duration) async throws -> [Entry] {
+        let ms = block.components.seconds * 1000 + block.components.attoseconds / 1_000_000_000_000_000
+        let command = RedisCommand(
+            "XREADGROUP",
+            ["GROUP", .string(keys.outboxGroup), .string(consumer), "COUNT", .integer(Int64(count)), "BLOCK",
+             .integer(ms), "STREAMS", .string(keys.outbox), ">"])
+        let reply = try await redis.send(command, timeout: block + redis.configuration.commandTimeout)
+        guard let streams = reply.array, let stream = streams.first?.array, stream.count == 2 else { return [] }
+        return Self.entries(stream[1])
+    }
+
+    /// Entries pending on any consumer for longer than `minIdle` (a dead worker's), now claimed by this one.
+    func claimStale(minIdle: Duration, count: Int) async throws -> [Entry] {
+        let command = RedisCommand(
+            "XAUTOCLAIM",
+            [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer),
+             .integer(Int64(minIdle.components.seconds * 1000)), "0-0", "COUNT", .integer(Int64(count))])
+        let reply = try await redis.send(command)
+        guard let parts = reply.array, parts.count >= 2 else { return [] }
+        return Self.entries(parts[1])
+    }
+
+    /// Acknowledges and deletes a delivered entry, in one round trip.
+    func complete(_ id: String) async throws {
+        let replies = try await redis.pipeline([
+            RedisCommand("XACK", [.string(keys.outbox), .string(keys.outboxGroup), .string(id)]),
+            RedisCommand("XDEL", [.string(keys.outbox), .string(id)]),
+        ])
+        if case .error(let message) = replies[0] { throw RedisError.server(message) }
+    }
+
+    /// Moves an entry that can never be delivered to the dead-letter stream with its reason.
+    func deadLetter(_ id: String, reason: String) async throws {
+        _ = try await redis.eval(
+            Self.deadLetterScript, keys: [.string(keys.outbox), .string(keys.outboxDead)],
+            arguments: [.string(keys.outboxGroup), .string(id), .string(reason)])
+    }
+
+    private static func entries(_ value: RESPValue) -> [Entry] {
+        (value.array ?? []).compactMap { item -> Entry? in
+            guard let pair = item.array, pair.count == 2, let id = pair[0].string, let flat = pair[1].array else {
+                return nil
+            }
+            var fields: [String: String] = [:]
+            var index = 0
+            while index + 1 < flat.count {
+                if let name = flat[index].string { fields[name] = flat[index + 1].string ?? "" }
+                index += 2
+            }
+            return Entry(id: id, fields: fields)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// The rules of sending, as configured.
+public struct SendSettings: Sendable {
+    /// The key layout (prefix).
+    public var keys: KeyLayout
+    /// Rate limits per target.
+    public var limits: [RateLimit]
+    /// How long a code stays valid, in seconds.
+    public var codeTTL: Int
+    /// When true, useType 2 does not require the account to exist (Fresns' "login or register").
+    public var loginOrRegister: Bool
+    /// Channels with a delivery driver; the others answer 32100.
+    public var enabledChannels: Set<Channel>
+
+    /// Settings with Fresns' defaults for anything not given.
+    public init(
+        keys: KeyLayout = KeyLayout(), limits: [RateLimit] = RateLimit.fresnsDefault, codeTTL: Int = 600,
+        loginOrRegister: Bool = false, enabledChannels: Set<Channel>
+    ) {
+        self.keys = keys
+        self.limits = limits
+        self.codeTTL = codeTTL
+        self.loginOrRegister = loginOrRegister
+        self.enabledChannels = enabledChannels
+    }
+}
+
+/// What became of a send request.
+public enum SendOutcome: Sendable, Equatable {
+    /// The code is stored and its delivery queued.
+    case accepted
+    /// Refused with a Fresns code.
+    case refused(ResultCode)
+    /// Refused by a rate limit; retry after this many seconds.
+    case rateLimited(retryAfter: Int)
+}

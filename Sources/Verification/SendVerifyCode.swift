@@ -1,0 +1,163 @@
+import Logging
+import RedisClient
+
+/// The send-verify-code use case: Fresns' checks in Fresns' order, then one atomic script.
+///
+/// Redis round trips: at most one for the mirror (token, account and address owner pipelined together),
+/// and one for the script. An anonymous useType 5 send costs exactly one.
+public struct SendVerifyCode: Sendable {
+    let redis: RedisClient
+    let settings: SendSettings
+    let crypto: CodeCrypto
+    let logger: Logger
+    private var mirror: AccountMirror { AccountMirror(keys: settings.keys) }
+
+    /// The use case on a running Redis client.
+    public init(redis: RedisClient, settings: SendSettings, crypto: CodeCrypto, logger: Logger) {
+        self.redis = redis
+        self.settings = settings
+        self.crypto = crypto
+        self.logger = logger
+    }
+
+    /// Runs checks 2–11 on a parsed request. Throws `RedisError` when Redis cannot answer.
+    public func send(_ request: SendRequest, session: Session, language: Language) async throws -> SendOutcome {
+        let formatted = checkChannelAndFormat(request)
+        if session.aid == nil, request.useType.needsLogin { return .refused(.notLoggedIn) }
+
+        var commands: [RedisCommand] = []
+        var loginAt: Int?
+        if let aid = session.aid {
+            guard let token = session.token else { return .refused(.tokenMissing) }
+            guard Session.isPlausibleAid(aid), Session.isPlausibleToken(token) else { return .refused(.tokenInvalid) }
+            loginAt = commands.count
+            commands += mirror.loginCommands(aid: aid, token: token)
+        }
+        var ownerAt: Int?
+        if case .success(let target?) = formatted, needsOwnerLookup(request.useType) {
+            ownerAt = commands.count
+            commands.append(mirror.ownerCommand(target))
+        }
+        let replies = commands.isEmpty ? [] : try await redis.pipeline(commands)
+        if let error = replies.first(where: { if case .error = $0 { true } else { false } }) {
+            throw RedisError.server(error.string ?? "error")
+        }
+
+        var account: MirroredAccount?
+        if let loginAt, let aid = session.aid {
+            guard replies[loginAt].int == 1 else { return .refused(.tokenInvalid) }
+            guard let found = AccountMirror.account(aid: aid, from: replies[loginAt + 1]) else {
+                return .refused(.accountNotFound)
+            }
+            account = found
+        }
+        if request.useType.needsLogin, account == nil { return .refused(.notLoggedIn) }
+
+        let target: Target
+        switch formatted {
+        case .failure(let code): return .refused(code)
+        case .success(let given?):
+            let owned = ownerAt.map { replies[$0].int == 1 }
+            if let refusal = checkOwnership(request, target: given, owned: owned, account: account) {
+                return .refused(refusal)
+            }
+            target = given
+        case .success(nil):
+            guard let own = ownTarget(of: account, channel: request.channel) else { return .refused(.parameterError) }
+            target = own
+        }
+        return try await issue(request, target: target, language: language)
+    }
+
+    /// Checks 3–5, which need no lookup: channel configured, country code given, address format.
+    /// Success carries the target, or nil for useType 4 (whose target is the account's own address).
+    func checkChannelAndFormat(_ request: SendRequest) -> Result<Target?, ResultCode> {
+        guard settings.enabledChannels.contains(request.channel) else { return .failure(.noProvider) }
+        if request.useType == .authentication { return .success(nil) }
+        guard let account = request.account else { return .failure(.parameterMissing) }
+        switch request.channel {
+        case .email:
+            guard let email = AddressFormat.email(account) else { return .failure(.emailFormat) }
+            return .success(.email(email))
+        case .sms:
+            guard let countryCode = request.countryCode else { return .failure(.parameterMissing) }
+            guard let number = AddressFormat.phone(account) else { return .failure(.phoneFormat) }
+            guard AddressFormat.isCountryCode(countryCode) else { return .failure(.countryCode) }
+            return .success(.phone(countryCode: countryCode, number: number))
+        }
+    }
+
+    private func needsOwnerLookup(_ useType: UseType) -> Bool {
+        switch useType {
+        case .newAccount, .fillInBlank: return true
+        case .existingAccount: return !settings.loginOrRegister
+        case .authentication, .direct: return false
+        }
+    }
+
+    /// Checks 6–8: the address is free (1, 3), taken (2), and the account's slot is blank (3).
+    private func checkOwnership(_ request: SendRequest, target: Target, owned: Bool?, account: MirroredAccount?)
+        -> ResultCode?
+    {
+        let isEmail = request.channel == .email
+        switch request.useType {
+        case .newAccount, .fillInBlank:
+            if owned == true { return isEmail ? .emailUsed : .phoneUsed }
+            if request.useType == .fillInBlank, let account {
+                if isEmail, account.email != nil { return .emailBound }
+                if !isEmail, account.purePhone != nil { return .phoneBound }
+            }
+        case .existingAccount:
+            if owned == false { return .accountNotExist }
+        case .authentication, .direct:
+            break
+        }
+        return nil
+    }
+
+    /// Check 9: the logged-in account's own address for the channel.
+    private func ownTarget(of account: MirroredAccount?, channel: Channel) -> Target? {
+        switch channel {
+        case .email: return account?.boundEmail.map(Target.email)
+        case .sms: return account?.boundPhone
+        }
+    }
+
+    /// Checks 10–11 in one script: rate limits, then store the code's hash and queue its delivery.
+    private func issue(_ request: SendRequest, target: Target, language: Language) async throws -> SendOutcome {
+        let code = crypto.generate()
+        let context = OutboxEntry.sealContext(channel: target.channel, recipient: target.key, templateId: request.templateId)
+        let entry = OutboxEntry(
+            target: target, templateId: request.templateId, useType: request.useType.rawValue, language: language,
+            sealedCode: try crypto.seal(code: code, context: context))
+        var arguments: [RedisArgument] = [.integer(Int64(settings.limits.count))]
+        for limit in settings.limits {
+            arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)]
+        }
+        arguments.append(.string(crypto.hash(code: code, target: target, templateId: request.templateId)))
+        arguments.append(.integer(Int64(settings.codeTTL) * 1000))
+        for pair in entry.fields { arguments += [.string(pair.field), .string(pair.value)] }
+        let keys: [RedisArgument] = [
+            .string(settings.keys.sendLog(target)),
+            .string(settings.keys.code(target, templateId: request.templateId)),
+            .string(settings.keys.outbox),
+        ]
+        let reply = try await redis.eval(SendScript.script, keys: keys, arguments: arguments)
+        guard let parts = reply.array, parts.count == 2, let status = parts[0].int else {
+            throw RedisError.protocolError("unexpected send script reply")
+        }
+        if status == 1 {
+            let waitMs = parts[1].int ?? 1000
+            logger.info("send refused by rate limit", metadata: ["target": "\(target.masked)"])
+            return .rateLimited(retryAfter: Int(max(1, (waitMs + 999) / 1000)))
+        }
+        logger.info(
+            "code issued",
+            metadata: [
+                "target": "\(target.masked)", "channel": "\(target.channel.rawValue)",
+                "template": "\(request.templateId)", "useType": "\(request.useType.rawValue)",
+                "outboxId": "\(parts[1].string ?? "")",
+            ])
+        return .accepted
+    }
+}

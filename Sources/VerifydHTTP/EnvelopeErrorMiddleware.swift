@@ -1,0 +1,42 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import RedisClient
+import Verification
+
+/// Turns every error into an envelope: HTTP errors keep their status, Redis trouble becomes 503 with
+/// `Retry-After`, anything else a logged 500. Clients never see a bare error page.
+struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            return Envelope(Self.code(for: error.status), language: FresnsHeaders.language(of: request), status: error.status,
+                            headers: error.headers).response()
+        } catch let error as RedisError {
+            context.logger.warning("redis unavailable for request", metadata: ["error": "\(error)"])
+            return Envelope(
+                .serviceUnavailable, language: FresnsHeaders.language(of: request), status: .serviceUnavailable,
+                headers: [FresnsHeaders.retryAfter: "1"]
+            ).response()
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
+            return Envelope(.internalError, language: FresnsHeaders.language(of: request), status: .internalServerError)
+                .response()
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> ResultCode {
+        switch status.code {
+        case 404: return .notFound
+        case 405: return .methodNotAllowed
+        case 408: return .requestTimeout
+        case 413: return .payloadTooLarge
+        case 503: return .serviceUnavailable
+        case 500...: return .internalError
+        default: return .parameterError
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import RedisClient
+import Verification
+
+/// All settings of a verifyd process, read from `VERIFYD_*` environment variables and validated together.
+public struct VerifydConfiguration: Sendable {
+    /// What delivers a channel's codes.
+    public enum DriverChoice: String, Sendable {
+        /// Prints codes to standard output (development only).
+        case log
+        /// The channel is not configured: requests get 32100.
+        case none
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var redis = try! RedisConfiguration(url: "redis://127.0.0.1:6379")
+    public var send = SendSettings(enabledChannels: [])
+    public var codeLength = 6
+    public var codeSecret = ""
+    public var dev = false
+    public var email = DriverChoice.none
+    public var sms = DriverChoice.none
+    public var runWorker = true
+    public var maxBodySize = 16 * 1024
+    public var idleTimeout: Duration = .seconds(30)
+    public var drainDelay: Duration = .zero
+    public var logLevel = Logger.Level.info
+
+    /// The secret used when `VERIFYD_DEV=1` and none is given. Never for production.
+    public static let devSecret = "verifyd-development-secret-do-not-use-in-production"
+
+    /// Every variable with its meaning, for `--help` and the README.
+    public static let variables: [(name: String, help: String)] = [
+        ("VERIFYD_HOST", "address to listen on (default 127.0.0.1; 0.0.0.0 in containers)"),
+        ("VERIFYD_PORT", "port to listen on (default 8080)"),
+        ("VERIFYD_REDIS_URL", "redis://[user:password@]host[:port][/db] or unix:///path (default redis://127.0.0.1:6379)"),
+        ("VERIFYD_REDIS_TIMEOUT_MS", "deadline of each Redis command in ms (default 1000)"),
+        ("VERIFYD_REDIS_POOL_SIZE", "pipelined Redis connections per process (default 2)"),
+        ("VERIFYD_KEY_PREFIX", "prefix of every Redis key (default verify:)"),
+        ("VERIFYD_RATE_LIMITS", "count/seconds pairs per target (default 1/60,5/600)"),
+        ("VERIFYD_CODE_LENGTH", "digits per code, 4-10 (default 6)"),
+        ("VERIFYD_CODE_TTL", "seconds a code stays valid, 30-86400 (default 600)"),
+        ("VERIFYD_CODE_SECRET", "secret for code hashes and outbox encryption, 16+ characters (required unless VERIFYD_DEV=1)"),
+        ("VERIFYD_DEV", "1 for development: allows running without VERIFYD_CODE_SECRET"),
+        ("VERIFYD_EMAIL", "email delivery: log or none (default none)"),
+        ("VERIFYD_SMS", "SMS delivery: log or none (default none)"),
+        ("VERIFYD_LOGIN_OR_REGISTER", "true: useType 2 does not require an existing account (default false)"),
+        ("VERIFYD_WORKER", "true: `serve` also runs a delivery worker (default true)"),
+        ("VERIFYD_DRAIN_DELAY_MS", "on SIGTERM, answer /health/ready 503 this long before closing the listener (default 0)"),
+        ("VERIFYD_LOG_LEVEL", "trace, debug, info, notice, warning, error, critical (default info)"),
+    ]
+
+    /// Defaults only; see `load(environment:)`.
+    public init() {}
+
+    /// Reads and validates the environment; every problem is reported, one line each.
+    public static func load(environment env: [String: String]) -> Result<VerifydConfiguration, ConfigurationError> {
+        var config = VerifydConfiguration()
+        var reader = EnvironmentReader(env)
+        config.host = reader.string("VERIFYD_HOST") ?? config.host
+        config.port = reader.integer("VERIFYD_PORT", in: 0...65535) ?? config.port
+        if let url = reader.string("VERIFYD_REDIS_URL") {
+            do { config.redis = try RedisConfiguration(url: url) } catch {
+                reader.problem("VERIFYD_REDIS_URL: \(error)")
+            }
+        }
+        if let ms = reader.integer("VERIFYD_REDIS_TIMEOUT_MS", in: 10...60000) { config.redis.commandTimeout = .milliseconds(ms) }
+        if let size = reader.integer("VERIFYD_REDIS_POOL_SIZE", in: 1...64) { config.redis.poolSize = size }
+        if let prefix = reader.string("VERIFYD_KEY_PREFIX") {
+            if prefix.contains(where: { $0 == "{" || $0 == "}" || $0.isWhitespace }) {
+                reader.problem("VERIFYD_KEY_PREFIX: must not contain braces or spaces")
+            } else {
+                config.send.keys = KeyLayout(prefix: prefix)
+            }
+        }
+        if let text = reader.string("VERIFYD_RATE_LIMITS") {
+            if let limits = RateLimit.parseList(text) { config.send.limits = limits } else {
+                reader.problem("VERIFYD_RATE_LIMITS: expected count/seconds pairs such as 1/60,5/600, got \(text)")
+            }
+        }
+        config.codeLength = reader.integer("VERIFYD_CODE_LENGTH", in: 4...10) ?? config.codeLength
+        config.send.codeTTL = reader.integer("VERIFYD_CODE_TTL", in: 30...86400) ?? config.send.codeTTL
+        config.dev = reader.bool("VERIFYD_DEV") ?? false
+        if let secret = reader.string("VERIFYD_CODE_SECRET") {
+            if secret.utf8.count < 16 { reader.problem("VERIFYD_CODE_SECRET: must be at least 16 characters") }
+            config.codeSecret = secret
+        } else if config.dev {
+            config.codeSecret = devSecret
+        } else {
+            reader.problem("VERIFYD_CODE_SECRET: required (or set VERIFYD_DEV=1 for development)")
+        }
+        config.email = reader.driver("VERIFYD_EMAIL") ?? .none
+        config.sms = reader.driver("VERIFYD_SMS") ?? .none
+        config.send.enabledChannels = Set(
+            [(Channel.email, config.email), (Channel.sms, config.sms)].filter { $0.1 != .none }.map(\.0))
+        config.send.loginOrRegister = reader.bool("VERIFYD_LOGIN_OR_REGISTER") ?? false
+        config.runWorker = reader.bool("VERIFYD_WORKER") ?? true
+        if let ms = reader.integer("VERIFYD_DRAIN_DELAY_MS", in: 0...600_000) { config.drainDelay = .milliseconds(ms) }
+        if let level = reader.string("VERIFYD_LOG_LEVEL") {
+            if let parsed = Logger.Level(rawValue: level.lowercased()) { config.logLevel = parsed } else {
+                reader.problem("VERIFYD_LOG_LEVEL: unknown level \(level)")
+            }
+        }
+        return reader.problems.isEmpty ? .success(config) : .failure(ConfigurationError(problems: reader.problems))
+    }
+}
+
+/// The problems found in a configuration, one line each.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let problems: [String]
+    public var description: String { problems.map { "configuration error: " + $0 }.joined(separator: "\n") }
+}
+
+/// Reads typed values from the environment and collects problems.
+struct EnvironmentReader {
+    let env: [String: String]
+    var problems: [String] = []
+
+    init(_ env: [String: String]) { self.env = env }
+
+    mutating func problem(_ text: String) { problems.append(text) }
+
+    func string(_ name: String) -> String? {
+        guard let value = env[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            problem("\(name): expected an integer in \(range.lowerBound)...\(range.upperBound), got \(text)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ name: String) -> Bool? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default:
+            problem("\(name): expected true or false, got \(text)")
+            return nil
+        }
+    }
+
+    mutating func driver(_ name: String) -> VerifydConfiguration.DriverChoice? {
+        guard let text = string(name) else { return nil }
+        guard let choice = VerifydConfiguration.DriverChoice(rawValue: text.lowercased()) else {
+            problem("\(name): expected log or none, got \(text.prefix(12))…")
+            return nil
+        }
+        return choice
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VerifydHTTP
+
+/// Command-line options; each overrides the environment variable of the same name.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(help: "VERIFYD_HOST") var host: String?
+    @Option(help: "VERIFYD_PORT") var port: String?
+    @Option(help: "VERIFYD_REDIS_URL") var redisUrl: String?
+    @Option(help: "VERIFYD_REDIS_TIMEOUT_MS") var redisTimeoutMs: String?
+    @Option(help: "VERIFYD_REDIS_POOL_SIZE") var redisPoolSize: String?
+    @Option(help: "VERIFYD_KEY_PREFIX") var keyPrefix: String?
+    @Option(help: "VERIFYD_RATE_LIMITS") var rateLimits: String?
+    @Option(help: "VERIFYD_CODE_LENGTH") var codeLength: String?
+    @Option(help: "VERIFYD_CODE_TTL") var codeTtl: String?
+    @Option(help: "VERIFYD_CODE_SECRET (prefer the environment: options show in `ps`)") var codeSecret: String?
+    @Option(help: "VERIFYD_DEV") var dev: String?
+    @Option(help: "VERIFYD_EMAIL") var email: String?
+    @Option(help: "VERIFYD_SMS") var sms: String?
+    @Option(help: "VERIFYD_LOGIN_OR_REGISTER") var loginOrRegister: String?
+    @Option(help: "VERIFYD_WORKER") var worker: String?
+    @Option(help: "VERIFYD_DRAIN_DELAY_MS") var drainDelayMs: String?
+    @Option(help: "VERIFYD_LOG_LEVEL") var logLevel: String?
+
+    /// The environment with the options laid over it.
+    func environment() -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        let overrides: [(String, String?)] = [
+            ("VERIFYD_HOST", host), ("VERIFYD_PORT", port), ("VERIFYD_REDIS_URL", redisUrl),
+            ("VERIFYD_REDIS_TIMEOUT_MS", redisTimeoutMs), ("VERIFYD_REDIS_POOL_SIZE", redisPoolSize),
+            ("VERIFYD_KEY_PREFIX", keyPrefix), ("VERIFYD_RATE_LIMITS", rateLimits),
+            ("VERIFYD_CODE_LENGTH", codeLength), ("VERIFYD_CODE_TTL", codeTtl),
+            ("VERIFYD_CODE_SECRET", codeSecret), ("VERIFYD_DEV", dev), ("VERIFYD_EMAIL", email),
+            ("VERIFYD_SMS", sms), ("VERIFYD_LOGIN_OR_REGISTER", loginOrRegister), ("VERIFYD_WORKER", worker),
+            ("VERIFYD_DRAIN_DELAY_MS", drainDelayMs), ("VERIFYD_LOG_LEVEL", logLevel),
+        ]
+        for case (let name, let value?) in overrides { env[name] = value }
+        return env
+    }
+
+    /// The process's services, or a validation error that names every problem (exit code 64).
+    func services() throws -> (VerifydServices, Logger) {
+        switch VerifydConfiguration.load(environment: environment()) {
+        case .failure(let error):
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(64)
+        case .success(let configuration):
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = configuration.logLevel
+                return handler
+            }
+            let logger = Logger(label: "verifyd")
+            if configuration.dev, configuration.codeSecret == VerifydConfiguration.devSecret {
+                logger.warning("VERIFYD_DEV=1 without VERIFYD_CODE_SECRET: using the development secret; never in production")
+            }
+            return (VerifydServices(configuration: configuration, logger: logger), logger)
+        }
+    }
+}
