@@ -20,7 +20,7 @@ public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
     /// Parses `count/seconds` pairs separated by commas, for example `1/60,5/600`.
     public static func parseList(_ text: String) -> [RateLimit]? {
         var limits: [RateLimit] = []
-        for part in text.split(separator: ",") {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let pair = part.split(separator: "/")
             guard pair.count == 2,
                 let count = Int(pair[0].trimmingCharacters(in: .whitespaces)),

@@ -12,9 +12,9 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             return Envelope(Self.code(for: error.status), language: FresnsHeaders.language(of: request), status: error.status,
-                            headers: error.headers).response()
+                            headers: (error as? HTTPError)?.headers ?? [:]).response()
         } catch let error as RedisError {
             context.logger.warning("redis unavailable for request", metadata: ["error": "\(error)"])
             return Envelope(

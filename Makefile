@@ -1,0 +1,23 @@
+# verifyd: `make run` starts a dev instance, `make test` runs the whole suite. Both install what is missing.
+SWIFT ?= swift
+
+.PHONY: run test build release deps clean
+
+run:
+	scripts/run-dev.sh
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product verifyd
+
+deps:
+	scripts/install-deps.sh
+
+clean:
+	rm -rf .build

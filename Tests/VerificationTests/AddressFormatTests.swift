@@ -1,0 +1,38 @@
+import Testing
+
+@testable import Verification
+
+/// Step 5: email, phone and country-code formats, and normalization.
+@Suite struct AddressFormatTests {
+    @Test func normalizesEmail() {
+        #expect(AddressFormat.email("  Alice.B+tag@Example.COM ") == "alice.b+tag@example.com")
+        #expect(AddressFormat.email("用户@例子.中国") == "用户@例子.中国")
+    }
+
+    @Test(arguments: [
+        "plain", "a@b", "a@@b.co", "a@b@c.co", "a b@c.co", "a@b .co", "a\t@b.co", "a\u{0}@b.co", "a\r\n@b.co",
+        "@b.co", "a@.co", "a@b.", "a@-b.co", "a{x}@b.co", "<a@b.co>", String(repeating: "a", count: 250) + "@b.co",
+    ])
+    func rejectsEmail(_ value: String) {
+        #expect(AddressFormat.email(value) == nil)
+    }
+
+    @Test func phones() {
+        #expect(AddressFormat.phone("13800138000") == "13800138000")
+        #expect(AddressFormat.phone("1234") == "1234")
+        for bad in ["123", "1234567890123456", "138-0013-8000", "+8613800138000", "１３８００１３８０００", "13800138000\n"] {
+            #expect(AddressFormat.phone(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func countryCodes() {
+        #expect(AddressFormat.isCountryCode(1) && AddressFormat.isCountryCode(86) && AddressFormat.isCountryCode(999))
+        #expect(!AddressFormat.isCountryCode(0) && !AddressFormat.isCountryCode(1000) && !AddressFormat.isCountryCode(-86))
+    }
+
+    @Test func masksForLogs() {
+        #expect(Masking.mask("alice@example.com") == "a***@example.com")
+        #expect(Masking.mask("8613800138000") == "86138****8000")
+        #expect(Masking.mask("1234") == "****")
+    }
+}

@@ -1,0 +1,72 @@
+import Testing
+
+@testable import Verification
+
+/// Languages, rate-limit syntax, key layout, codes and their sealing.
+@Suite struct RulesTests {
+    @Test func languageTags() {
+        #expect(Language(tag: nil) == .en)
+        #expect(Language(tag: "zh-Hans") == .zhHans)
+        #expect(Language(tag: "zh-CN") == .zhHans)
+        #expect(Language(tag: "zh-Hant-TW") == .zhHant)
+        #expect(Language(tag: "zh_TW") == .zhHant)
+        #expect(Language(tag: "fr") == .en)
+        #expect(ResultCode.sentTooOften.message(.zhHant) == "發送驗證碼太頻繁，請稍後再試")
+    }
+
+    @Test func everyCodeHasMessagesInEveryLanguage() {
+        for code in ResultCode.allCases where code != .ok {
+            for language in Language.allCases {
+                #expect(!code.message(language).hasPrefix("Error "), "\(code) \(language)")
+            }
+        }
+    }
+
+    @Test func rateLimitLists() {
+        #expect(RateLimit.parseList("1/60,5/600") == RateLimit.fresnsDefault)
+        #expect(RateLimit.parseList(" 3 / 5 ")?.first?.window == 5)
+        for bad in ["", "1", "1/0", "0/60", "a/b", "1/60,", "1/60/2"] { #expect(RateLimit.parseList(bad) == nil, "\(bad)") }
+    }
+
+    @Test func keysShareTheTargetHashTag() {
+        let keys = KeyLayout(prefix: "verify:")
+        let target = Target.phone(countryCode: 86, number: "13800138000")
+        #expect(keys.sendLog(target) == "verify:{8613800138000}:sends")
+        #expect(keys.code(target, templateId: 4) == "verify:{8613800138000}:code:4")
+        #expect(keys.token(aid: "wIfu6jaF", token: "t") == "verify:token:wIfu6jaF:t")
+    }
+
+    @Test func codesAreDigitsOfTheConfiguredLength() {
+        let crypto = CodeCrypto(secret: "0123456789abcdef", length: 8)
+        let codes = (0..<200).map { _ in crypto.generate() }
+        #expect(codes.allSatisfy { $0.count == 8 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        #expect(Set(codes).count > 190, "codes repeat far too often for a CSPRNG")
+        let digits = Set(codes.joined())
+        #expect(digits.count == 10)
+    }
+
+    @Test func hashesAreKeyedAndBoundToTargetAndTemplate() {
+        let crypto = CodeCrypto(secret: "0123456789abcdef", length: 6)
+        let other = CodeCrypto(secret: "fedcba9876543210", length: 6)
+        let target = Target.email("a@b.co")
+        let hash = crypto.hash(code: "123456", target: target, templateId: 1)
+        #expect(hash.count == 64 && !hash.contains("123456"))
+        #expect(crypto.matches(code: "123456", target: target, templateId: 1, storedHash: hash))
+        #expect(!crypto.matches(code: "123457", target: target, templateId: 1, storedHash: hash))
+        #expect(!crypto.matches(code: "123456", target: target, templateId: 2, storedHash: hash))
+        #expect(!crypto.matches(code: "123456", target: .email("c@d.co"), templateId: 1, storedHash: hash))
+        #expect(other.hash(code: "123456", target: target, templateId: 1) != hash)
+    }
+
+    @Test func sealedCodesOpenOnlyInTheirContext() throws {
+        let crypto = CodeCrypto(secret: "0123456789abcdef", length: 6)
+        let sealed = try crypto.seal(code: "654321", context: "email|a@b.co|1")
+        #expect(!sealed.contains("654321"))
+        #expect(try crypto.open(sealed, context: "email|a@b.co|1") == "654321")
+        #expect(throws: (any Error).self) { try crypto.open(sealed, context: "email|x@b.co|1") }
+        #expect(throws: (any Error).self) {
+            try CodeCrypto(secret: "another-secret-16", length: 6).open(sealed, context: "email|a@b.co|1")
+        }
+        #expect(try crypto.seal(code: "654321", context: "c") != crypto.seal(code: "654321", context: "c"))
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import RedisClient
+import TestSupport
+import Testing
+import Verification
+import VerifydHTTP
+
+/// The secret all tests use, so they can recompute code hashes.
+let testSecret = "test-secret-0123456789abcdef"
+
+/// One envelope as a client sees it.
+struct Answer: Sendable {
+    var status: HTTPResponse.Status
+    var code: Int
+    var message: String
+    var dataIsNull: Bool
+    var headers: HTTPFields
+
+    init(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) throws {
+        self.status = status
+        self.headers = headers
+        let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        guard let object, let code = object["code"] as? Int, let message = object["message"] as? String else {
+            throw TestFailure("not an envelope: \(String(buffer: body))")
+        }
+        self.code = code
+        self.message = message
+        self.dataIsNull = object["data"] is NSNull
+    }
+}
+
+/// The environment of a test instance: real Redis, log drivers, the test secret.
+func testEnvironment(redis: RedisServer, _ overrides: [String: String] = [:]) -> [String: String] {
+    [
+        "VERIFYD_REDIS_URL": redis.url, "VERIFYD_CODE_SECRET": testSecret, "VERIFYD_EMAIL": "log",
+        "VERIFYD_SMS": "log", "VERIFYD_PORT": "0", "VERIFYD_REDIS_TIMEOUT_MS": "500",
+    ].merging(overrides) { _, new in new }
+}
+
+/// An in-process verifyd (HTTP over real sockets) on a fresh redis-server, with a Redis client for assertions.
+struct Harness: Sendable {
+    let client: any TestClientProtocol
+    let redis: RedisServer
+    let store: RedisClient
+
+    /// Runs `body` against a live server configured by `overrides`.
+    static func run(
+        _ overrides: [String: String] = [:], _ body: @Sendable (Harness) async throws -> Void
+    ) async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let configuration = try VerifydConfiguration.load(environment: testEnvironment(redis: server, overrides)).get()
+        var logger = Logger(label: "verifyd-test")
+        logger.logLevel = .warning
+        let services = VerifydServices(configuration: configuration, logger: logger)
+        let app = buildApplication(
+            services.dependencies(), configuration: configuration, services: [services.redis], logger: logger)
+        try await app.test(.live) { client in
+            guard await services.redis.waitUntilConnected(timeout: .seconds(10)) else { throw TestFailure("no Redis") }
+            try await withRedisClient(url: server.url) { store in
+                try await body(Harness(client: client, redis: server, store: store))
+            }
+        }
+    }
+
+    /// POSTs a send-verify-code body (raw JSON) with extra headers.
+    func send(_ json: String, headers: [String: String] = [:]) async throws -> Answer {
+        try await request("/api/v2/common/send-verify-code", method: .post, body: json, headers: headers)
+    }
+
+    /// Any request; the answer must be an envelope.
+    func request(_ uri: String, method: HTTPRequest.Method, body: String? = nil, headers: [String: String] = [:])
+        async throws -> Answer
+    {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+        return try await client.execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) }) {
+            try Answer(status: $0.status, headers: $0.headers, body: $0.body)
+        }
+    }
+
+    /// Writes an account into the mirror the way the main application does, with an optional login token.
+    func seedAccount(aid: String, email: String? = nil, countryCode: Int? = nil, phone: String? = nil, token: String? = nil)
+        async throws
+    {
+        var fields: [RedisArgument] = [.string("verify:account:\(aid)"), "email", .string(email ?? "")]
+        fields += ["countryCode", .string(countryCode.map(String.init) ?? ""), "purePhone", .string(phone ?? "")]
+        _ = try await store.send(RedisCommand("HSET", fields))
+        if let email { _ = try await store.send("HSET", "verify:accounts:email", .string(email), .string(aid)) }
+        if let countryCode, let phone {
+            _ = try await store.send("HSET", "verify:accounts:phone", .string("\(countryCode)\(phone)"), .string(aid))
+        }
+        if let token { _ = try await store.send("SET", .string("verify:token:\(aid):\(token)"), "1", "EX", 3600) }
+    }
+
+    /// The number of entries in the outbox stream.
+    func outboxLength() async throws -> Int64 {
+        try await store.send("XLEN", "verify:outbox").int ?? -1
+    }
+}
+
+/// A send-verify-code body.
+func body(_ type: String, _ useType: Int, _ templateId: Int = 1, account: String? = nil, countryCode: Int? = nil) -> String {
+    var parts = ["\"type\":\"\(type)\"", "\"useType\":\(useType)", "\"templateId\":\(templateId)"]
+    if let account { parts.append("\"account\":\"\(account)\"") }
+    if let countryCode { parts.append("\"countryCode\":\(countryCode)") }
+    return "{" + parts.joined(separator: ",") + "}"
+}
