@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import RedisClient
+import TestSupport
+import Testing
+import Verification
+
+/// The real `verifyd` binary, as separate processes sharing one Redis.
+@Suite(.serialized) struct ProcessTests {
+    @Test func twoInstancesAcceptExactlyOneOf50ConcurrentSends() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let a = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        let b = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        defer { a.stop(); b.stop() }
+        let ports = [a.port, b.port]
+        let codes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    try await post(port: ports[index % 2], body("email", 5, account: "race@example.com")).code
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(codes.filter { $0 == 0 }.count == 1)
+        #expect(codes.filter { $0 == 33201 }.count == 49)
+    }
+
+    @Test func logDriverPrintsEachAcceptedCodeExactlyOnceAcrossInstances() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let a = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        let b = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        defer { a.stop(); b.stop() }
+        let targets = (0..<20).map { "user\($0)@example.com" }
+        for (index, target) in targets.enumerated() {
+            #expect(try await post(port: index.isMultiple(of: 2) ? a.port : b.port, body("email", 5, 2, account: target)).code == 0)
+        }
+        try await waitUntil(timeout: .seconds(15), "20 codes are printed") {
+            a.outputLines().count + b.outputLines().count >= 20
+        }
+        try await withRedisClient(url: redis.url) { store in
+            try await waitUntil(timeout: .seconds(10), "every outbox entry is acknowledged") {
+                let pending = try await store.send("XPENDING", "verify:outbox", "verifyd").array?.first?.int
+                let length = try await store.send("XLEN", "verify:outbox").int
+                return pending == 0 && length == 0
+            }
+            let lines = a.outputLines() + b.outputLines()
+            #expect(lines.count == 20, "each accepted code is printed once, no more")
+            let crypto = CodeCrypto(secret: testSecret, length: 6)
+            var seen: Set<String> = []
+            for line in lines {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+                let to = object["to"] as? String ?? ""
+                let code = object["code"] as? String ?? ""
+                seen.insert(to)
+                let stored = try await store.send("HGET", .string("verify:{\(to)}:code:2"), "hash").string ?? ""
+                #expect(crypto.matches(code: code, target: .email(to), templateId: 2, storedHash: stored), "\(to)")
+            }
+            #expect(seen == Set(targets))
+            #expect(!a.outputLines().isEmpty || !b.outputLines().isEmpty)
+        }
+        #expect(!a.errorOutput().contains("\"code\""), "codes never reach the logs")
+    }
+
+    @Test func sigtermStopsCleanly() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let instance = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        #expect(try await post(port: instance.port, body("email", 5, account: "t@example.com")).code == 0)
+        let status = try await instance.terminate(timeout: .seconds(10))
+        #expect(status == 0)
+    }
+
+    @Test func invalidConfigurationNamesEveryProblem() async throws {
+        let result = try VerifydProcess.runToExit(environment: [
+            "VERIFYD_PORT": "99999", "VERIFYD_RATE_LIMITS": "lots", "VERIFYD_REDIS_URL": "http://x",
+        ])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("VERIFYD_PORT"))
+        #expect(result.stderr.contains("VERIFYD_RATE_LIMITS"))
+        #expect(result.stderr.contains("VERIFYD_REDIS_URL"))
+        #expect(result.stderr.contains("VERIFYD_CODE_SECRET"))
+    }
+}
+
+/// POSTs to a verifyd process on loopback.
+func post(port: Int, _ json: String) async throws -> Answer {
+    try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+        let response = try await client.post(
+            "/api/v2/common/send-verify-code", headers: [.contentType: "application/json"], body: ByteBuffer(string: json))
+        return try Answer(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer())
+    }
+}
+
+/// The HTTP status of a GET to a verifyd process.
+func getStatus(port: Int, path: String) async throws -> Int {
+    try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(2))) { client in
+        try await client.get(path).status.code
+    }
+}

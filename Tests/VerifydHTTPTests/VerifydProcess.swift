@@ -1,0 +1,104 @@
+import Foundation
+import NIOConcurrencyHelpers
+import TestSupport
+
+/// A `verifyd serve` child process on a free port, its stdout and stderr captured in files.
+final class VerifydProcess: Sendable {
+    let port: Int
+    private let process: Process
+    private let stdoutURL: URL
+    private let stderrURL: URL
+
+    private init(port: Int, process: Process, stdoutURL: URL, stderrURL: URL) {
+        self.port = port
+        self.process = process
+        self.stdoutURL = stdoutURL
+        self.stderrURL = stderrURL
+    }
+
+    /// The built `verifyd` binary, next to the test bundle (`swift build` builds it; `make test` does).
+    static func binary() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["VERIFYD_BINARY"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("verifyd")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/verifyd")
+        if FileManager.default.isExecutableFile(atPath: fallback.path) { return fallback }
+        throw TestFailure("verifyd binary not found: run `swift build` first (make test does)")
+    }
+
+    /// Starts `verifyd serve` and waits until /health/ready answers 200.
+    static func start(environment: [String: String]) async throws -> VerifydProcess {
+        let port = try FreePort.find()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verifyd-proc-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let out = directory.appendingPathComponent("stdout")
+        let err = directory.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let child = Process()
+        child.executableURL = try binary()
+        child.arguments = ["serve"]
+        child.environment = environment.merging(["VERIFYD_PORT": String(port), "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]) { _, new in new }
+        child.standardOutput = try FileHandle(forWritingTo: out)
+        child.standardError = try FileHandle(forWritingTo: err)
+        try child.run()
+        let instance = VerifydProcess(port: port, process: child, stdoutURL: out, stderrURL: err)
+        try await waitUntil(timeout: .seconds(20), "verifyd on port \(port) is ready") {
+            guard child.isRunning else { throw TestFailure("verifyd exited: \(instance.errorOutput())") }
+            return (try? await instance.isReady()) == true
+        }
+        return instance
+    }
+
+    private func isReady() async throws -> Bool {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                let answer = try await getStatus(port: self.port, path: "/health/ready")
+                return answer == 200
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
+        }
+    }
+
+    /// Lines printed on standard output (the log driver's JSON lines).
+    func outputLines() -> [String] {
+        let text = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// Everything printed on standard error (the logs).
+    func errorOutput() -> String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    /// Sends SIGTERM and waits for the exit status.
+    func terminate(timeout: Duration) async throws -> Int32 {
+        process.terminate()
+        try await waitUntil(timeout: timeout, "verifyd exits after SIGTERM") { !self.process.isRunning }
+        return process.terminationStatus
+    }
+
+    /// Kills the process if it still runs.
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Runs `verifyd serve` to its exit (for configuration errors).
+    static func runToExit(environment: [String: String]) throws -> (status: Int32, stderr: String) {
+        let child = Process()
+        child.executableURL = try binary()
+        child.arguments = ["serve"]
+        child.environment = environment
+        let pipe = Pipe()
+        child.standardError = pipe
+        child.standardOutput = FileHandle.nullDevice
+        try child.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        return (child.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
