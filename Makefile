@@ -1,7 +1,7 @@
 # verifyd: `make run` starts a dev instance, `make test` runs the whole suite. Both install what is missing.
 SWIFT ?= swift
 
-.PHONY: run test build release deps clean
+.PHONY: run test build release deps clean bench
 
 run:
 	scripts/run-dev.sh
@@ -21,3 +21,6 @@ deps:
 
 clean:
 	rm -rf .build
+
+bench:
+	scripts/bench.sh

@@ -34,7 +34,7 @@ public struct CodeCrypto: Sendable {
     public func hash(code: String, target: Target, templateId: Int) -> String {
         let message = Array("v1|\(target.key)|\(templateId)|\(code)".utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: hashKey)
-        return Data(mac).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(mac)
     }
 
     /// Compares a code with a stored hash in constant time.

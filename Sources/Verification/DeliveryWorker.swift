@@ -82,7 +82,10 @@ public struct DeliveryWorker: Service {
             } catch {
                 failures += 1
                 if case RedisError.server(let message) = error, message.hasPrefix("NOGROUP") { groupReady = false }
-                if failures == 1 { logger.warning("outbox read failed", metadata: ["error": "\(error)"]) }
+                let unreachable = (error as? RedisError)?.isConnectivity == true
+                if (failures == 1 && !unreachable) || failures == 50 {
+                    logger.warning("outbox read failed", metadata: ["error": "\(error)", "failures": "\(failures)"])
+                }
                 try? await Task.sleep(for: .milliseconds(min(1000, 50 * failures)))
             }
         }
