@@ -80,9 +80,15 @@ struct Harness: Sendable {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
-        return try await client.execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) }) {
+        let answer = try await client.execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) }) {
             try Answer(status: $0.status, headers: $0.headers, body: $0.body)
         }
+        // Every answer carries the message of its code, in the language the client asked for.
+        let language = Language(tag: headers["X-Fresns-Client-Lang-Tag"])
+        if uri.hasPrefix("/api/") {
+            #expect(answer.message == ResultCode(rawValue: answer.code)?.message(language), "code \(answer.code)")
+        }
+        return answer
     }
 
     /// Writes an account into the mirror the way the main application does, with an optional login token.
