@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -29,6 +30,14 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]
         ),
+        // libcurl from the system (Debian: libcurl4-openssl-dev), for SMTP.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
+        // Typed wrappers for libcurl's variadic setopt/getinfo, which Swift cannot call.
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
         // A RESP client on SwiftNIO; hiredis encodes commands and parses replies. Knows nothing of Fresns.
         .target(
             name: "RedisClient",
@@ -57,11 +66,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Real providers behind the DeliveryDriver seam: SMTP through libcurl, SMS through an HTTP webhook.
+        .target(
+            name: "DeliveryDrivers",
+            dependencies: [
+                "Verification", "CCurl", "CCurlShim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP application: Hummingbird routes, envelopes, health, wiring.
         .target(
             name: "VerifydHTTP",
             dependencies: [
-                "Verification",
+                "Verification", "DeliveryDrivers",
                 "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -117,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "VerifydHTTPTests",
             dependencies: [
-                "VerifydHTTP", "Verification", "RedisClient", "TestSupport",
+                "VerifydHTTP", "Verification", "RedisClient", "TestSupport", "DeliveryDrivers",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -20,7 +20,8 @@ struct SendVerifyCodeController: Sendable {
         case .failure(let code): return Envelope(code, language: language)
         case .success(let value): parsed = value
         }
-        switch try await useCase.send(parsed, session: FresnsHeaders.session(of: request), language: language) {
+        let langTag = request.headers[FresnsHeaders.langTag]
+        switch try await useCase.send(parsed, session: FresnsHeaders.session(of: request), langTag: langTag) {
         case .accepted:
             return Envelope(.ok, language: language)
         case .refused(let code):

@@ -1,16 +1,27 @@
 import Foundation
+import DeliveryDrivers
 import Logging
 import RedisClient
 import Verification
 
 /// All settings of a verifyd process, read from `VERIFYD_*` environment variables and validated together.
 public struct VerifydConfiguration: Sendable {
-    /// What delivers a channel's codes.
-    public enum DriverChoice: String, Sendable {
-        /// Prints codes to standard output (development only).
-        case log
+    /// What delivers email.
+    public enum EmailDriver: Sendable, Equatable {
         /// The channel is not configured: requests get 32100.
         case none
+        /// Prints codes to standard output (development only).
+        case log
+        /// An SMTP relay.
+        case smtp(SMTPSettings)
+    }
+
+    /// What delivers SMS.
+    public enum SMSDriver: Sendable, Equatable {
+        case none
+        case log
+        /// An HTTP webhook of an SMS gateway.
+        case webhook(WebhookSettings)
     }
 
     public var host = "127.0.0.1"
@@ -20,8 +31,12 @@ public struct VerifydConfiguration: Sendable {
     public var codeLength = 6
     public var codeSecret = ""
     public var dev = false
-    public var email = DriverChoice.none
-    public var sms = DriverChoice.none
+    public var email = EmailDriver.none
+    public var sms = SMSDriver.none
+    public var templatesPath: String?
+    public var siteName = "verifyd"
+    public var defaultLanguage = "en"
+    public var delivery = DeliveryWorker.Settings()
     public var runWorker = true
     public var maxBodySize = 16 * 1024
     public var idleTimeout: Duration = .seconds(30)
@@ -44,8 +59,21 @@ public struct VerifydConfiguration: Sendable {
         ("VERIFYD_CODE_TTL", "seconds a code stays valid, 30-86400 (default 600)"),
         ("VERIFYD_CODE_SECRET", "secret for code hashes and outbox encryption, 16+ characters (required unless VERIFYD_DEV=1)"),
         ("VERIFYD_DEV", "1 for development: allows running without VERIFYD_CODE_SECRET"),
-        ("VERIFYD_EMAIL", "email delivery: log or none (default none)"),
-        ("VERIFYD_SMS", "SMS delivery: log or none (default none)"),
+        ("VERIFYD_EMAIL", "email delivery: smtp://[user:password@]host[:port], smtps://…, log or none (default none)"),
+        ("VERIFYD_SMTP_STARTTLS", "STARTTLS on smtp://: required, opportunistic or off (default opportunistic)"),
+        ("VERIFYD_EMAIL_FROM", "sender, `addr` or `Name <addr>` (required with smtp)"),
+        ("VERIFYD_SMTP_TIMEOUT_MS", "deadline of one SMTP transfer in ms (default 30000)"),
+        ("VERIFYD_SMTP_CA_FILE", "CA bundle to trust for the SMTP relay instead of the system's"),
+        ("VERIFYD_SMS", "SMS delivery: https://… webhook (http:// for local use), log or none (default none)"),
+        ("VERIFYD_SMS_TOKEN", "bearer token sent to the SMS webhook"),
+        ("VERIFYD_SMS_TIMEOUT_MS", "deadline of one webhook call in ms (default 10000)"),
+        ("VERIFYD_TEMPLATES", "Fresns verifycode_template1…8 JSON file (default: built-in templates); SIGHUP reloads it"),
+        ("VERIFYD_SITE_NAME", "{sitename} in templates (default verifyd)"),
+        ("VERIFYD_DEFAULT_LANG", "template language when the client's is missing (default en)"),
+        ("VERIFYD_DELIVERY_BACKOFF", "first retry delay, doubling after each failure: 1s, 500ms or ms (default 1s)"),
+        ("VERIFYD_DELIVERY_MAX_ATTEMPTS", "delivery attempts before the dead-letter stream, 1-50 (default 5)"),
+        ("VERIFYD_DELIVERY_CONCURRENCY", "provider calls at once per driver, 1-256 (default 8)"),
+        ("VERIFYD_DELIVERY_CLAIM_IDLE", "take over entries pending this long on another worker: 60s, ms (default 60s)"),
         ("VERIFYD_LOGIN_OR_REGISTER", "true: useType 2 does not require an existing account (default false)"),
         ("VERIFYD_WORKER", "true: `serve` also runs a delivery worker (default true)"),
         ("VERIFYD_DRAIN_DELAY_MS", "on SIGTERM, answer /health/ready 503 this long before closing the listener (default 0)"),
@@ -91,10 +119,9 @@ public struct VerifydConfiguration: Sendable {
         } else {
             reader.problem("VERIFYD_CODE_SECRET: required (or set VERIFYD_DEV=1 for development)")
         }
-        config.email = reader.driver("VERIFYD_EMAIL") ?? .none
-        config.sms = reader.driver("VERIFYD_SMS") ?? .none
+        config.readDelivery(&reader)
         config.send.enabledChannels = Set(
-            [(Channel.email, config.email), (Channel.sms, config.sms)].filter { $0.1 != .none }.map(\.0))
+            [(Channel.email, config.email != .none), (Channel.sms, config.sms != .none)].filter(\.1).map(\.0))
         config.send.loginOrRegister = reader.bool("VERIFYD_LOGIN_OR_REGISTER") ?? false
         config.runWorker = reader.bool("VERIFYD_WORKER") ?? true
         if let ms = reader.integer("VERIFYD_DRAIN_DELAY_MS", in: 0...600_000) { config.drainDelay = .milliseconds(ms) }
@@ -147,12 +174,19 @@ struct EnvironmentReader {
         }
     }
 
-    mutating func driver(_ name: String) -> VerifydConfiguration.DriverChoice? {
-        guard let text = string(name) else { return nil }
-        guard let choice = VerifydConfiguration.DriverChoice(rawValue: text.lowercased()) else {
-            problem("\(name): expected log or none, got \(text.prefix(12))…")
+    /// A duration written `1s`, `500ms`, `2m` or as milliseconds.
+    mutating func duration(_ name: String, in range: ClosedRange<Duration>) -> Duration? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
+        var value: Duration?
+        if let ms = Int(text) { value = .milliseconds(ms) }
+        for (suffix, factor) in units where value == nil && text.hasSuffix(suffix) {
+            if let number = Int(text.dropLast(suffix.count)) { value = .milliseconds(number * factor) }
+        }
+        guard let value, range.contains(value) else {
+            problem("\(name): expected a duration such as 1s or 500ms within \(range.lowerBound)...\(range.upperBound), got \(text)")
             return nil
         }
-        return choice
+        return value
     }
 }

@@ -1,3 +1,4 @@
+import DeliveryDrivers
 import Hummingbird
 import Logging
 import RedisClient
@@ -10,53 +11,70 @@ public struct VerifydServices: Sendable {
     public let configuration: VerifydConfiguration
     public let redis: RedisClient
     public let crypto: CodeCrypto
+    public let templates: TemplateStore
+    public let drivers: DeliveryDrivers
     public let readiness = Readiness()
     let logger: Logger
 
-    /// The parts of a process; nothing runs yet.
-    public init(configuration: VerifydConfiguration, logger: Logger) {
+    /// The parts of a process; nothing runs yet. Throws when the templates file is invalid.
+    public init(configuration: VerifydConfiguration, logger: Logger) throws(TemplateError) {
         self.configuration = configuration
         self.logger = logger
         self.redis = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd")
         self.crypto = CodeCrypto(secret: configuration.codeSecret, length: configuration.codeLength)
+        self.templates = try TemplateStore(
+            path: configuration.templatesPath, siteName: configuration.siteName,
+            defaultLanguage: configuration.defaultLanguage)
+        self.drivers = Self.makeDrivers(configuration)
     }
 
-    /// The drivers chosen for each channel.
-    public func drivers() -> DeliveryDrivers {
+    /// The driver chosen for each channel.
+    static func makeDrivers(_ configuration: VerifydConfiguration) -> DeliveryDrivers {
         var drivers: [Channel: any DeliveryDriver] = [:]
-        if configuration.email == .log { drivers[.email] = LogDeliveryDriver() }
-        if configuration.sms == .log { drivers[.sms] = LogDeliveryDriver() }
-        return drivers.isEmpty ? DeliveryDrivers([:]) : DeliveryDrivers(drivers)
+        switch configuration.email {
+        case .none: break
+        case .log: drivers[.email] = LogDeliveryDriver()
+        case .smtp(let settings):
+            drivers[.email] = SMTPDeliveryDriver(settings: settings, concurrency: configuration.delivery.concurrency)
+        }
+        switch configuration.sms {
+        case .none: break
+        case .log: drivers[.sms] = LogDeliveryDriver()
+        case .webhook(let settings): drivers[.sms] = WebhookSMSDriver(settings: settings)
+        }
+        return DeliveryDrivers(drivers)
     }
 
     /// The application's dependencies.
     public func dependencies() -> AppDependencies {
         AppDependencies(
             redis: redis,
-            sendVerifyCode: SendVerifyCode(redis: redis, settings: configuration.send, crypto: crypto, logger: logger),
+            sendVerifyCode: SendVerifyCode(
+                redis: redis, settings: configuration.send, crypto: crypto, templates: templates, logger: logger),
             readiness: readiness)
     }
 
     /// A delivery worker with its own Redis connection.
     public func worker() -> DeliveryWorker {
-        var settings = DeliveryWorker.Settings()
-        settings.keys = configuration.send.keys
-        return DeliveryWorker(
-            redisConfiguration: configuration.redis, drivers: drivers(), crypto: crypto, settings: settings, logger: logger)
+        DeliveryWorker(
+            redis: redis, drivers: drivers, crypto: crypto, templates: templates, settings: configuration.delivery,
+            logger: logger)
     }
 
     /// `verifyd serve`: Redis, the worker (unless disabled), the HTTP server, and the shutdown announcer.
     /// Graceful shutdown runs in reverse: announce, drain HTTP, finish deliveries, close Redis.
     public func serveGroup() -> ServiceGroup {
-        var services: [any Service] = [redis]
+        var services: [any Service] = [redis, TemplateReloader(store: templates, logger: logger)]
         if configuration.runWorker { services.append(worker()) }
         services.append(buildApplication(dependencies(), configuration: configuration, logger: logger))
         services.append(ShutdownAnnouncer(readiness: readiness, drainDelay: configuration.drainDelay))
         return group(services)
     }
 
-    /// `verifyd worker`: only the delivery worker.
-    public func workerGroup() -> ServiceGroup { group([worker()]) }
+    /// `verifyd worker`: only the delivery worker (and the Redis pool it acknowledges through).
+    public func workerGroup() -> ServiceGroup {
+        group([redis, TemplateReloader(store: templates, logger: logger), worker()])
+    }
 
     private func group(_ services: [any Service]) -> ServiceGroup {
         ServiceGroup(

@@ -18,6 +18,19 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "VERIFYD_DEV") var dev: String?
     @Option(help: "VERIFYD_EMAIL") var email: String?
     @Option(help: "VERIFYD_SMS") var sms: String?
+    @Option(help: "VERIFYD_SMTP_STARTTLS") var smtpStarttls: String?
+    @Option(help: "VERIFYD_EMAIL_FROM") var emailFrom: String?
+    @Option(help: "VERIFYD_SMTP_TIMEOUT_MS") var smtpTimeoutMs: String?
+    @Option(help: "VERIFYD_SMTP_CA_FILE") var smtpCaFile: String?
+    @Option(help: "VERIFYD_SMS_TOKEN (prefer the environment)") var smsToken: String?
+    @Option(help: "VERIFYD_SMS_TIMEOUT_MS") var smsTimeoutMs: String?
+    @Option(help: "VERIFYD_TEMPLATES") var templates: String?
+    @Option(help: "VERIFYD_SITE_NAME") var siteName: String?
+    @Option(help: "VERIFYD_DEFAULT_LANG") var defaultLang: String?
+    @Option(help: "VERIFYD_DELIVERY_BACKOFF") var deliveryBackoff: String?
+    @Option(help: "VERIFYD_DELIVERY_MAX_ATTEMPTS") var deliveryMaxAttempts: String?
+    @Option(help: "VERIFYD_DELIVERY_CONCURRENCY") var deliveryConcurrency: String?
+    @Option(help: "VERIFYD_DELIVERY_CLAIM_IDLE") var deliveryClaimIdle: String?
     @Option(help: "VERIFYD_LOGIN_OR_REGISTER") var loginOrRegister: String?
     @Option(help: "VERIFYD_WORKER") var worker: String?
     @Option(help: "VERIFYD_DRAIN_DELAY_MS") var drainDelayMs: String?
@@ -33,6 +46,12 @@ struct ConfigurationOptions: ParsableArguments {
             ("VERIFYD_CODE_LENGTH", codeLength), ("VERIFYD_CODE_TTL", codeTtl),
             ("VERIFYD_CODE_SECRET", codeSecret), ("VERIFYD_DEV", dev), ("VERIFYD_EMAIL", email),
             ("VERIFYD_SMS", sms), ("VERIFYD_LOGIN_OR_REGISTER", loginOrRegister), ("VERIFYD_WORKER", worker),
+            ("VERIFYD_SMTP_STARTTLS", smtpStarttls), ("VERIFYD_EMAIL_FROM", emailFrom),
+            ("VERIFYD_SMTP_TIMEOUT_MS", smtpTimeoutMs), ("VERIFYD_SMTP_CA_FILE", smtpCaFile),
+            ("VERIFYD_SMS_TOKEN", smsToken), ("VERIFYD_SMS_TIMEOUT_MS", smsTimeoutMs), ("VERIFYD_TEMPLATES", templates),
+            ("VERIFYD_SITE_NAME", siteName), ("VERIFYD_DEFAULT_LANG", defaultLang),
+            ("VERIFYD_DELIVERY_BACKOFF", deliveryBackoff), ("VERIFYD_DELIVERY_MAX_ATTEMPTS", deliveryMaxAttempts),
+            ("VERIFYD_DELIVERY_CONCURRENCY", deliveryConcurrency), ("VERIFYD_DELIVERY_CLAIM_IDLE", deliveryClaimIdle),
             ("VERIFYD_DRAIN_DELAY_MS", drainDelayMs), ("VERIFYD_LOG_LEVEL", logLevel),
         ]
         for case (let name, let value?) in overrides { env[name] = value }
@@ -55,7 +74,12 @@ struct ConfigurationOptions: ParsableArguments {
             if configuration.dev, configuration.codeSecret == VerifydConfiguration.devSecret {
                 logger.warning("VERIFYD_DEV=1 without VERIFYD_CODE_SECRET: using the development secret; never in production")
             }
-            return (VerifydServices(configuration: configuration, logger: logger), logger)
+            do {
+                return (try VerifydServices(configuration: configuration, logger: logger), logger)
+            } catch {
+                FileHandle.standardError.write(Data("configuration error: VERIFYD_TEMPLATES: \(error)\n".utf8))
+                throw ExitCode(64)
+            }
         }
     }
 }

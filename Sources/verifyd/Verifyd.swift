@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "address": "\(services.configuration.host):\(services.configuration.port)",
                 "redis": "\(services.configuration.redis.redacted)",
-                "email": "\(services.configuration.email.rawValue)", "sms": "\(services.configuration.sms.rawValue)",
+                "email": "\(services.configuration.driverSummary.email)", "sms": "\(services.configuration.driverSummary.sms)",
                 "worker": "\(services.configuration.runWorker)",
             ])
         try await services.serveGroup().run()

@@ -57,7 +57,7 @@ struct Harness: Sendable {
         let configuration = try VerifydConfiguration.load(environment: testEnvironment(redis: server, overrides)).get()
         var logger = Logger(label: "verifyd-test")
         logger.logLevel = .warning
-        let services = VerifydServices(configuration: configuration, logger: logger)
+        let services = try VerifydServices(configuration: configuration, logger: logger)
         let app = buildApplication(
             services.dependencies(), configuration: configuration, services: [services.redis], logger: logger)
         try await app.test(.live) { client in

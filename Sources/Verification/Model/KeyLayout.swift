@@ -29,6 +29,8 @@ public struct KeyLayout: Sendable, Equatable {
     public var outbox: String { prefix + "outbox" }
     /// Stream of deliveries that can never succeed, each with its `reason`.
     public var outboxDead: String { prefix + "outbox:dead" }
+    /// Hash of delivery counters: `delivered`, `retries`, `dead`.
+    public var stats: String { prefix + "stats" }
     /// Consumer group of the delivery workers on the outbox.
     public var outboxGroup: String { "verifyd" }
 }

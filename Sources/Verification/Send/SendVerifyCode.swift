@@ -9,19 +9,22 @@ public struct SendVerifyCode: Sendable {
     let redis: RedisClient
     let settings: SendSettings
     let crypto: CodeCrypto
+    let templates: TemplateStore
     let logger: Logger
     private var mirror: AccountMirror { AccountMirror(keys: settings.keys) }
 
     /// The use case on a running Redis client.
-    public init(redis: RedisClient, settings: SendSettings, crypto: CodeCrypto, logger: Logger) {
+    public init(redis: RedisClient, settings: SendSettings, crypto: CodeCrypto, templates: TemplateStore, logger: Logger) {
         self.redis = redis
         self.settings = settings
         self.crypto = crypto
+        self.templates = templates
         self.logger = logger
     }
 
-    /// Runs checks 2–11 on a parsed request. Throws `RedisError` when Redis cannot answer.
-    public func send(_ request: SendRequest, session: Session, language: Language) async throws -> SendOutcome {
+    /// Runs checks 2–11 on a parsed request; `langTag` is the client's language tag (for the template).
+    /// Throws `RedisError` when Redis cannot answer.
+    public func send(_ request: SendRequest, session: Session, langTag: String?) async throws -> SendOutcome {
         let formatted = checkChannelAndFormat(request)
         if session.aid == nil, request.useType.needsLogin { return .refused(.notLoggedIn) }
 
@@ -66,13 +69,16 @@ public struct SendVerifyCode: Sendable {
             guard let own = ownTarget(of: account, channel: request.channel) else { return .refused(.parameterError) }
             target = own
         }
-        return try await issue(request, target: target, language: language)
+        let tag = langTag.flatMap { LanguageTag.isValid($0) ? $0 : nil } ?? ""
+        return try await issue(request, target: target, langTag: tag)
     }
 
-    /// Checks 3–5, which need no lookup: channel configured, country code given, address format.
+    /// Checks 3–5, which need no lookup: channel configured (and its template usable: 33200), country code
+    /// given, address format.
     /// Success carries the target, or nil for useType 4 (whose target is the account's own address).
     func checkChannelAndFormat(_ request: SendRequest) -> Result<Target?, ResultCode> {
         guard settings.enabledChannels.contains(request.channel) else { return .failure(.noProvider) }
+        guard templates.isUsable(request.templateId, request.channel) else { return .failure(.templateUnavailable) }
         if request.useType == .authentication { return .success(nil) }
         guard let account = request.account else { return .failure(.parameterMissing) }
         switch request.channel {
@@ -124,12 +130,12 @@ public struct SendVerifyCode: Sendable {
     }
 
     /// Checks 10–11 in one script: rate limits, then store the code's hash and queue its delivery.
-    private func issue(_ request: SendRequest, target: Target, language: Language) async throws -> SendOutcome {
+    private func issue(_ request: SendRequest, target: Target, langTag: String) async throws -> SendOutcome {
         let code = crypto.generate()
         let context = OutboxEntry.sealContext(channel: target.channel, recipient: target.key, templateId: request.templateId)
         let entry = OutboxEntry(
-            target: target, templateId: request.templateId, useType: request.useType.rawValue, language: language,
-            sealedCode: try crypto.seal(code: code, context: context))
+            target: target, templateId: request.templateId, useType: request.useType.rawValue, langTag: langTag,
+            ttl: settings.codeTTL, sealedCode: try crypto.seal(code: code, context: context))
         var arguments: [RedisArgument] = [.integer(Int64(settings.limits.count))]
         for limit in settings.limits {
             arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)]

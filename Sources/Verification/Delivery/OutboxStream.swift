@@ -1,7 +1,10 @@
 import RedisClient
 
 /// The outbox stream as the worker sees it: consumer-group reads, claims, acknowledgements, dead letters.
+///
+/// Blocking reads go through `reader` (its own connection); everything else through the shared `redis` pool.
 struct OutboxStream: Sendable {
+    let reader: RedisClient
     let redis: RedisClient
     let keys: KeyLayout
     let consumer: String
@@ -16,12 +19,14 @@ struct OutboxStream: Sendable {
     static let deadLetterScript = RedisScript(
         """
         local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+        if not entry[1] then return 0 end
         local fields = {'reason', ARGV[3], 'source', ARGV[2]}
         if entry[1] then
           for i, v in ipairs(entry[1][2]) do fields[#fields + 1] = v end
         end
         redis.call('XADD', KEYS[2], '*', unpack(fields))
         redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('HINCRBY', KEYS[3], 'dead', 1)
         return redis.call('XDEL', KEYS[1], ARGV[2])
         """)
 
@@ -41,7 +46,7 @@ struct OutboxStream: Sendable {
             "XREADGROUP",
             ["GROUP", .string(keys.outboxGroup), .string(consumer), "COUNT", .integer(Int64(count)), "BLOCK",
              .integer(ms), "STREAMS", .string(keys.outbox), ">"])
-        let reply = try await redis.send(command, timeout: block + redis.configuration.commandTimeout)
+        let reply = try await reader.send(command, timeout: block + reader.configuration.commandTimeout)
         guard let streams = reply.array, let stream = streams.first?.array, stream.count == 2 else { return [] }
         return Self.entries(stream[1])
     }
@@ -54,22 +59,45 @@ struct OutboxStream: Sendable {
              .integer(Int64(minIdle.components.seconds * 1000)), "0-0", "COUNT", .integer(Int64(count))])
         let reply = try await redis.send(command)
         guard let parts = reply.array, parts.count >= 2 else { return [] }
+        // Entries deleted meanwhile come back as nil; XAUTOCLAIM drops them from the PEL itself.
         return Self.entries(parts[1])
     }
 
-    /// Acknowledges and deletes a delivered entry, in one round trip.
+    /// Acknowledges and deletes a delivered entry and counts it, in one round trip.
     func complete(_ id: String) async throws {
         let replies = try await redis.pipeline([
             RedisCommand("XACK", [.string(keys.outbox), .string(keys.outboxGroup), .string(id)]),
             RedisCommand("XDEL", [.string(keys.outbox), .string(id)]),
+            RedisCommand("HINCRBY", [.string(keys.stats), "delivered", 1]),
         ])
         if case .error(let message) = replies[0] { throw RedisError.server(message) }
+    }
+
+    /// How many times the entry was delivered to a consumer (XPENDING), 0 when it is no longer pending.
+    func deliveryCount(_ id: String) async throws -> Int {
+        let reply = try await redis.send(
+            RedisCommand("XPENDING", [.string(keys.outbox), .string(keys.outboxGroup), .string(id), .string(id), 1]))
+        guard let row = reply.array?.first?.array, row.count == 4, let count = row[3].int else { return 0 }
+        return Int(count)
+    }
+
+    /// Before a retry: takes the entry again if it stayed idle at least `minIdle` (so it was not taken over by
+    /// another worker meanwhile), which resets its idle time and counts the delivery. Records the retry.
+    /// Returns false when the entry is gone or belongs to another worker now.
+    func reclaimForRetry(_ id: String, minIdle: Duration) async throws -> Bool {
+        let ms = max(0, minIdle.components.seconds * 1000 + minIdle.components.attoseconds / 1_000_000_000_000_000)
+        let reply = try await redis.send(
+            RedisCommand(
+                "XCLAIM", [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), .integer(ms), .string(id)]))
+        guard let claimed = reply.array, let first = claimed.first, !first.isNull else { return false }
+        _ = try await redis.send(RedisCommand("HINCRBY", [.string(keys.stats), "retries", 1]))
+        return true
     }
 
     /// Moves an entry that can never be delivered to the dead-letter stream with its reason.
     func deadLetter(_ id: String, reason: String) async throws {
         _ = try await redis.eval(
-            Self.deadLetterScript, keys: [.string(keys.outbox), .string(keys.outboxDead)],
+            Self.deadLetterScript, keys: [.string(keys.outbox), .string(keys.outboxDead), .string(keys.stats)],
             arguments: [.string(keys.outboxGroup), .string(id), .string(reason)])
     }
 

@@ -7,7 +7,10 @@ public struct OutboxEntry: Sendable, Equatable {
     public var nationalNumber: String?
     public var templateId: Int
     public var useType: Int
-    public var language: Language
+    /// The client's language tag (validated), for choosing the template language.
+    public var langTag: String
+    /// Seconds the code is valid, for `{time}`.
+    public var ttl: Int
     /// The code, sealed with AES-GCM.
     public var sealedCode: String
     /// Redis time (ms since 1970) when the code expires; set by the send script.
@@ -17,7 +20,7 @@ public struct OutboxEntry: Sendable, Equatable {
     var fields: [RedisFieldPair] {
         var pairs: [RedisFieldPair] = [
             ("channel", channel.rawValue), ("to", recipient), ("template", String(templateId)),
-            ("use", String(useType)), ("lang", language.rawValue), ("code", sealedCode),
+            ("use", String(useType)), ("lang", langTag), ("ttl", String(ttl)), ("code", sealedCode),
         ]
         if let countryCode, let nationalNumber {
             pairs.append(("cc", String(countryCode)))
@@ -44,19 +47,21 @@ public struct OutboxEntry: Sendable, Equatable {
         self.nationalNumber = map["phone"]
         self.templateId = templateId
         self.useType = map["use"].flatMap { Int($0) } ?? 0
-        self.language = map["lang"].flatMap(Language.init(rawValue:)) ?? .en
+        self.langTag = map["lang"].flatMap { LanguageTag.isValid($0) ? $0 : nil } ?? ""
+        self.ttl = map["ttl"].flatMap { Int($0) } ?? 600
         self.sealedCode = sealed
         self.expiresAt = expires
     }
 
-    init(target: Target, templateId: Int, useType: Int, language: Language, sealedCode: String) {
+    init(target: Target, templateId: Int, useType: Int, langTag: String, ttl: Int, sealedCode: String) {
         self.channel = target.channel
         self.recipient = target.key
         self.countryCode = target.countryCode
         self.nationalNumber = target.nationalNumber
         self.templateId = templateId
         self.useType = useType
-        self.language = language
+        self.langTag = langTag
+        self.ttl = ttl
         self.sealedCode = sealedCode
         self.expiresAt = 0
     }

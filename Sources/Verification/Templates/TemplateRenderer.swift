@@ -1,0 +1,56 @@
+import Foundation
+
+/// An email ready to send: subject, HTML and the plain text derived from it.
+public struct RenderedEmail: Sendable, Equatable {
+    public var langTag: String
+    public var subject: String
+    public var html: String
+    public var text: String
+}
+
+/// An SMS ready for the provider: its sign, template and the code under `codeParam`.
+public struct RenderedSMS: Sendable, Equatable {
+    public var langTag: String
+    public var signName: String
+    public var templateCode: String
+    public var codeParam: String
+}
+
+/// Fills `{sitename}`, `{code}` and `{time}` into templates; values are HTML-escaped in HTML.
+public enum TemplateRenderer {
+    /// The email for a code valid `ttl` seconds.
+    public static func email(_ template: EmailTemplate, siteName: String, code: String, ttl: Int) -> RenderedEmail {
+        let time = validity(ttl, Language(tag: template.langTag))
+        let plainValues = ["{sitename}": siteName, "{code}": code, "{time}": time]
+        let htmlValues = plainValues.mapValues(HTMLText.escape)
+        let html = fill(template.content, htmlValues)
+        return RenderedEmail(
+            langTag: template.langTag, subject: fill(template.title, plainValues), html: html,
+            text: HTMLText.plainText(fromHTML: html))
+    }
+
+    /// The SMS parameters of a template.
+    public static func sms(_ template: SMSTemplate, siteName: String) -> RenderedSMS {
+        RenderedSMS(
+            langTag: template.langTag, signName: fill(template.signName, ["{sitename}": siteName]),
+            templateCode: template.templateCode, codeParam: template.codeParam)
+    }
+
+    /// "10 minutes", "10 分钟", "10 分鐘" (seconds when not a whole number of minutes).
+    public static func validity(_ seconds: Int, _ language: Language) -> String {
+        let minutes = seconds % 60 == 0 ? seconds / 60 : nil
+        switch (language, minutes) {
+        case (.en, let m?): return m == 1 ? "1 minute" : "\(m) minutes"
+        case (.en, nil): return "\(seconds) seconds"
+        case (.zhHans, let m?): return "\(m) 分钟"
+        case (.zhHant, let m?): return "\(m) 分鐘"
+        case (.zhHans, nil), (.zhHant, nil): return "\(seconds) 秒"
+        }
+    }
+
+    private static func fill(_ text: String, _ values: [String: String]) -> String {
+        var out = text
+        for (placeholder, value) in values { out = out.replacingOccurrences(of: placeholder, with: value) }
+        return out
+    }
+}

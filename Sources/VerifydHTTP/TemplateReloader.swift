@@ -1,0 +1,26 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Verification
+
+/// Reloads the templates file on SIGHUP; an invalid file is reported and the templates in force stay.
+struct TemplateReloader: Service {
+    let store: TemplateStore
+    let logger: Logger
+
+    func run() async throws {
+        guard let path = store.path else {
+            try? await gracefulShutdown()
+            return
+        }
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            do {
+                try store.reload()
+                logger.notice("templates reloaded", metadata: ["path": "\(path)"])
+            } catch {
+                logger.error("templates not reloaded; the previous ones stay in force", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
