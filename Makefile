@@ -6,7 +6,8 @@ SWIFT ?= swift
 run:
 	scripts/run-dev.sh
 
-test: deps
+test:
+	scripts/install-deps.sh python3 py:aiosmtpd
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -135,6 +135,7 @@ let package = Package(
         .testTarget(
             name: "VerificationTests",
             dependencies: ["Verification", "RedisClient", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,15 +3,28 @@
 set -euo pipefail
 need=()
 pkg-config --exists hiredis 2>/dev/null || need+=(libhiredis-dev)
+pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v curl >/dev/null 2>&1 || need+=(curl)
-for extra in "$@"; do command -v "$extra" >/dev/null 2>&1 || need+=("$extra"); done
-if [ ${#need[@]} -eq 0 ]; then exit 0; fi
-echo "installing: ${need[*]}"
+python_modules=()
+for extra in "$@"; do
+  case "$extra" in
+    py:*) python3 -c "import ${extra#py:}" >/dev/null 2>&1 || python_modules+=("${extra#py:}") ;;
+    *) command -v "$extra" >/dev/null 2>&1 || need+=("$extra") ;;
+  esac
+done
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if [ ${#python_modules[@]} -gt 0 ]; then
+  echo "installing (PyPI): ${python_modules[*]}"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${python_modules[@]}" \
+    || python3 -m pip install --quiet --break-system-packages "${python_modules[@]}"
+fi
 # Debian's redis-server package may start a system-wide server; verifyd's scripts never rely on it.

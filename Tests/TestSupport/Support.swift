@@ -54,6 +54,22 @@ public func waitUntil(
     throw TestFailure("timed out after \(timeout) waiting until \(what)")
 }
 
+/// Whether something accepts TCP connections on a loopback port.
+public enum TCPProbe {
+    public static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
+
 /// A blocking one-shot RESP exchange for fixtures (never used by the service itself).
 enum RawRedis {
     /// Whether a Redis on the port answers PING with PONG.

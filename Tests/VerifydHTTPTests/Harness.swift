@@ -50,16 +50,18 @@ struct Harness: Sendable {
 
     /// Runs `body` against a live server configured by `overrides`.
     static func run(
-        _ overrides: [String: String] = [:], _ body: @Sendable (Harness) async throws -> Void
+        _ overrides: [String: String] = [:], worker: Bool = false, redisArguments: [String] = [],
+        _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
-        let server = try await RedisServer.start()
+        let server = try await RedisServer.start(arguments: redisArguments)
         defer { server.stop() }
         let configuration = try VerifydConfiguration.load(environment: testEnvironment(redis: server, overrides)).get()
         var logger = Logger(label: "verifyd-test")
         logger.logLevel = .warning
         let services = try VerifydServices(configuration: configuration, logger: logger)
         let app = buildApplication(
-            services.dependencies(), configuration: configuration, services: [services.redis], logger: logger)
+            services.dependencies(), configuration: configuration,
+            services: worker ? [services.redis, services.worker()] : [services.redis], logger: logger)
         try await app.test(.live) { client in
             guard await services.redis.waitUntilConnected(timeout: .seconds(10)) else { throw TestFailure("no Redis") }
             try await withRedisClient(url: server.url) { store in

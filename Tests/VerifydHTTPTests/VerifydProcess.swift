@@ -30,8 +30,9 @@ final class VerifydProcess: Sendable {
         throw TestFailure("verifyd binary not found: run `swift build` first (make test does)")
     }
 
-    /// Starts `verifyd serve` and waits until /health/ready answers 200.
-    static func start(environment: [String: String]) async throws -> VerifydProcess {
+    /// Starts `verifyd serve` (waits until /health/ready answers 200) or `verifyd worker` (waits for its
+    /// start-up log line).
+    static func start(environment: [String: String], command: String = "serve") async throws -> VerifydProcess {
         let port = try FreePort.find()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verifyd-proc-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -41,7 +42,7 @@ final class VerifydProcess: Sendable {
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let child = Process()
         child.executableURL = try binary()
-        child.arguments = ["serve"]
+        child.arguments = [command]
         child.environment = environment.merging(["VERIFYD_PORT": String(port), "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]) { _, new in new }
         child.standardOutput = try FileHandle(forWritingTo: out)
         child.standardError = try FileHandle(forWritingTo: err)
@@ -49,6 +50,7 @@ final class VerifydProcess: Sendable {
         let instance = VerifydProcess(port: port, process: child, stdoutURL: out, stderrURL: err)
         try await waitUntil(timeout: .seconds(20), "verifyd on port \(port) is ready") {
             guard child.isRunning else { throw TestFailure("verifyd exited: \(instance.errorOutput())") }
+            if command == "worker" { return instance.errorOutput().contains("verifyd worker") }
             return (try? await instance.isReady()) == true
         }
         return instance
@@ -80,6 +82,9 @@ final class VerifydProcess: Sendable {
         try await waitUntil(timeout: timeout, "verifyd exits after SIGTERM") { !self.process.isRunning }
         return process.terminationStatus
     }
+
+    /// Sends a signal (SIGHUP to reload templates, SIGKILL to crash).
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Kills the process if it still runs.
     func stop() {

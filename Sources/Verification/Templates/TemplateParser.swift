@@ -38,7 +38,7 @@ struct TemplateParser {
     private func email(_ value: JSONValue, _ path: String) throws(TemplateError) -> EmailTemplate {
         guard case .object(let o) = value else { throw TemplateError("\(path): expected an object") }
         let title = try string(o, "title", path)
-        guard !title.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+        guard !title.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else {
             throw TemplateError("\(path).title: must be one line (no CR or LF)")
         }
         return EmailTemplate(langTag: try langTag(o, path), title: title, content: try string(o, "content", path))

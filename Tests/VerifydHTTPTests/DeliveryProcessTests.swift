@@ -1,0 +1,98 @@
+import Foundation
+import RedisClient
+import TestSupport
+import Testing
+import Verification
+
+/// Delivery across real processes: crashes, Redis restarts, template reloads.
+@Suite(.serialized) struct DeliveryProcessTests {
+    @Test func aWorkerKilledMidDeliveryLosesNothing() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let smtp = try await Sink.start(.smtp)
+        defer { smtp.stop() }
+        try smtp.set("mode", "hang")
+        let env = testEnvironment(redis: redis, [
+            "VERIFYD_EMAIL": "smtp://127.0.0.1:\(smtp.port)", "VERIFYD_EMAIL_FROM": "noreply@example.com",
+            "VERIFYD_SMTP_TIMEOUT_MS": "60000", "VERIFYD_DELIVERY_CLAIM_IDLE": "1500ms",
+        ])
+        let first = try await VerifydProcess.start(environment: env)
+        defer { first.stop() }
+        let targets = (0..<3).map { "crash\($0)@example.com" }
+        for target in targets { #expect(try await post(port: first.port, body("email", 5, 1, account: target)).code == 0) }
+        try await waitUntil(timeout: .seconds(15), "the first worker is stuck in DATA") { smtp.smtpAttempts >= 1 }
+        first.signal(SIGKILL)
+        try smtp.set("mode", "ok")
+        let second = try await VerifydProcess.start(environment: env, command: "worker")
+        defer { second.stop() }
+        try await withRedisClient(url: redis.url) { store in
+            try await waitUntil(timeout: .seconds(30), "every code is delivered or dead-lettered") {
+                let delivered = Set(smtp.records("messages.jsonl").compactMap { ($0["rcpt_tos"] as? [String])?.first })
+                let dead = try await store.send("XLEN", "verify:outbox:dead").int ?? 0
+                return delivered.count + Int(dead) >= targets.count
+            }
+            let recipients = smtp.records("messages.jsonl").compactMap { ($0["rcpt_tos"] as? [String])?.first }
+            #expect(Set(recipients) == Set(targets), "none lost")
+            #expect(recipients.count == targets.count, "none delivered twice")
+            try await waitUntil(timeout: .seconds(10), "the outbox is empty") {
+                try await store.send("XLEN", "verify:outbox").int == 0
+            }
+        }
+    }
+
+    @Test func queuedEntriesSurviveARedisRestartWithAOF() async throws {
+        let redis = try await RedisServer.start(arguments: ["--appendonly", "yes", "--appendfsync", "always"])
+        defer { redis.stop() }
+        let env = testEnvironment(redis: redis, ["VERIFYD_WORKER": "false"])
+        let server = try await VerifydProcess.start(environment: env)
+        defer { server.stop() }
+        let targets = (0..<5).map { "aof\($0)@example.com" }
+        for target in targets { #expect(try await post(port: server.port, body("email", 5, 1, account: target)).code == 0) }
+        redis.kill()
+        try await redis.launch()
+        let worker = try await VerifydProcess.start(environment: env, command: "worker")
+        defer { worker.stop() }
+        try await waitUntil(timeout: .seconds(20), "the queued codes are delivered") { worker.outputLines().count >= 5 }
+        let delivered = worker.outputLines().compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["to"] as? String
+        }
+        #expect(Set(delivered) == Set(targets) && delivered.count == 5)
+    }
+
+    @Test func sighupReloadsTemplatesAndKeepsThemWhenTheFileIsInvalid() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        func write(enabled: Bool) throws {
+            try #"{"verifycode_template1":[{"type":"email","isEnabled":\#(enabled),"template":[{"langTag":"en","title":"T","content":"{code}"}]}]}"#
+                .write(to: file, atomically: true, encoding: .utf8)
+        }
+        try write(enabled: true)
+        let server = try await VerifydProcess.start(environment: testEnvironment(redis: redis, ["VERIFYD_TEMPLATES": file.path]))
+        defer { server.stop() }
+        #expect(try await post(port: server.port, body("email", 5, 1, account: "h0@example.com")).code == 0)
+        try write(enabled: false)
+        server.signal(SIGHUP)
+        try await waitUntil(timeout: .seconds(10), "the disabled template takes effect") {
+            try await post(port: server.port, body("email", 5, 1, account: "h1@example.com")).code == 33200
+        }
+        try "{ not json".write(to: file, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        try await waitUntil(timeout: .seconds(10), "the invalid file is reported") {
+            server.errorOutput().contains("templates not reloaded")
+        }
+        #expect(try await post(port: server.port, body("email", 5, 1, account: "h2@example.com")).code == 33200,
+                "the previous templates stay in force")
+    }
+
+    @Test func anInvalidTemplatesFileStopsStartUp() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try #"{"verifycode_template2":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"x"}]}]}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try VerifydProcess.runToExit(environment: ["VERIFYD_DEV": "1", "VERIFYD_TEMPLATES": file.path])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("verifycode_template2[0].template[0].content"))
+    }
+}
