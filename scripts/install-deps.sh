@@ -22,6 +22,11 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+if [ ${#python_modules[@]} -gt 0 ] && ! python3 -m pip --version >/dev/null 2>&1; then
+  echo "installing: python3-pip"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+fi
 if [ ${#python_modules[@]} -gt 0 ]; then
   echo "installing (PyPI): ${python_modules[*]}"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${python_modules[@]}" \

@@ -9,12 +9,12 @@ struct TemplateReloader: Service {
     let logger: Logger
 
     func run() async throws {
-        guard let path = store.path else {
-            try? await gracefulShutdown()
-            return
-        }
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
+            guard let path = store.path else {
+                logger.notice("SIGHUP: no VERIFYD_TEMPLATES file to reload (built-in templates in use)")
+                continue
+            }
             do {
                 try store.reload()
                 logger.notice("templates reloaded", metadata: ["path": "\(path)"])

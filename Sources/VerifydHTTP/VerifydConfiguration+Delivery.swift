@@ -12,12 +12,11 @@ extension VerifydConfiguration {
             delivery.retry.base = backoff
             delivery.retry.maximum = max(backoff, .seconds(30))
         }
-        if let idle = reader.duration("VERIFYD_DELIVERY_CLAIM_IDLE", in: .milliseconds(100)...(.seconds(86400))) {
+        if let idle = reader.duration("VERIFYD_DELIVERY_CLAIM_IDLE", in: .milliseconds(300)...(.seconds(86400))) {
             delivery.claimIdle = idle
-            delivery.claimEvery = min(.seconds(5), idle)
-        }
-        if delivery.claimIdle <= delivery.retry.maximum {
-            delivery.retry.maximum = delivery.claimIdle * 0.5
+            // Held entries are touched this often, so a live worker's entries never look idle to others.
+            delivery.claimEvery = min(.seconds(5), idle / 3)
+            delivery.blockTime = min(.seconds(1), idle / 3)
         }
 
         switch reader.string("VERIFYD_EMAIL")?.lowercased() {

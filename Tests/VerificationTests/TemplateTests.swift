@@ -84,3 +84,19 @@ import Testing
         #expect(LanguageTag.pick(["en"], tag: { $0 }, requested: "EN", fallback: "ja") == "en")
     }
 }
+
+/// Placeholders are filled in one pass, and languages match by primary subtag.
+@Suite struct TemplateEdgeTests {
+    @Test func placeholderValuesAreNotExpandedAgain() {
+        let template = EmailTemplate(langTag: "en", title: "{sitename}", content: "<p>{sitename} {code}</p>")
+        let mail = TemplateRenderer.email(template, siteName: "{code}{time}", code: "123456", ttl: 600)
+        #expect(mail.subject == "{code}{time}")
+        #expect(mail.html == "<p>{code}{time} 123456</p>")
+    }
+
+    @Test func languagesMatchByPrimarySubtag() {
+        #expect(LanguageTag.pick(["en", "pt"], tag: { $0 }, requested: "pt-BR", fallback: "en") == "pt")
+        #expect(LanguageTag.pick(["en", "zh-Hans", "zh-Hant"], tag: { $0 }, requested: "zh-TW", fallback: "en") == "zh-Hant")
+        #expect(LanguageTag.pick(["en", "zh-Hant"], tag: { $0 }, requested: "zh-CN", fallback: "en") == "en")
+    }
+}

@@ -35,7 +35,7 @@ public struct WebhookSMSDriver: DeliveryDriver {
         self.client = client
     }
 
-    /// Fresns' SMS command, plus the language and template id.
+    /// Fresns' SMS command, plus the language of the chosen template and the template id.
     struct Payload: Encodable {
         var countryCode: Int
         var phoneNumber: String
@@ -52,7 +52,7 @@ public struct WebhookSMSDriver: DeliveryDriver {
         else { throw DeliveryFailure.permanent("not an SMS") }
         let payload = Payload(
             countryCode: countryCode, phoneNumber: number, signName: sms.signName, templateCode: sms.templateCode,
-            templateParam: [sms.codeParam: message.code], langTag: message.langTag.isEmpty ? sms.langTag : message.langTag,
+            templateParam: [sms.codeParam: message.code], langTag: sms.langTag,
             templateId: message.templateId)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

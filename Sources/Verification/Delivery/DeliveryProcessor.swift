@@ -37,7 +37,7 @@ struct DeliveryProcessor: Sendable {
                 return
             }
             do {
-                guard try await stream.reclaimForRetry(entry.id, minIdle: delay * 0.9) else { return }
+                guard try await stream.reclaimForRetry(entry.id) else { return }
             } catch {
                 logger.warning("could not reclaim entry for retry; left pending", metadata: ["id": "\(entry.id)", "error": "\(error)"])
                 return

@@ -75,10 +75,10 @@ public struct DeliveryWorker: Service {
         var failures = 0
         await withDiscardingTaskGroup { deliveries in
             func start(_ entry: OutboxStream.Entry, attempt: Int) async {
-                await held.add()
+                guard await held.add(entry.id) else { return }
                 deliveries.addTask {
                     await processor.process(entry, firstAttempt: attempt, on: stream)
-                    await held.remove()
+                    await held.remove(entry.id)
                 }
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -90,6 +90,7 @@ public struct DeliveryWorker: Service {
                         groupReady = true
                     }
                     if clock.now >= nextClaim {
+                        try await stream.touch(Array(await held.ids))
                         for entry in try await stream.claimStale(minIdle: settings.claimIdle, count: min(room, settings.batchSize)) {
                             await start(entry, attempt: max(1, try await stream.deliveryCount(entry.id)))
                         }

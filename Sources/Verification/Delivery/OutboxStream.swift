@@ -41,7 +41,7 @@ struct OutboxStream: Sendable {
 
     /// New entries for this consumer, waiting up to `block` for some.
     func readNew(count: Int, block: Duration) async throws -> [Entry] {
-        let ms = block.components.seconds * 1000 + block.components.attoseconds / 1_000_000_000_000_000
+        let ms = block.wholeMilliseconds
         let command = RedisCommand(
             "XREADGROUP",
             ["GROUP", .string(keys.outboxGroup), .string(consumer), "COUNT", .integer(Int64(count)), "BLOCK",
@@ -56,21 +56,30 @@ struct OutboxStream: Sendable {
         let command = RedisCommand(
             "XAUTOCLAIM",
             [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer),
-             .integer(Int64(minIdle.components.seconds * 1000)), "0-0", "COUNT", .integer(Int64(count))])
+             .integer(minIdle.wholeMilliseconds), "0-0", "COUNT", .integer(Int64(count))])
         let reply = try await redis.send(command)
         guard let parts = reply.array, parts.count >= 2 else { return [] }
         // Entries deleted meanwhile come back as nil; XAUTOCLAIM drops them from the PEL itself.
         return Self.entries(parts[1])
     }
 
-    /// Acknowledges and deletes a delivered entry and counts it, in one round trip.
-    func complete(_ id: String) async throws {
-        let replies = try await redis.pipeline([
-            RedisCommand("XACK", [.string(keys.outbox), .string(keys.outboxGroup), .string(id)]),
-            RedisCommand("XDEL", [.string(keys.outbox), .string(id)]),
-            RedisCommand("HINCRBY", [.string(keys.stats), "delivered", 1]),
-        ])
-        if case .error(let message) = replies[0] { throw RedisError.server(message) }
+    /// Acknowledges and deletes a delivered entry and counts it: `delivered`, or `duplicates` when another
+    /// worker had already acknowledged it (the at-least-once window).
+    static let completeScript = RedisScript(
+        """
+        local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('XDEL', KEYS[1], ARGV[2])
+        if acked == 1 then redis.call('HINCRBY', KEYS[2], 'delivered', 1) else redis.call('HINCRBY', KEYS[2], 'duplicates', 1) end
+        return acked
+        """)
+
+    /// Acknowledges, deletes and counts a delivered entry in one round trip; true unless it was a duplicate.
+    @discardableResult
+    func complete(_ id: String) async throws -> Bool {
+        let reply = try await redis.eval(
+            Self.completeScript, keys: [.string(keys.outbox), .string(keys.stats)],
+            arguments: [.string(keys.outboxGroup), .string(id)])
+        return reply.int == 1
     }
 
     /// How many times the entry was delivered to a consumer (XPENDING), 0 when it is no longer pending.
@@ -81,17 +90,26 @@ struct OutboxStream: Sendable {
         return Int(count)
     }
 
-    /// Before a retry: takes the entry again if it stayed idle at least `minIdle` (so it was not taken over by
-    /// another worker meanwhile), which resets its idle time and counts the delivery. Records the retry.
-    /// Returns false when the entry is gone or belongs to another worker now.
-    func reclaimForRetry(_ id: String, minIdle: Duration) async throws -> Bool {
-        let ms = max(0, minIdle.components.seconds * 1000 + minIdle.components.attoseconds / 1_000_000_000_000_000)
+    /// Before a retry: takes the entry again if this worker still owns it, which resets its idle time and
+    /// counts the delivery, and records the retry. Returns false when the entry is gone or another worker took it.
+    func reclaimForRetry(_ id: String) async throws -> Bool {
+        let owner = try await redis.send(
+            RedisCommand("XPENDING", [.string(keys.outbox), .string(keys.outboxGroup), .string(id), .string(id), 1]))
+        guard owner.array?.first?.array?[1].string == consumer else { return false }
         let reply = try await redis.send(
-            RedisCommand(
-                "XCLAIM", [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), .integer(ms), .string(id)]))
+            RedisCommand("XCLAIM", [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), 0, .string(id)]))
         guard let claimed = reply.array, let first = claimed.first, !first.isNull else { return false }
         _ = try await redis.send(RedisCommand("HINCRBY", [.string(keys.stats), "retries", 1]))
         return true
+    }
+
+    /// Heartbeat: resets the idle time of entries this worker still holds (delivering or waiting to retry),
+    /// so no other worker takes them over while this one is alive. Does not count as a delivery.
+    func touch(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        let arguments: [RedisArgument] = [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), 0]
+            + ids.map { .string($0) } + ["JUSTID"]
+        _ = try await redis.send(RedisCommand("XCLAIM", arguments))
     }
 
     /// Moves an entry that can never be delivered to the dead-letter stream with its reason.

@@ -40,17 +40,21 @@ actor ConcurrencyLimiter {
     }
 }
 
-/// Counts the entries a worker holds (delivering or waiting to retry), so it reads no more than it can handle.
+/// The entries a worker holds (delivering or waiting to retry), so it reads no more than it can handle and
+/// keeps them from being taken over.
 actor InFlightEntries {
-    private(set) var count = 0
+    private(set) var ids: Set<String> = []
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    /// One more entry held.
-    func add() { count += 1 }
+    /// How many entries are held.
+    var count: Int { ids.count }
 
-    /// One entry done.
-    func remove() {
-        count -= 1
+    /// Holds `id`; false when it is already held (a claim of an entry this worker is still delivering).
+    func add(_ id: String) -> Bool { ids.insert(id).inserted }
+
+    /// Lets go of `id`.
+    func remove(_ id: String) {
+        ids.remove(id)
         for waiter in waiting { waiter.resume() }
         waiting.removeAll()
     }

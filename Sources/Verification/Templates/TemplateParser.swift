@@ -83,16 +83,17 @@ public enum LanguageTag {
             && tag.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 }
     }
 
-    /// The entry for `requested`: exact tag, then the same language family (zh-CN → zh-Hans), then
-    /// `fallback`, then the first.
+    /// The entry for `requested`: exact tag, then the same language (Chinese by script: zh-CN → zh-Hans,
+    /// zh-TW → zh-Hant; others by primary subtag: pt-BR → pt or pt-PT), then `fallback`, then the first.
     public static func pick<T>(_ entries: [T], tag: (T) -> String, requested: String?, fallback: String) -> T? {
         func find(_ wanted: String) -> T? { entries.first { tag($0).caseInsensitiveCompare(wanted) == .orderedSame } }
+        func primary(_ tag: String) -> String { tag.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map(String.init) ?? "" }
         if let requested, !requested.isEmpty {
             if let exact = find(requested) { return exact }
-            let family = Language(tag: requested)
-            if requested.lowercased().hasPrefix("zh") || requested.lowercased().hasPrefix("en"),
-                let near = find(family.rawValue)
-            {
+            if primary(requested) == "zh" {
+                let script = Language(tag: requested)
+                if let near = entries.first(where: { primary(tag($0)) == "zh" && Language(tag: tag($0)) == script }) { return near }
+            } else if let near = entries.first(where: { primary(tag($0)) == primary(requested) }) {
                 return near
             }
         }

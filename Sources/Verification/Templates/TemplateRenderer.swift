@@ -48,9 +48,21 @@ public enum TemplateRenderer {
         }
     }
 
+    /// Replaces the placeholders in one left-to-right pass: a value that contains a placeholder stays as it is.
     private static func fill(_ text: String, _ values: [String: String]) -> String {
-        var out = text
-        for (placeholder, value) in values { out = out.replacingOccurrences(of: placeholder, with: value) }
-        return out
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let tail = rest[open...]
+            if let (placeholder, value) = values.first(where: { tail.hasPrefix($0.key) }) {
+                out += value
+                rest = tail.dropFirst(placeholder.count)
+            } else {
+                out += "{"
+                rest = tail.dropFirst()
+            }
+        }
+        return out + rest
     }
 }

@@ -1,0 +1,6 @@
+extension Duration {
+    /// Whole milliseconds, rounded down (for Redis arguments such as BLOCK and min-idle-time).
+    public var wholeMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
