@@ -64,8 +64,10 @@ public final class RedisClient: Service, Sendable {
             do {
                 let connection = try await RedisConnection.connect(configuration, on: group, name: name)
                 attempt = 0
-                state.withLockedValue { $0.slots[slot] = connection }
-                if wasConnected { state.withLockedValue { $0.reconnects += 1 } }
+                state.withLockedValue {
+                    if wasConnected { $0.reconnects += 1 }
+                    $0.slots[slot] = connection
+                }
                 logger.debug("redis connected", metadata: ["slot": "\(slot)", "redis": "\(configuration.redacted)"])
                 wasConnected = true
                 await connection.waitUntilClosed()

@@ -1,28 +1,46 @@
 import Hummingbird
-import ServiceLifecycle
+import HummingbirdCore
 import Logging
+import NIOCore
 import RedisClient
+import ServiceLifecycle
 import Verification
 
-/// What the HTTP application needs: a running Redis client, the use case and the readiness flag.
+/// What the HTTP application needs: a running Redis client, the use cases and the readiness flag.
 public struct AppDependencies: Sendable {
     public var redis: RedisClient
     public var sendVerifyCode: SendVerifyCode
+    public var checkVerifyCode: CheckVerifyCode
+    public var signatures: SignatureVerifier?
     public var readiness: Readiness
 
     /// Dependencies from their parts.
-    public init(redis: RedisClient, sendVerifyCode: SendVerifyCode, readiness: Readiness) {
+    public init(
+        redis: RedisClient, sendVerifyCode: SendVerifyCode, checkVerifyCode: CheckVerifyCode,
+        signatures: SignatureVerifier?, readiness: Readiness
+    ) {
         self.redis = redis
         self.sendVerifyCode = sendVerifyCode
+        self.checkVerifyCode = checkVerifyCode
+        self.signatures = signatures
         self.readiness = readiness
     }
 }
 
-/// The router: envelope errors around every route, thin controllers.
-public func buildRouter(_ dependencies: AppDependencies, maxBodySize: Int) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+/// The router: envelope errors around every route, thin controllers. The internal check route exists only
+/// when a token is configured.
+public func buildRouter(_ dependencies: AppDependencies, configuration: VerifydConfiguration) -> Router<VerifydRequestContext> {
+    let router = Router(context: VerifydRequestContext.self)
     router.add(middleware: EnvelopeErrorMiddleware())
-    SendVerifyCodeController(useCase: dependencies.sendVerifyCode, maxBodySize: maxBodySize).register(on: router)
+    SendVerifyCodeController(
+        useCase: dependencies.sendVerifyCode, signatures: dependencies.signatures,
+        clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
+        maxBodySize: configuration.maxBodySize
+    ).register(on: router)
+    if let token = configuration.internalToken {
+        CheckVerifyCodeController(useCase: dependencies.checkVerifyCode, token: token, maxBodySize: configuration.maxBodySize)
+            .register(on: router)
+    }
     HealthController(redis: dependencies.redis, readiness: dependencies.readiness).register(on: router)
     return router
 }
@@ -32,9 +50,15 @@ public func buildApplication(
     _ dependencies: AppDependencies, configuration: VerifydConfiguration, services: [any Service] = [],
     logger: Logger
 ) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(dependencies, maxBodySize: configuration.maxBodySize),
-        server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+    let requestTimeout = TimeAmount(configuration.requestTimeout)
+    let headerBytes = configuration.maxHeaderBytes
+    let server = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
+        idleTimeout: .init(configuration.idleTimeout),
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes, maxHeaderFieldCount: 100))
+    return Application(
+        router: buildRouter(dependencies, configuration: configuration),
+        server: .http1(configuration: server),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "verifyd"),
         services: services,
         logger: logger

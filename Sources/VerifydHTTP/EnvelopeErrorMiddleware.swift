@@ -30,6 +30,7 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func code(for status: HTTPResponse.Status) -> ResultCode {
         switch status.code {
+        case 401: return .unauthorized
         case 404: return .notFound
         case 405: return .methodNotAllowed
         case 408: return .requestTimeout

@@ -23,6 +23,15 @@ enum FresnsHeaders {
             token: nonEmpty(request.headers[aidToken]) ?? request.headers[shortToken])
     }
 
+    /// The headers a Fresns signature covers, plus the signature, by their canonical names.
+    static func signed(of request: Request) -> [String: String] {
+        var headers: [String: String] = [:]
+        for name in FresnsSignature.signedHeaders + ["X-Fresns-Signature"] {
+            if let value = request.headers[HTTPField.Name(name)!], !value.isEmpty { headers[name] = value }
+        }
+        return headers
+    }
+
     private static func nonEmpty(_ value: String?) -> String? {
         guard let value, !value.isEmpty else { return nil }
         return value

@@ -8,7 +8,7 @@ struct HealthController: Sendable {
     let readiness: Readiness
 
     /// Adds the routes.
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: Router<VerifydRequestContext>) {
         router.get("/health/live") { _, _ in
             Envelope(.ok, language: .en, dataJSON: "{\"status\":\"live\"}")
         }

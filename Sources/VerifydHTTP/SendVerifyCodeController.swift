@@ -1,32 +1,43 @@
+import HTTPTypes
 import Hummingbird
 import Verification
 
-/// `POST /api/v2/common/send-verify-code`: parse, hand to the use case, answer in the envelope.
+/// `POST /api/v2/common/send-verify-code`: signature (when required), parse, hand to the use case, answer.
 struct SendVerifyCodeController: Sendable {
     let useCase: SendVerifyCode
+    let signatures: SignatureVerifier?
+    let clientAddresses: ClientAddressResolver
     let maxBodySize: Int
 
     /// Adds the route.
-    func register(on router: Router<some RequestContext>) {
-        router.post("/api/v2/common/send-verify-code") { request, _ in try await send(request) }
+    func register(on router: Router<VerifydRequestContext>) {
+        router.post("/api/v2/common/send-verify-code") { request, context in try await send(request, context) }
     }
 
-    func send(_ request: Request) async throws -> Envelope {
+    func send(_ request: Request, _ context: VerifydRequestContext) async throws -> Envelope {
         var request = request
         let language = FresnsHeaders.language(of: request)
+        if let signatures, let refusal = try await signatures.verify(headers: FresnsHeaders.signed(of: request)) {
+            return Envelope(refusal, language: language)
+        }
         let body = try await request.collectBody(upTo: maxBodySize)
         let parsed: SendRequest
         switch SendRequest.parse(json: body.readableBytesView) {
         case .failure(let code): return Envelope(code, language: language)
         case .success(let value): parsed = value
         }
-        let langTag = request.headers[FresnsHeaders.langTag]
-        switch try await useCase.send(parsed, session: FresnsHeaders.session(of: request), langTag: langTag) {
+        let client = clientAddresses.resolve(
+            peer: context.remoteAddress?.ipAddress.flatMap(IPAddress.init),
+            forwardedFor: request.headers[.init("X-Forwarded-For")!])
+        let outcome = try await useCase.send(
+            parsed, session: FresnsHeaders.session(of: request), langTag: request.headers[FresnsHeaders.langTag],
+            clientIP: client)
+        switch outcome {
         case .accepted:
             return Envelope(.ok, language: language)
         case .refused(let code):
             return Envelope(code, language: language)
-        case .rateLimited(let seconds):
+        case .rateLimited(let seconds, _):
             return Envelope(.sentTooOften, language: language, headers: [FresnsHeaders.retryAfter: String(seconds)])
         }
     }

@@ -38,6 +38,17 @@ public struct VerifydConfiguration: Sendable {
     public var defaultLanguage = "en"
     public var delivery = DeliveryWorker.Settings()
     public var runWorker = true
+    /// Bearer token of `/internal/v1/check-verify-code`; the route is off without one.
+    public var internalToken: String?
+    public var maxCheckAttempts = 5
+    /// Whether send-verify-code requires a Fresns signature.
+    public var requireSignature = false
+    /// Proxies whose X-Forwarded-For is believed.
+    public var trustedProxies: [CIDR] = []
+    /// A request (head and body) must arrive within this.
+    public var requestTimeout: Duration = .seconds(10)
+    /// The most header bytes a request may carry.
+    public var maxHeaderBytes = 16 * 1024
     public var maxBodySize = 16 * 1024
     public var idleTimeout: Duration = .seconds(30)
     public var drainDelay: Duration = .zero
@@ -56,7 +67,7 @@ public struct VerifydConfiguration: Sendable {
         ("VERIFYD_KEY_PREFIX", "prefix of every Redis key (default verify:)"),
         ("VERIFYD_RATE_LIMITS", "count/seconds pairs per target (default 1/60,5/600)"),
         ("VERIFYD_CODE_LENGTH", "digits per code, 4-10 (default 6)"),
-        ("VERIFYD_CODE_TTL", "seconds a code stays valid, 30-86400 (default 600)"),
+        ("VERIFYD_CODE_TTL", "seconds a code stays valid, 1-86400 (default 600)"),
         ("VERIFYD_CODE_SECRET", "secret for code hashes and outbox encryption, 16+ characters (required unless VERIFYD_DEV=1)"),
         ("VERIFYD_DEV", "1 for development: allows running without VERIFYD_CODE_SECRET"),
         ("VERIFYD_EMAIL", "email delivery: smtp://[user:password@]host[:port], smtps://…, log or none (default none)"),
@@ -76,6 +87,15 @@ public struct VerifydConfiguration: Sendable {
         ("VERIFYD_DELIVERY_CLAIM_IDLE", "take over entries pending this long on another worker: 60s, ms (default 60s)"),
         ("VERIFYD_LOGIN_OR_REGISTER", "true: useType 2 does not require an existing account (default false)"),
         ("VERIFYD_WORKER", "true: `serve` also runs a delivery worker (default true)"),
+        ("VERIFYD_INTERNAL_TOKEN", "bearer token of POST /internal/v1/check-verify-code, 16+ characters (unset: route off, 404)"),
+        ("VERIFYD_MAX_CHECK_ATTEMPTS", "wrong checks before a code is destroyed, 1-100 (default 5)"),
+        ("VERIFYD_SIGNATURE", "on: send-verify-code requires a Fresns signature, app keys in verify:app:<appId> (default off)"),
+        ("VERIFYD_IP_RATE_LIMITS", "count/seconds pairs per client IP (IPv6 per /64), or off (default 20/600,100/86400)"),
+        ("VERIFYD_TRUSTED_PROXIES", "CIDR list whose X-Forwarded-For is believed, e.g. 10.0.0.0/8,::1 (default none)"),
+        ("VERIFYD_SMS_COUNTRY_CODES", "SMS country codes allowed, e.g. 86,852,1 (default all); others get 34103"),
+        ("VERIFYD_SMS_COUNTRY_RATE_LIMITS", "count/seconds pairs per SMS country code over all targets (default none)"),
+        ("VERIFYD_REQUEST_TIMEOUT_MS", "a request must arrive whole within this; also the keep-alive idle limit (default 10000)"),
+        ("VERIFYD_MAX_HEADER_BYTES", "largest request header block, 1024-65536 (default 16384)"),
         ("VERIFYD_DRAIN_DELAY_MS", "on SIGTERM, answer /health/ready 503 this long before closing the listener (default 0)"),
         ("VERIFYD_LOG_LEVEL", "trace, debug, info, notice, warning, error, critical (default info)"),
     ]
@@ -109,7 +129,7 @@ public struct VerifydConfiguration: Sendable {
             }
         }
         config.codeLength = reader.integer("VERIFYD_CODE_LENGTH", in: 4...10) ?? config.codeLength
-        config.send.codeTTL = reader.integer("VERIFYD_CODE_TTL", in: 30...86400) ?? config.send.codeTTL
+        config.send.codeTTL = reader.integer("VERIFYD_CODE_TTL", in: 1...86400) ?? config.send.codeTTL
         config.dev = reader.bool("VERIFYD_DEV") ?? false
         if let secret = reader.string("VERIFYD_CODE_SECRET") {
             if secret.utf8.count < 16 { reader.problem("VERIFYD_CODE_SECRET: must be at least 16 characters") }
@@ -124,6 +144,7 @@ public struct VerifydConfiguration: Sendable {
             [(Channel.email, config.email != .none), (Channel.sms, config.sms != .none)].filter(\.1).map(\.0))
         config.send.loginOrRegister = reader.bool("VERIFYD_LOGIN_OR_REGISTER") ?? false
         config.runWorker = reader.bool("VERIFYD_WORKER") ?? true
+        config.readProtection(&reader)
         if let ms = reader.integer("VERIFYD_DRAIN_DELAY_MS", in: 0...600_000) { config.drainDelay = .milliseconds(ms) }
         if let level = reader.string("VERIFYD_LOG_LEVEL") {
             if let parsed = Logger.Level(rawValue: level.lowercased()) { config.logLevel = parsed } else {

@@ -51,6 +51,10 @@ public struct VerifydServices: Sendable {
             redis: redis,
             sendVerifyCode: SendVerifyCode(
                 redis: redis, settings: configuration.send, crypto: crypto, templates: templates, logger: logger),
+            checkVerifyCode: CheckVerifyCode(
+                redis: redis, keys: configuration.send.keys, crypto: crypto, maxAttempts: configuration.maxCheckAttempts,
+                logger: logger),
+            signatures: configuration.requireSignature ? SignatureVerifier(redis: redis, keys: configuration.send.keys) : nil,
             readiness: readiness)
     }
 

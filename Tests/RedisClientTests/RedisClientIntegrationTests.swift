@@ -110,7 +110,8 @@ import TestSupport
         let server = try await RedisServer.start()
         defer { server.stop() }
         var configuration = try RedisConfiguration(url: server.url)
-        configuration.commandTimeout = .milliseconds(300)
+        configuration.commandTimeout = .seconds(1)
+        configuration.poolSize = 1  // so the connection that comes back is the one that was lost
         try await withRedisClient(configuration) { client in
             _ = try await client.send("SET", "before", "1")
             server.kill()

@@ -1,29 +1,39 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Free loopback TCP ports.
+/// Free loopback TCP ports for test servers.
+///
+/// Ports come from 20000–31999, below Linux's ephemeral range (32768+), so no outgoing connection can hold one,
+/// and a port is never handed out twice in one test run, so parallel tests cannot race for the same port
+/// between finding it and binding it.
 public enum FreePort {
-    /// A port nothing listens on right now (bound to 0, read back, released).
+    private static let handedOut = NIOLockedValueBox<Set<Int>>([])
+
+    /// A port nothing listens on now and that no other test of this run was given.
     public static func find() throws -> Int {
+        for _ in 0..<1000 {
+            let port = Int.random(in: 20000..<32000)
+            let fresh = handedOut.withLockedValue { $0.insert(port).inserted }
+            if fresh, canBind(port) { return port }
+        }
+        throw TestFailure("no free port found")
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket() failed") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
+        return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw TestFailure("bind() failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        } == 0
     }
 }
 

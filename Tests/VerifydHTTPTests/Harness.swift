@@ -12,6 +12,8 @@ import VerifydHTTP
 
 /// The secret all tests use, so they can recompute code hashes.
 let testSecret = "test-secret-0123456789abcdef"
+/// The internal token of the check route in tests.
+let internalToken = "internal-token-0123456789"
 
 /// One envelope as a client sees it.
 struct Answer: Sendable {
@@ -38,7 +40,7 @@ struct Answer: Sendable {
 func testEnvironment(redis: RedisServer, _ overrides: [String: String] = [:]) -> [String: String] {
     [
         "VERIFYD_REDIS_URL": redis.url, "VERIFYD_CODE_SECRET": testSecret, "VERIFYD_EMAIL": "log",
-        "VERIFYD_SMS": "log", "VERIFYD_PORT": "0", "VERIFYD_REDIS_TIMEOUT_MS": "500",
+        "VERIFYD_SMS": "log", "VERIFYD_PORT": "0", "VERIFYD_REDIS_TIMEOUT_MS": "2000", "VERIFYD_IP_RATE_LIMITS": "off",
     ].merging(overrides) { _, new in new }
 }
 
@@ -57,7 +59,7 @@ struct Harness: Sendable {
         defer { server.stop() }
         let configuration = try VerifydConfiguration.load(environment: testEnvironment(redis: server, overrides)).get()
         var logger = Logger(label: "verifyd-test")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["VERIFYD_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         let services = try VerifydServices(configuration: configuration, logger: logger)
         let app = buildApplication(
             services.dependencies(), configuration: configuration,
@@ -87,7 +89,7 @@ struct Harness: Sendable {
         }
         // Every answer carries the message of its code, in the language the client asked for.
         let language = Language(tag: headers["X-Fresns-Client-Lang-Tag"])
-        if uri.hasPrefix("/api/") {
+        if uri.hasPrefix("/api/") || uri.hasPrefix("/internal/") {
             #expect(answer.message == ResultCode(rawValue: answer.code)?.message(language), "code \(answer.code)")
         }
         return answer
@@ -105,6 +107,22 @@ struct Harness: Sendable {
             _ = try await store.send("HSET", "verify:accounts:phone", .string("\(countryCode)\(phone)"), .string(aid))
         }
         if let token { _ = try await store.send("SET", .string("verify:token:\(aid):\(token)"), "1", "EX", 3600) }
+    }
+
+    /// The code of the newest outbox entry, opened with the test secret (the worker is off in these tests).
+    func lastCode(length: Int = 6) async throws -> String {
+        let entry = try await store.send("XREVRANGE", "verify:outbox", "+", "-", "COUNT", 1).array?.first
+        let flat = (entry?.array?[1].array ?? []).compactMap(\.string)
+        let fields = Dictionary(uniqueKeysWithValues: stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) })
+        let context = "\(fields["channel"] ?? "")|\(fields["to"] ?? "")|\(fields["template"] ?? "")"
+        return try CodeCrypto(secret: testSecret, length: length).open(fields["code"] ?? "", context: context)
+    }
+
+    /// POSTs a check-verify-code body with a bearer token (none when nil).
+    func check(_ json: String, token: String? = internalToken) async throws -> Answer {
+        try await request(
+            "/internal/v1/check-verify-code", method: .post, body: json,
+            headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:])
     }
 
     /// The number of entries in the outbox stream.

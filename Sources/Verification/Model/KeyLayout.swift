@@ -18,9 +18,18 @@ public struct KeyLayout: Sendable, Equatable {
     /// String whose existence means the token is valid for the aid.
     public func token(aid: String, token: String) -> String { prefix + "token:" + aid + ":" + token }
 
+    /// Hash with `secret`, `platformId`, `enabled` of a Fresns app key (for signatures).
+    public func app(_ appId: String) -> String { prefix + "app:" + appId }
+    /// Set of email domains refused with 34110 (operators add disposable domains).
+    public var blockedEmailDomains: String { prefix + "email-domains:blocked" }
+
     // Written by verifyd.
     /// List of the Redis times (ms) of recent accepted sends to a target, newest first.
     public func sendLog(_ target: Target) -> String { prefix + "{" + target.key + "}:sends" }
+    /// List of the Redis times of recent accepted sends from one client IP (IPv6: its /64).
+    public func ipSendLog(_ ip: String) -> String { prefix + "{ip:" + ip + "}:sends" }
+    /// List of the Redis times of recent accepted SMS sends to one country code.
+    public func countrySendLog(_ countryCode: Int) -> String { prefix + "{cc:" + String(countryCode) + "}:sends" }
     /// Hash of the pending code of a target and template (`hash`, `attempts`, `issued`).
     public func code(_ target: Target, templateId: Int) -> String {
         prefix + "{" + target.key + "}:code:" + String(templateId)

@@ -34,6 +34,7 @@ extension ResultCode {
         34301: ("Account not exist", "该账号不存在", "該賬號不存在"),
         34401: ("Email bound", "已绑定邮箱", "已綁定郵箱"),
         34402: ("Phone bound", "已绑定手机", "已綁定手機"),
+        39401: ("Unauthorized", "未授权", "未授權"),
         39404: ("Not found", "接口不存在", "接口不存在"),
         39405: ("Method not allowed", "请求方法不允许", "請求方法不允許"),
         39408: ("Request timeout", "请求超时", "請求超時"),

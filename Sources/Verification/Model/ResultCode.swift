@@ -25,6 +25,8 @@ public enum ResultCode: Int, Error, Sendable, CaseIterable {
     case accountNotExist = 34301
     case emailBound = 34401
     case phoneBound = 34402
+    /// verifyd: the internal route needs a valid bearer token.
+    case unauthorized = 39401
     /// verifyd: no such route.
     case notFound = 39404
     /// verifyd: the route exists with another method.

@@ -10,6 +10,8 @@ public struct SendSettings: Sendable {
     public var loginOrRegister: Bool
     /// Channels with a delivery driver; the others answer 32100.
     public var enabledChannels: Set<Channel>
+    /// Per-IP and per-country limits, the SMS country allow-list.
+    public var abuse = AbuseSettings()
 
     /// Settings with Fresns' defaults for anything not given.
     public init(
@@ -30,6 +32,6 @@ public enum SendOutcome: Sendable, Equatable {
     case accepted
     /// Refused with a Fresns code.
     case refused(ResultCode)
-    /// Refused by a rate limit; retry after this many seconds.
-    case rateLimited(retryAfter: Int)
+    /// Refused by a rate limit (of the target, the client IP or the country code); retry after this many seconds.
+    case rateLimited(retryAfter: Int, by: LimitKind)
 }

@@ -24,7 +24,9 @@ public struct SendVerifyCode: Sendable {
 
     /// Runs checks 2–11 on a parsed request; `langTag` is the client's language tag (for the template).
     /// Throws `RedisError` when Redis cannot answer.
-    public func send(_ request: SendRequest, session: Session, langTag: String?) async throws -> SendOutcome {
+    public func send(_ request: SendRequest, session: Session, langTag: String?, clientIP: IPAddress? = nil) async throws
+        -> SendOutcome
+    {
         let formatted = checkChannelAndFormat(request)
         if session.aid == nil, request.useType.needsLogin { return .refused(.notLoggedIn) }
 
@@ -40,6 +42,11 @@ public struct SendVerifyCode: Sendable {
         if case .success(let target?) = formatted, needsOwnerLookup(request.useType) {
             ownerAt = commands.count
             commands.append(mirror.ownerCommand(target))
+        }
+        var domainAt: Int?
+        if case .success(let target?) = formatted, target.channel == .email {
+            domainAt = commands.count
+            commands.append(blockedDomainCommand(target.key))
         }
         let replies = commands.isEmpty ? [] : try await redis.pipeline(commands)
         if let error = replies.first(where: { if case .error = $0 { true } else { false } }) {
@@ -60,6 +67,9 @@ public struct SendVerifyCode: Sendable {
         switch formatted {
         case .failure(let code): return .refused(code)
         case .success(let given?):
+            if let domainAt, replies[domainAt].array?.contains(where: { $0.int == 1 }) == true {
+                return .refused(.emailDomain)
+            }
             let owned = ownerAt.map { replies[$0].int == 1 }
             if let refusal = checkOwnership(request, target: given, owned: owned, account: account) {
                 return .refused(refusal)
@@ -70,7 +80,7 @@ public struct SendVerifyCode: Sendable {
             target = own
         }
         let tag = langTag.flatMap { LanguageTag.isValid($0) ? $0 : nil } ?? ""
-        return try await issue(request, target: target, langTag: tag)
+        return try await issue(request, target: target, langTag: tag, clientIP: clientIP)
     }
 
     /// Checks 3–5, which need no lookup: channel configured (and its template usable: 33200), country code
@@ -89,6 +99,7 @@ public struct SendVerifyCode: Sendable {
             guard let countryCode = request.countryCode else { return .failure(.parameterMissing) }
             guard let number = AddressFormat.phone(account) else { return .failure(.phoneFormat) }
             guard AddressFormat.isCountryCode(countryCode) else { return .failure(.countryCode) }
+            if let allowed = settings.abuse.smsCountryCodes, !allowed.contains(countryCode) { return .failure(.countryCode) }
             return .success(.phone(countryCode: countryCode, number: number))
         }
     }
@@ -130,32 +141,57 @@ public struct SendVerifyCode: Sendable {
     }
 
     /// Checks 10–11 in one script: rate limits, then store the code's hash and queue its delivery.
-    private func issue(_ request: SendRequest, target: Target, langTag: String) async throws -> SendOutcome {
+    /// SMISMEMBER of the email's domain and its parents (`a.mail.example.com`, `mail.example.com`, `example.com`).
+    private func blockedDomainCommand(_ email: String) -> RedisCommand {
+        let domain = email.split(separator: "@").last.map(String.init) ?? ""
+        let labels = domain.split(separator: ".")
+        let candidates = (0..<max(1, labels.count - 1)).map { labels[$0...].joined(separator: ".") }
+        return RedisCommand("SMISMEMBER", [.string(settings.keys.blockedEmailDomains)] + candidates.map { .string($0) })
+    }
+
+    /// The send logs the script checks and writes: the target's, the client IP's, the country code's.
+    private func sendLogs(_ target: Target, clientIP: IPAddress?) -> [(kind: LimitKind, key: String, limits: [RateLimit])] {
+        var logs: [(LimitKind, String, [RateLimit])] = [(.target, settings.keys.sendLog(target), settings.limits)]
+        if let clientIP, !settings.abuse.ipLimits.isEmpty {
+            logs.append((.ip, settings.keys.ipSendLog(clientIP.limitKey), settings.abuse.ipLimits))
+        }
+        if let countryCode = target.countryCode, !settings.abuse.countryLimits.isEmpty {
+            logs.append((.country, settings.keys.countrySendLog(countryCode), settings.abuse.countryLimits))
+        }
+        return logs
+    }
+
+    private func issue(_ request: SendRequest, target: Target, langTag: String, clientIP: IPAddress?) async throws
+        -> SendOutcome
+    {
         let code = crypto.generate()
         let context = OutboxEntry.sealContext(channel: target.channel, recipient: target.key, templateId: request.templateId)
         let entry = OutboxEntry(
             target: target, templateId: request.templateId, useType: request.useType.rawValue, langTag: langTag,
             ttl: settings.codeTTL, sealedCode: try crypto.seal(code: code, context: context))
-        var arguments: [RedisArgument] = [.integer(Int64(settings.limits.count))]
-        for limit in settings.limits {
-            arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)]
+        let logs = sendLogs(target, clientIP: clientIP)
+        var arguments: [RedisArgument] = [
+            .string(crypto.hash(code: code, target: target, templateId: request.templateId)),
+            .integer(Int64(settings.codeTTL) * 1000), .integer(Int64(logs.count)),
+        ]
+        for log in logs {
+            arguments.append(.integer(Int64(log.limits.count)))
+            for limit in log.limits { arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)] }
         }
-        arguments.append(.string(crypto.hash(code: code, target: target, templateId: request.templateId)))
-        arguments.append(.integer(Int64(settings.codeTTL) * 1000))
         for pair in entry.fields { arguments += [.string(pair.field), .string(pair.value)] }
         let keys: [RedisArgument] = [
-            .string(settings.keys.sendLog(target)),
-            .string(settings.keys.code(target, templateId: request.templateId)),
-            .string(settings.keys.outbox),
-        ]
+            .string(settings.keys.code(target, templateId: request.templateId)), .string(settings.keys.outbox),
+        ] + logs.map { .string($0.key) }
         let reply = try await redis.eval(SendScript.script, keys: keys, arguments: arguments)
-        guard let parts = reply.array, parts.count == 2, let status = parts[0].int else {
+        guard let parts = reply.array, parts.count >= 2, let status = parts[0].int else {
             throw RedisError.protocolError("unexpected send script reply")
         }
         if status == 1 {
             let waitMs = parts[1].int ?? 1000
-            logger.info("send refused by rate limit", metadata: ["target": "\(target.masked)"])
-            return .rateLimited(retryAfter: Int(max(1, (waitMs + 999) / 1000)))
+            let index = Int(parts.count > 2 ? parts[2].int ?? 1 : 1) - 1
+            let kind = logs.indices.contains(index) ? logs[index].kind : .target
+            logger.info("send refused by rate limit", metadata: ["target": "\(target.masked)", "limit": "\(kind.rawValue)"])
+            return .rateLimited(retryAfter: Int(max(1, (waitMs + 999) / 1000)), by: kind)
         }
         logger.info(
             "code issued",

@@ -1,0 +1,95 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An IPv4 or IPv6 address as bytes, parsed with `inet_pton`.
+public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+    /// 4 or 16 bytes.
+    public let bytes: [UInt8]
+
+    /// Parses dotted IPv4 or IPv6 text (an IPv4-mapped IPv6 address becomes IPv4); nil when invalid.
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: " []")
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 45 else { return nil }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, trimmed, &v4) == 1 {
+            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            return
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, trimmed, &v6) == 1 else { return nil }
+        let raw = withUnsafeBytes(of: &v6) { Array($0) }
+        bytes = raw.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] ? Array(raw.suffix(4)) : raw
+    }
+
+    private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// The text form (`203.0.113.7`, `2001:db8::1`).
+    public var description: String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        var copy = bytes
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        _ = copy.withUnsafeMutableBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The key a rate limit counts: the address for IPv4, its /64 network for IPv6 (one subscriber's range).
+    public var limitKey: String {
+        guard bytes.count == 16 else { return description }
+        return IPAddress(bytes: Array(bytes.prefix(8)) + Array(repeating: 0, count: 8)).description + "/64"
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        let chars = Set(set)
+        var sub = Substring(self)
+        while let first = sub.first, chars.contains(first) { sub = sub.dropFirst() }
+        while let last = sub.last, chars.contains(last) { sub = sub.dropLast() }
+        return String(sub)
+    }
+}
+
+/// An address range such as `10.0.0.0/8` or `fd00::/8`.
+public struct CIDR: Sendable, Hashable {
+    public let network: IPAddress
+    public let prefixLength: Int
+
+    /// Parses `address/prefix` (a bare address is a single host); nil when invalid.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let address = IPAddress(parts[0]) else { return nil }
+        let bits = address.bytes.count * 8
+        let length = parts.count == 2 ? Int(parts[1]) : bits
+        guard let length, (0...bits).contains(length) else { return nil }
+        network = address
+        prefixLength = length
+    }
+
+    /// Whether `address` is inside this range.
+    public func contains(_ address: IPAddress) -> Bool {
+        guard address.bytes.count == network.bytes.count else { return false }
+        var remaining = prefixLength
+        for (a, b) in zip(address.bytes, network.bytes) where remaining > 0 {
+            let take = min(8, remaining)
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - take))
+            if a & mask != b & mask { return false }
+            remaining -= take
+        }
+        return true
+    }
+
+    /// Parses a comma-separated list; nil when an entry is invalid.
+    public static func parseList(_ text: String) -> [CIDR]? {
+        var ranges: [CIDR] = []
+        for part in text.split(separator: ",") {
+            guard let range = CIDR(part.trimmingCharacters(in: .whitespaces)) else { return nil }
+            ranges.append(range)
+        }
+        return ranges
+    }
+}

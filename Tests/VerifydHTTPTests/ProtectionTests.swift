@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import RedisClient
+import TestSupport
+import Testing
+import Verification
+
+/// Signatures, per-IP and per-country limits, blocked domains, slow clients.
+@Suite struct ProtectionTests {
+    private let appId = "yh1OJ7WL"
+    private let secret = "qUiEaDNQh2IpvGHOKlTMx7ujn8t1CZWX"
+
+    private func signedHeaders(platform: String = "2", timestamp: Int64? = nil, tamper: Bool = false, app: String? = nil) -> [String: String] {
+        var headers = [
+            "X-Fresns-App-Id": app ?? appId, "X-Fresns-Client-Platform-Id": platform, "X-Fresns-Client-Version": "2.0.0",
+            "X-Fresns-Signature-Timestamp": String(timestamp ?? Int64(Date().timeIntervalSince1970 * 1000)),
+        ]
+        headers["X-Fresns-Signature"] = FresnsSignature.sign(headers, secret: tamper ? "not-the-secret" : secret)
+        return headers
+    }
+
+    @Test func signatures() async throws {
+        try await Harness.run(["VERIFYD_SIGNATURE": "on"]) { h async throws in
+            _ = try await h.store.send("HSET", .string("verify:app:\(appId)"), "secret", .string(secret), "platformId", "2", "enabled", "1")
+            _ = try await h.store.send("HSET", "verify:app:disabled1", "secret", "x", "platformId", "2", "enabled", "0")
+            let send = body("email", 5, account: "s@example.com")
+            #expect(try await h.send(send).code == 31301, "no signature headers at all")
+            #expect(try await h.send(send, headers: signedHeaders(app: "unknown1")).code == 31301)
+            #expect(try await h.send(send, headers: signedHeaders(app: "disabled1")).code == 31301)
+            #expect(try await h.send(send, headers: signedHeaders(platform: "4")).code == 31304)
+            let old = Int64(Date().timeIntervalSince1970) - 700
+            #expect(try await h.send(send, headers: signedHeaders(timestamp: old)).code == 31303)
+            #expect(try await h.send(send, headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970) + 700)).code == 31303)
+            #expect(try await h.send(send, headers: signedHeaders(tamper: true)).code == 31302)
+            #expect(try await h.outboxLength() == 0)
+            #expect(try await h.send(send, headers: signedHeaders()).code == 0)
+            #expect(try await h.send(body("email", 5, account: "t@example.com"), headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970))).code == 0,
+                    "10-digit second timestamps are accepted too")
+        }
+    }
+
+    @Test func perIPLimitsCountTheSocketPeerAndIgnoreSpoofedHeaders() async throws {
+        try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "2/600"]) { h async throws in
+            #expect(try await h.send(body("email", 5, account: "i1@example.com"), headers: ["X-Forwarded-For": "198.51.100.1"]).code == 0)
+            #expect(try await h.send(body("email", 5, account: "i2@example.com"), headers: ["X-Forwarded-For": "198.51.100.2"]).code == 0)
+            let third = try await h.send(body("email", 5, account: "i3@example.com"), headers: ["X-Forwarded-For": "198.51.100.3"])
+            #expect(third.code == 33201, "the header from an untrusted peer is ignored: all three come from 127.0.0.1")
+            #expect(Int(third.headers[HTTPField.Name("Retry-After")!] ?? "") ?? 0 > 500)
+            #expect(try await h.outboxLength() == 2, "a refused send stores and queues nothing")
+            #expect(try await h.store.send("EXISTS", "verify:{i3@example.com}:sends").int == 0)
+            #expect(try await h.store.send("LLEN", "verify:{ip:127.0.0.1}:sends").int == 2)
+        }
+    }
+
+    @Test func trustedProxiesForwardTheClientAddress() async throws {
+        try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "1/600", "VERIFYD_TRUSTED_PROXIES": "127.0.0.0/8,10.0.0.0/8"]) { h async throws in
+            #expect(try await h.send(body("email", 5, account: "p1@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]).code == 0)
+            #expect(try await h.send(body("email", 5, account: "p2@example.com"), headers: ["X-Forwarded-For": "203.0.113.2, 10.0.0.7"]).code == 0)
+            #expect(try await h.send(body("email", 5, account: "p3@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]).code == 33201)
+            #expect(try await h.store.send("EXISTS", "verify:{ip:203.0.113.2}:sends").int == 1)
+            #expect(try await h.store.send("EXISTS", "verify:{ip:10.0.0.7}:sends").int == 0)
+        }
+    }
+
+    @Test func smsCountryAllowListAndBudget() async throws {
+        try await Harness.run(["VERIFYD_SMS_COUNTRY_CODES": "86,852", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "2/3600"]) { h async throws in
+            #expect(try await h.send(body("sms", 5, account: "2025550100", countryCode: 1)).code == 34103)
+            #expect(try await h.send(body("sms", 5, account: "13800138001", countryCode: 86)).code == 0)
+            #expect(try await h.send(body("sms", 5, account: "13800138002", countryCode: 86)).code == 0)
+            #expect(try await h.send(body("sms", 5, account: "13800138003", countryCode: 86)).code == 33201)
+            #expect(try await h.send(body("sms", 5, account: "91234567", countryCode: 852)).code == 0)
+            #expect(try await h.outboxLength() == 3)
+        }
+    }
+
+    @Test func blockedEmailDomains() async throws {
+        try await Harness.run { h async throws in
+            _ = try await h.store.send("SADD", "verify:email-domains:blocked", "mailinator.com")
+            #expect(try await h.send(body("email", 5, account: "x@mailinator.com")).code == 34110)
+            #expect(try await h.send(body("email", 5, account: "x@eu.mailinator.com")).code == 34110)
+            #expect(try await h.send(body("email", 5, account: "x@notmailinator.com")).code == 0)
+            #expect(try await h.outboxLength() == 1)
+        }
+    }
+
+    @Test func aSlowClientIsCutOffAndOthersKeepBeingAnswered() async throws {
+        try await Harness.run(["VERIFYD_REQUEST_TIMEOUT_MS": "600"]) { h async throws in
+            let port = try #require(h.client.port)
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            let head = Array("POST /api/v2/common/send-verify-code HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n".utf8)
+            let clock = ContinuousClock()
+            let started = clock.now
+            var sent = 0
+            while channel.isActive, sent < head.count, clock.now - started < .seconds(10) {
+                try? await channel.writeAndFlush(ByteBuffer(bytes: [head[sent]]))
+                sent += 1
+                #expect(try await h.request("/health/live", method: .get).code == 0, "others are answered meanwhile")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await waitUntil(timeout: .seconds(5), "the slow connection is closed") { !channel.isActive }
+            #expect(sent < head.count, "closed before its request head was complete")
+            #expect(clock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func oversizedHeadersAreRefused() async throws {
+        try await Harness.run { h async throws in
+            let huge = String(repeating: "x", count: 20_000)
+            do {
+                let answer = try await h.client.execute(
+                    uri: "/health/live", method: .get, headers: [HTTPField.Name("X-Big")!: huge], body: nil
+                ) { $0.status }
+                #expect(answer != .ok)
+            } catch {
+                // The server closed the connection: refused as well.
+            }
+            let port = try #require(h.client.port)
+            #expect(try await getStatus(port: port, path: "/health/live") == 200, "the server keeps answering others")
+        }
+    }
+}
