@@ -51,7 +51,7 @@ import Verification
             #expect(lines.count == 20, "each accepted code is printed once, no more")
             let crypto = CodeCrypto(secret: testSecret, length: 6)
             var seen: Set<String> = []
-            for line in lines {
+            for line in a.outputLines() + b.outputLines() {
                 let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
                 let to = object["to"] as? String ?? ""
                 let code = object["code"] as? String ?? ""
@@ -62,14 +62,23 @@ import Verification
             #expect(seen == Set(targets))
             #expect(!a.outputLines().isEmpty || !b.outputLines().isEmpty)
         }
-        #expect(!a.errorOutput().contains("\"code\""), "codes never reach the logs")
+        let logs = a.errorOutput() + b.errorOutput()
+        #expect(logs.contains("code issued") && logs.contains("u***@example.com"), "logs name targets masked")
+        for target in targets { #expect(!logs.contains(target), "a full email address reached the logs") }
+        for line in a.outputLines() + b.outputLines() {
+            let code = (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["code"] as? String ?? "?"
+            #expect(!logs.contains(code), "a code reached the logs")
+        }
     }
 
     @Test func sigtermStopsCleanly() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
-        let instance = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        let instance = try await VerifydProcess.start(environment: testEnvironment(redis: redis, ["VERIFYD_SMS": "log"]))
         #expect(try await post(port: instance.port, body("email", 5, account: "t@example.com")).code == 0)
+        #expect(try await post(port: instance.port, body("sms", 5, account: "13812345678", countryCode: 86)).code == 0)
+        #expect(!instance.errorOutput().contains("13812345678") && !instance.errorOutput().contains("t@example.com"))
+        #expect(!instance.errorOutput().contains(testSecret))
         let status = try await instance.terminate(timeout: .seconds(10))
         #expect(status == 0)
     }
