@@ -18,14 +18,14 @@ cleanup() { kill "$vpid" 2>/dev/null || true; kill "$(cat "$state/redis.pid")" 2
 trap cleanup EXIT
 for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 VERIFYD_CODE_SECRET=bench-secret-0123456789 VERIFYD_EMAIL=log VERIFYD_SMS=log VERIFYD_PORT=$hport \
-  VERIFYD_REDIS_URL="redis://127.0.0.1:$rport" VERIFYD_LOG_LEVEL=error VERIFYD_RATE_LIMITS=1/60,5/600 \
+  VERIFYD_REDIS_URL="redis://127.0.0.1:$rport" VERIFYD_LOG_LEVEL=error VERIFYD_RATE_LIMITS=1/60,5/600 VERIFYD_IP_RATE_LIMITS=off \
   VERIFYD_WORKER=${BENCH_WORKER:-true} "$bin" serve >/dev/null 2>"$state/verifyd.err" &
 vpid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/health/ready" >/dev/null && break; sleep 0.1; done
 
 # Round trips a request costs: the commands verifyd sends for it (not the ones its scripts run inside Redis,
 # not the delivery worker's stream commands).
-calls() { redis-cli -p "$rport" info commandstats | awk -F'[=,:]' '$1 ~ /^cmdstat_(evalsha|eval|exists|hgetall|hexists)$/ {s+=$3} END {print s+0}'; }
+calls() { redis-cli -p "$rport" info commandstats | awk -F'[=,:]' '$1 ~ /^cmdstat_(evalsha|eval|exists|hgetall|hexists|smismember)$/ {s+=$3} END {print s+0}'; }
 run() { # name, wrk args…
   local name=$1; shift
   local before; before=$(calls)

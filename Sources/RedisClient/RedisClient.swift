@@ -68,6 +68,7 @@ public final class RedisClient: Service, Sendable {
                     if wasConnected { $0.reconnects += 1 }
                     $0.slots[slot] = connection
                 }
+                if wasConnected { RedisMetrics.reconnected() }
                 logger.debug("redis connected", metadata: ["slot": "\(slot)", "redis": "\(configuration.redacted)"])
                 wasConnected = true
                 await connection.waitUntilClosed()
@@ -104,7 +105,10 @@ public final class RedisClient: Service, Sendable {
             }
             return nil
         }
-        guard let picked else { throw .unavailable }
+        guard let picked else {
+            RedisMetrics.error(.unavailable)
+            throw .unavailable
+        }
         return picked
     }
 

@@ -72,10 +72,18 @@ public final class RedisConnection: Sendable {
 
     /// Sends several commands in one write and returns their replies in order (error replies as values).
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
+        let started = ContinuousClock.now
         let futures = try write(commands, timeout: timeout ?? commandTimeout)
         var replies: [RESPValue] = []
         replies.reserveCapacity(futures.count)
-        for future in futures { replies.append(try await future.get()) }
+        do {
+            for future in futures { replies.append(try await future.get()) }
+        } catch let error as RedisError {
+            RedisMetrics.error(error)
+            throw error
+        }
+        let elapsed = (ContinuousClock.now - started).components
+        RedisMetrics.roundTrip(nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
         return replies
     }
 

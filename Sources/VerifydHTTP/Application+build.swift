@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import Prometheus
 import RedisClient
 import ServiceLifecycle
 import Verification
@@ -13,12 +14,15 @@ public struct AppDependencies: Sendable {
     public var checkVerifyCode: CheckVerifyCode
     public var signatures: SignatureVerifier?
     public var readiness: Readiness
+    /// Where `/metrics` reads from; no route without one.
+    public var metrics: PrometheusCollectorRegistry?
 
     /// Dependencies from their parts.
     public init(
         redis: RedisClient, sendVerifyCode: SendVerifyCode, checkVerifyCode: CheckVerifyCode,
-        signatures: SignatureVerifier?, readiness: Readiness
+        signatures: SignatureVerifier?, readiness: Readiness, metrics: PrometheusCollectorRegistry? = nil
     ) {
+        self.metrics = metrics
         self.redis = redis
         self.sendVerifyCode = sendVerifyCode
         self.checkVerifyCode = checkVerifyCode
@@ -31,6 +35,8 @@ public struct AppDependencies: Sendable {
 /// when a token is configured.
 public func buildRouter(_ dependencies: AppDependencies, configuration: VerifydConfiguration) -> Router<VerifydRequestContext> {
     let router = Router(context: VerifydRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: EnvelopeErrorMiddleware())
     SendVerifyCodeController(
         useCase: dependencies.sendVerifyCode, signatures: dependencies.signatures,
@@ -42,6 +48,7 @@ public func buildRouter(_ dependencies: AppDependencies, configuration: VerifydC
             .register(on: router)
     }
     HealthController(redis: dependencies.redis, readiness: dependencies.readiness).register(on: router)
+    if let registry = dependencies.metrics { MetricsController(registry: registry).register(on: router) }
     return router
 }
 

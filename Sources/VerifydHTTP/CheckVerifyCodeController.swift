@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Verification
@@ -17,8 +18,8 @@ struct CheckVerifyCodeController: Sendable {
         var request = request
         let language = FresnsHeaders.language(of: request)
         let given = request.headers[.authorization] ?? ""
-        guard given.hasPrefix("Bearer "),
-            FresnsSignature.constantTimeEquals(String(given.dropFirst("Bearer ".count)), token)
+        guard given.lowercased().hasPrefix("bearer "),
+            FresnsSignature.constantTimeEquals(given.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces), token)
         else {
             return Envelope(.unauthorized, language: language, status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
         }

@@ -32,6 +32,7 @@ public struct Envelope: ResponseGenerator, Sendable {
         let body = "{\"code\":\(code.rawValue),\"message\":\(Self.jsonString(code.message(language))),\"data\":\(dataJSON ?? "null")}"
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
+        fields[HTTPField.Name("X-Verifyd-Code")!] = String(code.rawValue)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 

@@ -19,14 +19,14 @@ extension VerifydConfiguration {
                 reader.problem("VERIFYD_IP_RATE_LIMITS: expected count/seconds pairs such as 20/600,100/86400, or off")
             }
         }
-        if let text = reader.string("VERIFYD_SMS_COUNTRY_RATE_LIMITS") {
+        if let text = reader.string("VERIFYD_SMS_COUNTRY_RATE_LIMITS"), !["off", "none", "0"].contains(text.lowercased()) {
             if let limits = RateLimit.parseList(text) { send.abuse.countryLimits = limits } else {
                 reader.problem("VERIFYD_SMS_COUNTRY_RATE_LIMITS: expected count/seconds pairs such as 1000/3600")
             }
         }
         if let text = reader.string("VERIFYD_SMS_COUNTRY_CODES") {
             let codes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            if codes.allSatisfy({ $0.map(AddressFormat.isCountryCode) == true }) {
+            if !codes.isEmpty, codes.allSatisfy({ $0.map(AddressFormat.isCountryCode) == true }) {
                 send.abuse.smsCountryCodes = Set(codes.compactMap { $0 })
             } else {
                 reader.problem("VERIFYD_SMS_COUNTRY_CODES: expected country codes 1-999 separated by commas")
@@ -38,6 +38,7 @@ extension VerifydConfiguration {
             }
         }
         if let ms = reader.integer("VERIFYD_REQUEST_TIMEOUT_MS", in: 100...600_000) { requestTimeout = .milliseconds(ms) }
+        idleTimeout = max(idleTimeout, requestTimeout + .seconds(5))
         maxHeaderBytes = reader.integer("VERIFYD_MAX_HEADER_BYTES", in: 1024...65536) ?? maxHeaderBytes
     }
 }

@@ -53,6 +53,8 @@ public struct VerifydConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(30)
     public var drainDelay: Duration = .zero
     public var logLevel = Logger.Level.info
+    /// JSON lines (production) or text (default with VERIFYD_DEV=1).
+    public var logJSON = true
 
     /// The secret used when `VERIFYD_DEV=1` and none is given. Never for production.
     public static let devSecret = "verifyd-development-secret-do-not-use-in-production"
@@ -98,6 +100,7 @@ public struct VerifydConfiguration: Sendable {
         ("VERIFYD_MAX_HEADER_BYTES", "largest request header block, 1024-65536 (default 16384)"),
         ("VERIFYD_DRAIN_DELAY_MS", "on SIGTERM, answer /health/ready 503 this long before closing the listener (default 0)"),
         ("VERIFYD_LOG_LEVEL", "trace, debug, info, notice, warning, error, critical (default info)"),
+        ("VERIFYD_LOG_FORMAT", "json (one object per line) or text (default json; text with VERIFYD_DEV=1)"),
     ]
 
     /// Defaults only; see `load(environment:)`.
@@ -146,6 +149,12 @@ public struct VerifydConfiguration: Sendable {
         config.runWorker = reader.bool("VERIFYD_WORKER") ?? true
         config.readProtection(&reader)
         if let ms = reader.integer("VERIFYD_DRAIN_DELAY_MS", in: 0...600_000) { config.drainDelay = .milliseconds(ms) }
+        switch reader.string("VERIFYD_LOG_FORMAT")?.lowercased() {
+        case nil: config.logJSON = !config.dev
+        case "json": config.logJSON = true
+        case "text": config.logJSON = false
+        case let other?: reader.problem("VERIFYD_LOG_FORMAT: expected json or text, got \(other)")
+        }
         if let level = reader.string("VERIFYD_LOG_LEVEL") {
             if let parsed = Logger.Level(rawValue: level.lowercased()) { config.logLevel = parsed } else {
                 reader.problem("VERIFYD_LOG_LEVEL: unknown level \(level)")

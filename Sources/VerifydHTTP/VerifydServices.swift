@@ -1,6 +1,7 @@
 import DeliveryDrivers
 import Hummingbird
 import Logging
+import Prometheus
 import RedisClient
 import ServiceLifecycle
 import UnixSignals
@@ -14,6 +15,8 @@ public struct VerifydServices: Sendable {
     public let templates: TemplateStore
     public let drivers: DeliveryDrivers
     public let readiness = Readiness()
+    /// The registry `/metrics` renders (the one the process bootstrapped swift-metrics with).
+    public var metrics: PrometheusCollectorRegistry?
     let logger: Logger
 
     /// The parts of a process; nothing runs yet. Throws when the templates file is invalid.
@@ -55,7 +58,7 @@ public struct VerifydServices: Sendable {
                 redis: redis, keys: configuration.send.keys, crypto: crypto, maxAttempts: configuration.maxCheckAttempts,
                 logger: logger),
             signatures: configuration.requireSignature ? SignatureVerifier(redis: redis, keys: configuration.send.keys) : nil,
-            readiness: readiness)
+            readiness: readiness, metrics: metrics)
     }
 
     /// A delivery worker with its own Redis connection.
@@ -68,7 +71,9 @@ public struct VerifydServices: Sendable {
     /// `verifyd serve`: Redis, the worker (unless disabled), the HTTP server, and the shutdown announcer.
     /// Graceful shutdown runs in reverse: announce, drain HTTP, finish deliveries, close Redis.
     public func serveGroup() -> ServiceGroup {
-        var services: [any Service] = [redis, TemplateReloader(store: templates, logger: logger)]
+        var services: [any Service] = [
+            redis, TemplateReloader(store: templates, logger: logger), OutboxMonitor(redis: redis, keys: configuration.send.keys),
+        ]
         if configuration.runWorker { services.append(worker()) }
         services.append(buildApplication(dependencies(), configuration: configuration, logger: logger))
         services.append(ShutdownAnnouncer(readiness: readiness, drainDelay: configuration.drainDelay))

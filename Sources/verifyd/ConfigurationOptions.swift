@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import VerifydHTTP
 
 /// Command-line options; each overrides the environment variable of the same name.
@@ -35,6 +37,16 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "VERIFYD_WORKER") var worker: String?
     @Option(help: "VERIFYD_DRAIN_DELAY_MS") var drainDelayMs: String?
     @Option(help: "VERIFYD_LOG_LEVEL") var logLevel: String?
+    @Option(help: "VERIFYD_LOG_FORMAT") var logFormat: String?
+    @Option(help: "VERIFYD_INTERNAL_TOKEN (prefer the environment)") var internalToken: String?
+    @Option(help: "VERIFYD_MAX_CHECK_ATTEMPTS") var maxCheckAttempts: String?
+    @Option(help: "VERIFYD_SIGNATURE") var signature: String?
+    @Option(help: "VERIFYD_IP_RATE_LIMITS") var ipRateLimits: String?
+    @Option(help: "VERIFYD_TRUSTED_PROXIES") var trustedProxies: String?
+    @Option(help: "VERIFYD_SMS_COUNTRY_CODES") var smsCountryCodes: String?
+    @Option(help: "VERIFYD_SMS_COUNTRY_RATE_LIMITS") var smsCountryRateLimits: String?
+    @Option(help: "VERIFYD_REQUEST_TIMEOUT_MS") var requestTimeoutMs: String?
+    @Option(help: "VERIFYD_MAX_HEADER_BYTES") var maxHeaderBytes: String?
 
     /// The environment with the options laid over it.
     func environment() -> [String: String] {
@@ -52,7 +64,12 @@ struct ConfigurationOptions: ParsableArguments {
             ("VERIFYD_SITE_NAME", siteName), ("VERIFYD_DEFAULT_LANG", defaultLang),
             ("VERIFYD_DELIVERY_BACKOFF", deliveryBackoff), ("VERIFYD_DELIVERY_MAX_ATTEMPTS", deliveryMaxAttempts),
             ("VERIFYD_DELIVERY_CONCURRENCY", deliveryConcurrency), ("VERIFYD_DELIVERY_CLAIM_IDLE", deliveryClaimIdle),
-            ("VERIFYD_DRAIN_DELAY_MS", drainDelayMs), ("VERIFYD_LOG_LEVEL", logLevel),
+            ("VERIFYD_DRAIN_DELAY_MS", drainDelayMs), ("VERIFYD_LOG_LEVEL", logLevel), ("VERIFYD_LOG_FORMAT", logFormat),
+            ("VERIFYD_INTERNAL_TOKEN", internalToken), ("VERIFYD_MAX_CHECK_ATTEMPTS", maxCheckAttempts),
+            ("VERIFYD_SIGNATURE", signature), ("VERIFYD_IP_RATE_LIMITS", ipRateLimits),
+            ("VERIFYD_TRUSTED_PROXIES", trustedProxies), ("VERIFYD_SMS_COUNTRY_CODES", smsCountryCodes),
+            ("VERIFYD_SMS_COUNTRY_RATE_LIMITS", smsCountryRateLimits), ("VERIFYD_REQUEST_TIMEOUT_MS", requestTimeoutMs),
+            ("VERIFYD_MAX_HEADER_BYTES", maxHeaderBytes),
         ]
         for case (let name, let value?) in overrides { env[name] = value }
         return env
@@ -65,17 +82,35 @@ struct ConfigurationOptions: ParsableArguments {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(64)
         case .success(let configuration):
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = configuration.logLevel
-                return handler
+            let level = configuration.logLevel
+            if configuration.logJSON {
+                LoggingSystem.bootstrap(
+                    { label, provider in JSONLogHandler(label: label, level: level, metadataProvider: provider) },
+                    metadataProvider: RequestID.metadataProvider)
+            } else {
+                LoggingSystem.bootstrap(
+                    { label, provider in
+                        var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                        handler.logLevel = level
+                        return handler
+                    }, metadataProvider: RequestID.metadataProvider)
             }
+            let registry = PrometheusCollectorRegistry()
+            var factory = PrometheusMetricsFactory(registry: registry)
+            factory.defaultDurationHistogramBuckets = [
+                .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1), .seconds(2.5),
+            ]
+            MetricsSystem.bootstrap(factory)
             let logger = Logger(label: "verifyd")
             if configuration.dev, configuration.codeSecret == VerifydConfiguration.devSecret {
                 logger.warning("VERIFYD_DEV=1 without VERIFYD_CODE_SECRET: using the development secret; never in production")
             }
             do {
-                return (try VerifydServices(configuration: configuration, logger: logger), logger)
+                var services = try VerifydServices(configuration: configuration, logger: logger)
+                services.metrics = registry
+                return (services, logger)
             } catch {
                 FileHandle.standardError.write(Data("configuration error: VERIFYD_TEMPLATES: \(error)\n".utf8))
                 throw ExitCode(64)

@@ -3,12 +3,23 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Metrics
 import NIOCore
+import Prometheus
 import RedisClient
 import TestSupport
 import Testing
 import Verification
 import VerifydHTTP
+
+/// One Prometheus registry for the whole test process (swift-metrics can be bootstrapped once).
+enum TestMetrics {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+}
 
 /// The secret all tests use, so they can recompute code hashes.
 let testSecret = "test-secret-0123456789abcdef"
@@ -60,7 +71,9 @@ struct Harness: Sendable {
         let configuration = try VerifydConfiguration.load(environment: testEnvironment(redis: server, overrides)).get()
         var logger = Logger(label: "verifyd-test")
         logger.logLevel = ProcessInfo.processInfo.environment["VERIFYD_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
-        let services = try VerifydServices(configuration: configuration, logger: logger)
+        var built = try VerifydServices(configuration: configuration, logger: logger)
+        built.metrics = TestMetrics.registry
+        let services = built
         let app = buildApplication(
             services.dependencies(), configuration: configuration,
             services: worker ? [services.redis, services.worker()] : [services.redis], logger: logger)

@@ -21,7 +21,10 @@ public struct CheckVerifyCode: Sendable {
     /// 0 when the code matches (and is consumed); 33202 when empty; 33203 for wrong, expired, used or none;
     /// format errors as when sending. Throws `RedisError` when Redis cannot answer.
     public func check(_ request: CheckRequest) async throws -> ResultCode {
-        guard !request.code.isEmpty else { return .codeEmpty }
+        guard !request.code.isEmpty else {
+            VerificationMetrics.checked("empty")
+            return .codeEmpty
+        }
         let target: Target
         switch request.channel {
         case .email:
@@ -33,12 +36,13 @@ public struct CheckVerifyCode: Sendable {
             guard AddressFormat.isCountryCode(countryCode) else { return .countryCode }
             target = .phone(countryCode: countryCode, number: number)
         }
-        // A code that cannot be one of ours still counts as a wrong attempt; only its length and digits are checked here.
+        // Any non-empty submission is hashed and compared: a malformed code is simply a wrong attempt.
         let candidate = crypto.hash(code: request.code, target: target, templateId: request.templateId)
         let reply = try await redis.eval(
             CheckScript.script, keys: [.string(keys.code(target, templateId: request.templateId))],
             arguments: [.string(candidate), .integer(Int64(maxAttempts))])
         let matched = reply.int == 1
+        VerificationMetrics.checked(matched ? "ok" : "refused")
         logger.info(
             "code checked",
             metadata: ["target": "\(target.masked)", "template": "\(request.templateId)", "outcome": "\(matched ? "ok" : "refused")"])

@@ -53,6 +53,7 @@ struct DeliveryProcessor: Sendable {
             switch prepare(entry) {
             case .failure(let failure):
                 try await stream.deadLetter(entry.id, reason: failure.reason)
+                VerificationMetrics.deadLetter(failure.kind)
                 logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(failure.reason)"])
                 return .done
             case .success(let (message, driver)):
@@ -61,13 +62,21 @@ struct DeliveryProcessor: Sendable {
                     try await limiter.run { try await driver.deliver(message) }
                 } catch let failure {
                     let classified = (failure as? DeliveryFailure) ?? .transient("\(failure)")
-                    if case .transient(let reason) = classified, attempt < retry.maxAttempts { return .retry(reason) }
+                    if case .transient(let reason) = classified, attempt < retry.maxAttempts {
+                        VerificationMetrics.delivery(message.channel, "retry")
+                        return .retry(reason)
+                    }
                     let reason = "\(driver.name) \(classified) after \(attempt) attempt\(attempt == 1 ? "" : "s")"
                     try await stream.deadLetter(entry.id, reason: reason)
+                    VerificationMetrics.delivery(message.channel, "dead")
+                    if case .permanent = classified { VerificationMetrics.deadLetter("permanent") } else {
+                        VerificationMetrics.deadLetter("exhausted")
+                    }
                     logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(reason)"])
                     return .done
                 }
-                try await stream.complete(entry.id)
+                let first = try await stream.complete(entry.id)
+                VerificationMetrics.delivery(message.channel, first ? "delivered" : "duplicate")
                 logger.info(
                     "code delivered",
                     metadata: [
@@ -83,7 +92,15 @@ struct DeliveryProcessor: Sendable {
         }
     }
 
-    private struct Undeliverable: Error { let reason: String }
+    private struct Undeliverable: Error {
+        let reason: String
+        /// A bounded label for metrics: the reason without ids.
+        var kind: String {
+            if reason.hasPrefix("template") { return "template" }
+            if reason.hasPrefix("no ") { return "no_driver" }
+            return reason
+        }
+    }
 
     /// The message and its driver, or why the entry can never be delivered.
     private func prepare(_ entry: OutboxStream.Entry) -> Result<(DeliveryMessage, any DeliveryDriver), Undeliverable> {

@@ -3,8 +3,8 @@ import RedisClient
 
 /// The send-verify-code use case: Fresns' checks in Fresns' order, then one atomic script.
 ///
-/// Redis round trips: at most one for the mirror (token, account and address owner pipelined together),
-/// and one for the script. An anonymous useType 5 send costs exactly one.
+/// Redis round trips: at most one for the lookups (token, account, address owner and blocked email domain,
+/// pipelined together), and one for the script. An anonymous useType 5 SMS send costs exactly one.
 public struct SendVerifyCode: Sendable {
     let redis: RedisClient
     let settings: SendSettings
@@ -22,7 +22,7 @@ public struct SendVerifyCode: Sendable {
         self.logger = logger
     }
 
-    /// Runs checks 2–11 on a parsed request; `langTag` is the client's language tag (for the template).
+    /// Runs every check after parsing (login, channel and template, format, domain, ownership, limits); `langTag` is the client's language tag (for the template).
     /// Throws `RedisError` when Redis cannot answer.
     public func send(_ request: SendRequest, session: Session, langTag: String?, clientIP: IPAddress? = nil) async throws
         -> SendOutcome
@@ -140,7 +140,6 @@ public struct SendVerifyCode: Sendable {
         }
     }
 
-    /// Checks 10–11 in one script: rate limits, then store the code's hash and queue its delivery.
     /// SMISMEMBER of the email's domain and its parents (`a.mail.example.com`, `mail.example.com`, `example.com`).
     private func blockedDomainCommand(_ email: String) -> RedisCommand {
         let domain = email.split(separator: "@").last.map(String.init) ?? ""
@@ -161,6 +160,7 @@ public struct SendVerifyCode: Sendable {
         return logs
     }
 
+    /// The last checks in one script: every rate limit, then store the code's hash and queue its delivery.
     private func issue(_ request: SendRequest, target: Target, langTag: String, clientIP: IPAddress?) async throws
         -> SendOutcome
     {
@@ -191,8 +191,10 @@ public struct SendVerifyCode: Sendable {
             let index = Int(parts.count > 2 ? parts[2].int ?? 1 : 1) - 1
             let kind = logs.indices.contains(index) ? logs[index].kind : .target
             logger.info("send refused by rate limit", metadata: ["target": "\(target.masked)", "limit": "\(kind.rawValue)"])
+            VerificationMetrics.rateLimited(kind)
             return .rateLimited(retryAfter: Int(max(1, (waitMs + 999) / 1000)), by: kind)
         }
+        VerificationMetrics.issued(target.channel)
         logger.info(
             "code issued",
             metadata: [

@@ -1,0 +1,26 @@
+import Metrics
+
+/// The client's metrics, through swift-metrics (whatever backend the process bootstrapped).
+enum RedisMetrics {
+    /// One round trip (a command or a pipeline), from write to the last reply.
+    static func roundTrip(nanoseconds: Int64) {
+        Timer(label: "verifyd_redis_round_trip_seconds").recordNanoseconds(nanoseconds)
+    }
+
+    /// A failed call, by kind (`timeout`, `unavailable`, `closed`, `overloaded`, `server`, `protocol`).
+    static func error(_ error: RedisError) {
+        let kind: String
+        switch error {
+        case .timeout: kind = "timeout"
+        case .unavailable: kind = "unavailable"
+        case .connectionClosed: kind = "closed"
+        case .overloaded: kind = "overloaded"
+        case .server: kind = "server"
+        case .protocolError, .invalidConfiguration: kind = "protocol"
+        }
+        Counter(label: "verifyd_redis_errors_total", dimensions: [("kind", kind)]).increment()
+    }
+
+    /// A lost connection was re-established.
+    static func reconnected() { Counter(label: "verifyd_redis_reconnects_total").increment() }
+}

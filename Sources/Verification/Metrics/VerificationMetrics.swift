@@ -1,0 +1,36 @@
+import Metrics
+
+/// The domain's metrics. Label values are bounded: channels, limit kinds, outcomes — never accounts or IPs.
+public enum VerificationMetrics {
+    /// A code was stored and its delivery queued.
+    static func issued(_ channel: Channel) {
+        Counter(label: "verifyd_codes_issued_total", dimensions: [("channel", channel.rawValue)]).increment()
+    }
+
+    /// A send was refused by a rate limit.
+    static func rateLimited(_ limit: LimitKind) {
+        Counter(label: "verifyd_rate_limited_total", dimensions: [("limit", limit.rawValue)]).increment()
+    }
+
+    /// A code was checked: `ok`, `refused` or `empty`.
+    static func checked(_ outcome: String) {
+        Counter(label: "verifyd_codes_checked_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    /// A delivery attempt ended: `delivered`, `retry`, `dead` or `duplicate`.
+    static func delivery(_ channel: Channel, _ outcome: String) {
+        Counter(label: "verifyd_deliveries_total", dimensions: [("channel", channel.rawValue), ("outcome", outcome)])
+            .increment()
+    }
+
+    /// An entry went to the dead-letter stream, by reason class.
+    static func deadLetter(_ reason: String) {
+        Counter(label: "verifyd_dead_letters_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    /// The outbox's length and the age of its oldest entry.
+    static func outbox(depth: Int64, oldestAgeSeconds: Double) {
+        Gauge(label: "verifyd_outbox_depth").record(depth)
+        Gauge(label: "verifyd_outbox_oldest_age_seconds").record(oldestAgeSeconds)
+    }
+}

@@ -1,0 +1,44 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The request id: the incoming `X-Request-Id` when it is sane, otherwise a new one; echoed in the response
+/// and attached to every log line written while the request runs.
+struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let id = request.headers[Self.header].flatMap(Self.sanitized) ?? Self.generate()
+        var response = try await RequestID.$current.withValue(id) { try await next(request, context) }
+        response.headers[Self.header] = id
+        return response
+    }
+
+    /// An incoming id is kept when it is 1–128 characters of `[A-Za-z0-9._-]`.
+    static func sanitized(_ value: String) -> String? {
+        guard (1...128).contains(value.utf8.count),
+            value.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 })
+        else { return nil }
+        return value
+    }
+
+    /// 16 random hex digits.
+    static func generate() -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var rng = SystemRandomNumberGenerator()
+        return String(decoding: (0..<16).map { _ in digits[Int.random(in: 0..<16, using: &rng)] }, as: UTF8.self)
+    }
+}
+
+/// The id of the request the current task serves, for log metadata.
+public enum RequestID {
+    @TaskLocal public static var current: String?
+
+    /// Adds `request_id` to every log line written inside a request.
+    public static let metadataProvider = Logger.MetadataProvider {
+        guard let id = RequestID.current else { return [:] }
+        return ["request_id": .string(id)]
+    }
+}
