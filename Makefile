@@ -1,13 +1,14 @@
 # verifyd: `make run` starts a dev instance, `make test` runs the whole suite. Both install what is missing.
 SWIFT ?= swift
 
-.PHONY: run test build release deps clean bench
+.PHONY: run test build release deps clean bench stack stack-down
 
 run:
 	scripts/run-dev.sh
 
 test:
-	scripts/install-deps.sh python3 py:aiosmtpd
+	scripts/install-deps.sh python3 py:aiosmtpd nginx docker-compose
+	docker-compose -f docker/compose.yaml config --quiet
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -25,3 +26,9 @@ clean:
 
 bench:
 	scripts/bench.sh
+
+stack:
+	scripts/stack.sh up
+
+stack-down:
+	scripts/stack.sh down

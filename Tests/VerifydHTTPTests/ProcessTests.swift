@@ -95,11 +95,12 @@ import Verification
     }
 }
 
-/// POSTs to a verifyd process on loopback.
-func post(port: Int, _ json: String) async throws -> Answer {
+/// POSTs to a verifyd process (or the load balancer) on loopback.
+func post(port: Int, _ json: String, path: String = "/api/v2/common/send-verify-code") async throws -> Answer {
     try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
-        let response = try await client.post(
-            "/api/v2/common/send-verify-code", headers: [.contentType: "application/json"], body: ByteBuffer(string: json))
+        // With an authority (Host header): nginx refuses HTTP/1.1 requests without one.
+        let response = try await client.execute(
+            .init(path, method: .post, authority: "127.0.0.1:\(port)", headers: [.contentType: "application/json"], body: ByteBuffer(string: json)))
         return try Answer(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer())
     }
 }
@@ -107,6 +108,6 @@ func post(port: Int, _ json: String) async throws -> Answer {
 /// The HTTP status of a GET to a verifyd process.
 func getStatus(port: Int, path: String) async throws -> Int {
     try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(2))) { client in
-        try await client.get(path).status.code
+        try await client.execute(.init(path, method: .get, authority: "127.0.0.1:\(port)")).status.code
     }
 }
