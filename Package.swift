@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "verifyd",
             dependencies: [
-                "VerifydHTTP",
+                "VerifydHTTP", "DeliveryDrivers",
                 "Verification",
                 "RedisClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,7 +13,7 @@ struct Verifyd: AsyncParsableCommand {
         abstract: "Sends Fresns verification codes by email and SMS, with rate limits kept in Redis.",
         discussion: "Configuration comes from the environment; each variable also has an option.\n\n"
             + VerifydConfiguration.variables.map { "  \($0.name)\n      \($0.help)" }.joined(separator: "\n"),
-        subcommands: [Serve.self, Worker.self],
+        subcommands: [Serve.self, Worker.self, Mirror.self, Doctor.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RedisClient
+import Verification
+import VerifydHTTP
+
+/// `verifyd mirror …`: fill and inspect the account/session mirror the main application writes.
+struct Mirror: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill and inspect the mirror of accounts and login tokens.",
+        subcommands: [Import.self, Get.self, Put.self, Delete.self, Token.self, Stats.self])
+
+    /// `mirror import FILE`.
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import JSON lines {\"aid\",\"email\",\"countryCode\",\"purePhone\"} from FILE (- for stdin).")
+        @Argument(help: "a file of JSON lines, or - for standard input") var file: String
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await withMirror(options) { writer in
+                let data: Data
+                if file == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else {
+                    guard let contents = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                    data = contents
+                }
+                let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                let progress = ImportProgress(total: lines.count)
+                var batch: [MirrorWriter.Account] = []
+                for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                    switch MirrorImportLine.parse(line) {
+                    case .success(let account): batch.append(account)
+                    case .failure(let error):
+                        progress.skip()
+                        FileHandle.standardError.write(Data("line \(index + 1): \(error), skipped\n".utf8))
+                    }
+                    if batch.count == 1000 {
+                        try await writer.putMany(batch)
+                        progress.imported(batch.count, at: index + 1)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                try await writer.putMany(batch)
+                progress.imported(batch.count, at: lines.count)
+                progress.finish()
+            }
+        }
+    }
+
+    /// `mirror get AID`.
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print one account of the mirror as JSON.")
+        @Argument var aid: String
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await withMirror(options) { writer in
+                guard let fields = try await writer.get(aid: aid) else { throw ValidationError("no account \(aid) in the mirror") }
+                let data = try JSONSerialization.data(withJSONObject: fields.merging(["aid": aid]) { a, _ in a }, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
+    /// `mirror put AID`.
+    struct Put: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write one account (and its index entries).")
+        @Argument var aid: String
+        @Option(name: .customLong("account-email"), help: "the account's email") var email: String?
+        @Option(name: .customLong("account-country-code"), help: "the account's country calling code") var countryCode: Int?
+        @Option(name: .customLong("account-phone"), help: "the account's national number") var phone: String?
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            let account = try MirrorWriter.Account.validated(aid: aid, email: email, countryCode: countryCode, purePhone: phone)
+                .mapError { ValidationError($0.description) }.get()
+            try await withMirror(options) { writer in try await writer.put(account) }
+            print("ok")
+        }
+    }
+
+    /// `mirror delete AID`.
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete one account and its index entries.")
+        @Argument var aid: String
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await withMirror(options) { writer in
+                print(try await writer.delete(aid: aid) ? "deleted" : "no such account")
+            }
+        }
+    }
+
+    /// `mirror token add|revoke AID TOKEN`.
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add or revoke a login token.")
+        @Argument(help: "add or revoke") var action: String
+        @Argument var aid: String
+        @Argument var token: String
+        @Option(help: "seconds the token stays valid (add)") var ttl: Int?
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await withMirror(options) { writer in
+                switch action {
+                case "add":
+                    try await writer.addToken(aid: aid, token: token, ttl: ttl)
+                    print("ok")
+                case "revoke": print(try await writer.revokeToken(aid: aid, token: token) ? "revoked" : "no such token")
+                default: throw ValidationError("expected add or revoke")
+                }
+            }
+        }
+    }
+
+    /// `mirror stats`.
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count accounts, tokens aside, and queued codes.")
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await withMirror(options) { writer in
+                for (name, value) in try await writer.stats() { print("\(name): \(value)") }
+            }
+        }
+    }
+}
+
+/// Runs `body` with a connected Redis client for the configured URL and prefix.
+func withMirror(_ options: ConfigurationOptions, _ body: (MirrorWriter) async throws -> Void) async throws {
+    var env = options.environment()
+    if env["VERIFYD_CODE_SECRET"] == nil { env["VERIFYD_DEV"] = "1" }  // the mirror tools never touch codes
+    env["VERIFYD_LOG_LEVEL"] = env["VERIFYD_LOG_LEVEL"] ?? "error"
+    let configuration: VerifydConfiguration
+    switch VerifydConfiguration.load(environment: env) {
+    case .success(let value): configuration = value
+    case .failure(let error):
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode(64)
+    }
+    var logger = Logger(label: "verifyd-mirror")
+    logger.logLevel = .error
+    let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-mirror")
+    let task = Task { await client.runUntilCancelled() }
+    defer { task.cancel() }
+    guard await client.waitUntilConnected(timeout: .seconds(5)) else {
+        throw ValidationError("cannot reach Redis at \(configuration.redis.redacted)")
+    }
+    try await body(MirrorWriter(redis: client, keys: configuration.send.keys))
+    task.cancel()
+    await task.value
+}
+
+/// A progress bar on a terminal, a summary line otherwise.
+final class ImportProgress {
+    private let total: Int
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private let started = Date()
+    private var done = 0
+    private var skipped = 0
+
+    init(total: Int) { self.total = total }
+
+    func skip() { skipped += 1 }
+
+    func imported(_ count: Int, at line: Int) {
+        done += count
+        guard terminal, total > 0 else { return }
+        let width = 30
+        let filled = min(width, width * line / total)
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(line)/\(total) lines, \(done) imported".utf8))
+    }
+
+    func finish() {
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+        print("imported \(done) accounts, skipped \(skipped) lines, in \(seconds) s")
+    }
+}

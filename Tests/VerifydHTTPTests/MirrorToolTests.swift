@@ -1,0 +1,75 @@
+import Foundation
+import RedisClient
+import TestSupport
+import Testing
+
+/// `verifyd mirror …` and `verifyd doctor`, as operators run them.
+@Suite struct MirrorToolTests {
+    private func run(_ arguments: [String], redis: RedisServer) throws -> (status: Int32, stdout: String, stderr: String) {
+        let child = Process()
+        child.executableURL = try VerifydProcess.binary()
+        child.arguments = arguments
+        child.environment = ["VERIFYD_REDIS_URL": redis.url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
+        let out = Pipe()
+        let err = Pipe()
+        child.standardOutput = out
+        child.standardError = err
+        try child.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        return (child.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func importIsIdempotentAndReportsBadLines() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("mirror-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+        {"aid":"a1","email":"Alice@Example.com","countryCode":86,"purePhone":"13800138000"}
+        not json
+        {"aid":"a2","email":"not-an-email"}
+        {"aid":"a3","countryCode":"44","purePhone":"7700900123"}
+        {"aid":"bad aid","email":"x@example.com"}
+        """.write(to: file, atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            let result = try run(["mirror", "import", file.path], redis: redis)
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("imported 2 accounts, skipped 3 lines"))
+            #expect(result.stderr.contains("line 2: not a JSON object") && result.stderr.contains("line 3: invalid email"))
+            #expect(result.stderr.contains("line 5:"))
+        }
+        try await withRedisClient(url: redis.url) { store async throws in
+            #expect(try await store.send("HGET", "verify:accounts:email", "alice@example.com").string == "a1")
+            #expect(try await store.send("HGET", "verify:accounts:phone", "447700900123").string == "a3")
+            #expect(try await store.send("HLEN", "verify:accounts:email").int == 1)
+            #expect(try await store.send("EXISTS", "verify:account:a2").int == 0, "a bad line is never half-written")
+        }
+        let moved = try run(["mirror", "put", "a1", "--account-email", "new@example.com"], redis: redis)
+        #expect(moved.status == 0)
+        try await withRedisClient(url: redis.url) { store async throws in
+            #expect(try await store.send("HGET", "verify:accounts:email", "new@example.com").string == "a1")
+            #expect(try await store.send("HEXISTS", "verify:accounts:email", "alice@example.com").int == 0, "the old index entry goes")
+            #expect(try await store.send("HEXISTS", "verify:accounts:phone", "8613800138000").int == 0, "so does the unbound phone")
+        }
+        #expect(try run(["mirror", "get", "a1"], redis: redis).stdout.contains(#""email":"new@example.com""#))
+        #expect(try run(["mirror", "token", "add", "a1", "tok-1", "--ttl", "60"], redis: redis).status == 0)
+        #expect(try run(["mirror", "token", "revoke", "a1", "tok-1"], redis: redis).stdout.contains("revoked"))
+        #expect(try run(["mirror", "delete", "a3"], redis: redis).stdout.contains("deleted"))
+        let stats = try run(["mirror", "stats"], redis: redis).stdout
+        #expect(stats.contains("emails indexed: 1") && stats.contains("phones indexed: 0"))
+    }
+
+    @Test func doctorNamesWhatIsWrong() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let healthy = try run(["doctor", "--dev", "1", "--email", "log"], redis: redis)
+        #expect(healthy.status == 0)
+        #expect(healthy.stdout.contains("ok   Redis version") && healthy.stdout.contains("warn AOF persistence is on"))
+        let unreachable = try run(["doctor", "--dev", "1", "--email", "log", "--redis-url", "redis://127.0.0.1:1"], redis: redis)
+        #expect(unreachable.status == 1 && unreachable.stdout.contains("FAIL Redis reachable"))
+        let invalid = try run(["doctor", "--port", "70000"], redis: redis)
+        #expect(invalid.status == 1 && invalid.stdout.contains("VERIFYD_PORT"))
+    }
+}
