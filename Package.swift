@@ -154,6 +154,7 @@ let package = Package(
             name: "VerifydHTTPTests",
             dependencies: [
                 "VerifydHTTP", "Verification", "RedisClient", "TestSupport", "DeliveryDrivers",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -49,6 +49,11 @@ public func buildRouter(_ dependencies: AppDependencies, configuration: VerifydC
     }
     HealthController(redis: dependencies.redis, readiness: dependencies.readiness).register(on: router)
     if let registry = dependencies.metrics { MetricsController(registry: registry).register(on: router) }
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text + "\n")))
+    }
     return router
 }
 
