@@ -1,7 +1,7 @@
 # verifyd: `make run` starts a dev instance, `make test` runs the whole suite. Both install what is missing.
 SWIFT ?= swift
 
-.PHONY: run test build release deps clean bench stack stack-down
+.PHONY: run test build release deps clean bench stack stack-down fuzz
 
 run:
 	scripts/run-dev.sh
@@ -32,3 +32,6 @@ stack:
 
 stack-down:
 	scripts/stack.sh down
+
+fuzz:
+	scripts/fuzz.sh

@@ -66,7 +66,10 @@ public final class RedisConnection: Sendable {
     /// Sends one command; an error reply is thrown as `RedisError.server`.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RESPValue {
         let reply = try await pipeline([command], timeout: timeout)[0]
-        if case .error(let message) = reply { throw RedisError.server(message) }
+        if case .error(let message) = reply {
+            RedisMetrics.error(.server(message))
+            throw RedisError.server(message)
+        }
         return reply
     }
 

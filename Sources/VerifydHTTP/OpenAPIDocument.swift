@@ -592,7 +592,7 @@ enum OpenAPIDocument {
       "content": {
        "application/yaml": {
         "schema": {
-         "type": "string"
+         "type": "object"
         }
        }
       }

@@ -46,8 +46,8 @@ struct Doctor: AsyncParsableCommand {
         report(parts.count >= 2 && (parts[0], parts[1]) >= (6, 2), "Redis version \(version) ≥ 6.2 (XAUTOCLAIM, SMISMEMBER)")
         report(info["aof_enabled"] == "1", "AOF persistence is on (aof_enabled=\(info["aof_enabled"] ?? "?")); without it a restart loses queued codes", warnOnly: true)
         let policy = info["maxmemory_policy"] ?? "?"
-        report(["noeviction", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"].contains(policy) || policy == "?",
-               "maxmemory-policy \(policy) never evicts keys without a TTL (outbox, mirror)")
+        report(!policy.hasPrefix("allkeys"), "maxmemory-policy \(policy) never evicts keys without a TTL (outbox, mirror)")
+        report(policy == "noeviction", "maxmemory-policy noeviction: volatile-* policies may evict codes, limits and tokens", warnOnly: true)
         task.cancel()
         await task.value
         if failures > 0 { throw ExitCode(1) }

@@ -25,7 +25,7 @@ struct Mirror: AsyncParsableCommand {
                     guard let contents = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
                     data = contents
                 }
-                let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                let lines = String(decoding: data, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
                 let progress = ImportProgress(total: lines.count)
                 var batch: [MirrorWriter.Account] = []
                 for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {

@@ -16,21 +16,28 @@ public struct MirrorWriter: Sendable {
     static let putScript = RedisScript(
         """
         local old = redis.call('HMGET', KEYS[1], 'email', 'countryCode', 'purePhone')
-        if old[1] and old[1] ~= '' and old[1] ~= ARGV[2] then redis.call('HDEL', KEYS[2], old[1]) end
+        local function unlink(index, field)
+          if redis.call('HGET', index, field) == ARGV[1] then redis.call('HDEL', index, field) end
+        end
+        if old[1] and old[1] ~= '' and old[1] ~= ARGV[2] then unlink(KEYS[2], old[1]) end
         local oldPhone = (old[2] or '') .. (old[3] or '')
-        if oldPhone ~= '' and (old[2] or '') ~= '' and oldPhone ~= ARGV[3] .. ARGV[4] then redis.call('HDEL', KEYS[3], oldPhone) end
+        if (old[2] or '') ~= '' and (old[3] or '') ~= '' and oldPhone ~= ARGV[3] .. ARGV[4] then unlink(KEYS[3], oldPhone) end
         redis.call('HSET', KEYS[1], 'email', ARGV[2], 'countryCode', ARGV[3], 'purePhone', ARGV[4])
         if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[1]) end
         if ARGV[3] ~= '' and ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[3] .. ARGV[4], ARGV[1]) end
         return 1
         """)
 
-    /// KEYS: account, email index, phone index. Deletes the account and its index entries.
+    /// KEYS: account, email index, phone index. ARGV: aid. Deletes the account and the index entries that
+    /// still point to it.
     static let deleteScript = RedisScript(
         """
         local old = redis.call('HMGET', KEYS[1], 'email', 'countryCode', 'purePhone')
-        if old[1] and old[1] ~= '' then redis.call('HDEL', KEYS[2], old[1]) end
-        if old[2] and old[2] ~= '' and old[3] and old[3] ~= '' then redis.call('HDEL', KEYS[3], old[2] .. old[3]) end
+        local function unlink(index, field)
+          if redis.call('HGET', index, field) == ARGV[1] then redis.call('HDEL', index, field) end
+        end
+        if old[1] and old[1] ~= '' then unlink(KEYS[2], old[1]) end
+        if old[2] and old[2] ~= '' and old[3] and old[3] ~= '' then unlink(KEYS[3], old[2] .. old[3]) end
         return redis.call('DEL', KEYS[1])
         """)
 
@@ -90,13 +97,15 @@ public struct MirrorWriter: Sendable {
     /// Deletes an account and its index entries; false when it did not exist.
     public func delete(aid: String) async throws -> Bool {
         let reply = try await redis.eval(
-            Self.deleteScript, keys: [.string(keys.account(aid)), .string(keys.emailIndex), .string(keys.phoneIndex)], arguments: [])
+            Self.deleteScript, keys: [.string(keys.account(aid)), .string(keys.emailIndex), .string(keys.phoneIndex)],
+            arguments: [.string(aid)])
         return reply.int == 1
     }
 
     /// Marks a login token valid, for `ttl` seconds when given.
     public func addToken(aid: String, token: String, ttl: Int?) async throws {
         guard Session.isPlausibleAid(aid), Session.isPlausibleToken(token) else { throw MirrorError("invalid aid or token") }
+        if let ttl, ttl <= 0 { throw MirrorError("--ttl must be a positive number of seconds") }
         var arguments: [RedisArgument] = [.string(keys.token(aid: aid, token: token)), "1"]
         if let ttl { arguments += ["EX", .integer(Int64(ttl))] }
         _ = try await redis.send(RedisCommand("SET", arguments))
