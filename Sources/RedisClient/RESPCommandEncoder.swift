@@ -27,7 +27,7 @@ enum RESPCommandEncoder {
                     }
                     guard n > 0, let target else { return -1 }
                     defer { redisFreeCommand(target) }
-                    target.withMemoryRebound(to: UInt8.self, capacity: Int(n)) { bytes in
+                    _ = target.withMemoryRebound(to: UInt8.self, capacity: Int(n)) { bytes in
                         buffer.writeBytes(UnsafeBufferPointer(start: bytes, count: Int(n)))
                     }
                     return n

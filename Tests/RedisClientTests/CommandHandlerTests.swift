@@ -44,7 +44,7 @@ import TestSupport
         let loop = EmbeddedEventLoop()
         let channel = EmbeddedChannel(handler: RedisCommandHandler(maxPending: 2), loop: loop)
         let requests = (0..<3).map { _ in request(loop, deadline: .now() + .seconds(5)) }
-        for r in requests { try? channel.writeOutbound(r) }
+        for r in requests { _ = try? channel.writeOutbound(r) }
         #expect(throws: RedisError.overloaded) { try requests[2].promise.futureResult.outcome() }
         try channel.writeInbound(RESPValue.simpleString("PONG"))
         #expect(try requests[0].promise.futureResult.outcome() == .simpleString("PONG"))

@@ -37,7 +37,7 @@ final class CurlSMTPTransport: Sendable {
         let source = UploadSource(message)
         let unmanaged = Unmanaged.passRetained(source)
         defer { unmanaged.release() }
-        var recipients: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "<\(recipient)>")
+        let recipients: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "<\(recipient)>")
         defer { curl_slist_free_all(recipients) }
 
         _ = verifyd_curl_set_string(handle, verifyd_CURLOPT_URL, settings.url)
