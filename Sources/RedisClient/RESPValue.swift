@@ -41,6 +41,18 @@ public enum RESPValue: Sendable, Hashable {
         return nil
     }
 
+    /// An array of alternating names and values (HGETALL, stream entry fields) as a dictionary; nil otherwise.
+    public var fieldMap: [String: String]? {
+        guard let items = array else { return nil }
+        var fields: [String: String] = [:]
+        var index = 0
+        while index + 1 < items.count {
+            if let name = items[index].string { fields[name] = items[index + 1].string ?? "" }
+            index += 2
+        }
+        return fields
+    }
+
     /// True for the null bulk string or null array.
     public var isNull: Bool {
         if case .null = self { return true }

@@ -121,14 +121,8 @@ struct OutboxStream: Sendable {
 
     private static func entries(_ value: RESPValue) -> [Entry] {
         (value.array ?? []).compactMap { item -> Entry? in
-            guard let pair = item.array, pair.count == 2, let id = pair[0].string, let flat = pair[1].array else {
+            guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].fieldMap else {
                 return nil
-            }
-            var fields: [String: String] = [:]
-            var index = 0
-            while index + 1 < flat.count {
-                if let name = flat[index].string { fields[name] = flat[index + 1].string ?? "" }
-                index += 2
             }
             return Entry(id: id, fields: fields)
         }

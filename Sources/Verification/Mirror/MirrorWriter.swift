@@ -118,11 +118,8 @@ public struct MirrorWriter: Sendable {
 
     /// The account as the mirror holds it, or nil.
     public func get(aid: String) async throws -> [String: String]? {
-        let items = try await redis.send(RedisCommand("HGETALL", [.string(keys.account(aid))])).array ?? []
-        guard !items.isEmpty else { return nil }
-        var fields: [String: String] = [:]
-        for index in stride(from: 0, to: items.count - 1, by: 2) { fields[items[index].string ?? ""] = items[index + 1].string ?? "" }
-        return fields
+        let fields = try await redis.send(RedisCommand("HGETALL", [.string(keys.account(aid))])).fieldMap ?? [:]
+        return fields.isEmpty ? nil : fields
     }
 
     /// Counts: accounts with an email, accounts with a phone, pending codes, outbox and dead letters.

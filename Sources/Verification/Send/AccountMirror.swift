@@ -19,13 +19,7 @@ struct AccountMirror: Sendable {
 
     /// Reads an account from its HGETALL reply; nil when the hash does not exist.
     static func account(aid: String, from reply: RESPValue) -> MirroredAccount? {
-        guard let items = reply.array, !items.isEmpty else { return nil }
-        var fields: [String: String] = [:]
-        var index = 0
-        while index + 1 < items.count {
-            if let name = items[index].string { fields[name] = items[index + 1].string ?? "" }
-            index += 2
-        }
+        guard let fields = reply.fieldMap, !fields.isEmpty else { return nil }
         return MirroredAccount(aid: aid, fields: fields)
     }
 }

@@ -19,11 +19,7 @@ public struct SignatureVerifier: Sendable {
     public func verify(headers: [String: String], now: Date = Date()) async throws -> ResultCode? {
         guard let appId = headers["X-Fresns-App-Id"], Session.isPlausibleAid(appId) else { return .appIdInvalid }
         let reply = try await redis.send(RedisCommand("HGETALL", [.string(keys.app(appId))]))
-        var app: [String: String] = [:]
-        let items = reply.array ?? []
-        for index in stride(from: 0, to: items.count - 1, by: 2) {
-            if let name = items[index].string { app[name] = items[index + 1].string ?? "" }
-        }
+        let app = reply.fieldMap ?? [:]
         guard let secret = app["secret"], !secret.isEmpty, app["enabled"] == "1" else { return .appIdInvalid }
         if let platform = app["platformId"], !platform.isEmpty, headers["X-Fresns-Client-Platform-Id"] != platform {
             return .keyNotAllowed
