@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh wrk python3 py:aiosmtpd
+# The interpreter itself, not a version-manager shim, so the pid we keep is the one to stop.
+PY=$(python3 -c "import sys; print(sys.executable)")
 N=${N:-5000}
 swift build -c release --product verifyd >/dev/null
 bin=$(swift build -c release --show-bin-path)/verifyd
@@ -15,8 +17,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$state"; }
 trap cleanup EXIT
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" --daemonize yes --logfile "$state/redis.log"
-python3 Tests/sinks/smtp_sink.py --port "$sport" --dir "$state/smtp" >/dev/null 2>&1 & pids+=($!)
-python3 Tests/sinks/http_sink.py --port "$wport" --dir "$state/http" >/dev/null 2>&1 & pids+=($!)
+"$PY" Tests/sinks/smtp_sink.py --port "$sport" --dir "$state/smtp" >/dev/null 2>&1 & pids+=($!)
+"$PY" Tests/sinks/http_sink.py --port "$wport" --dir "$state/http" >/dev/null 2>&1 & pids+=($!)
 for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export VERIFYD_CODE_SECRET=bench-secret-0123456789 VERIFYD_REDIS_URL="redis://127.0.0.1:$rport" VERIFYD_LOG_LEVEL=error \
   VERIFYD_EMAIL="smtp://127.0.0.1:$sport" VERIFYD_EMAIL_FROM=bench@example.com VERIFYD_SMS="http://127.0.0.1:$wport/sms" \

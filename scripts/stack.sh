@@ -11,7 +11,8 @@ down() {
   [ -f "$STACK_DIR/stack.env" ] || return 0
   # shellcheck disable=SC1091
   . "$STACK_DIR/stack.env"
-  for pid in ${VERIFYD_PIDS:-} ${SINK_PID:-} ${NGINX_PID:-}; do kill "$pid" 2>/dev/null || true; done
+  for pid in ${VERIFYD_PIDS:-} ${NGINX_PID:-}; do kill "$pid" 2>/dev/null || true; done
+  kill -9 "${SINK_PID:-0}" 2>/dev/null || true  # a test sink; nothing to flush
   redis-cli -p "${REDIS_PORT:-0}" shutdown nosave >/dev/null 2>&1 || true
   rm -f "$STACK_DIR/stack.env"
   echo "stack stopped"
@@ -20,6 +21,8 @@ down() {
 if [ "$action" = down ]; then down; exit 0; fi
 
 scripts/install-deps.sh nginx python3 py:aiosmtpd
+# The interpreter itself, not a version-manager shim, so the pid we keep is the one to stop.
+PY=$(python3 -c "import sys; print(sys.executable)")
 down
 mkdir -p "$STACK_DIR/tmp" "$STACK_DIR/redis" "$STACK_DIR/mail"
 BIN=${VERIFYD_BINARY:-}
@@ -36,7 +39,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsyn
   --dir "$STACK_DIR/redis" --logfile "$STACK_DIR/redis/redis.log" --daemonize yes
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-python3 Tests/sinks/smtp_sink.py --port "$SMTP_PORT" --dir "$STACK_DIR/mail" >"$STACK_DIR/mail/sink.log" 2>&1 &
+"$PY" Tests/sinks/smtp_sink.py --port "$SMTP_PORT" --dir "$STACK_DIR/mail" >"$STACK_DIR/mail/sink.log" 2>&1 &
 SINK_PID=$!
 
 pids=()

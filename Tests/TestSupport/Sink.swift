@@ -28,7 +28,7 @@ public final class Sink: Sendable {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sinks").appendingPathComponent(kind.rawValue)
         let child = Process()
-        child.executableURL = try Executables.find("python3")
+        child.executableURL = try Python.interpreter()
         child.arguments = [script.path, "--port", String(port), "--dir", directory.path]
         child.standardOutput = FileHandle.nullDevice
         child.standardError = try FileHandle(forWritingTo: {
@@ -72,4 +72,27 @@ public final class Sink: Sendable {
     }
 
     deinit { stop() }
+}
+
+/// The Python interpreter itself: `python3` on PATH may be a version-manager shim that forks, and killing the
+/// shim would leave the server running.
+enum Python {
+    private static let resolved = NIOLockedValueBox<URL?>(nil)
+
+    static func interpreter() throws -> URL {
+        if let url = resolved.withLockedValue({ $0 }) { return url }
+        let probe = Process()
+        probe.executableURL = try Executables.find("python3")
+        probe.arguments = ["-c", "import sys; print(sys.executable)"]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        try probe.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        probe.waitUntilExit()
+        let path = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !path.isEmpty else { throw TestFailure("python3 did not report its executable") }
+        let url = URL(fileURLWithPath: path)
+        resolved.withLockedValue { $0 = url }
+        return url
+    }
 }

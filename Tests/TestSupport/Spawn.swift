@@ -24,8 +24,20 @@ public enum Spawn {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // Default signal handling and an empty mask: the test runner ignores some signals (SIGTERM while it
+        // traps it), and ignored signals would stay ignored in every daemon the command starts.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw TestFailure("posix_spawn \(arguments[0]) failed: \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
