@@ -16,6 +16,7 @@ rport=$(free_port); hport=$(free_port); sport=$(free_port); wport=$(free_port)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$state"; }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" --daemonize yes --logfile "$state/redis.log"
 "$PY" Tests/sinks/smtp_sink.py --port "$sport" --dir "$state/smtp" >/dev/null 2>&1 & pids+=($!)
 "$PY" Tests/sinks/http_sink.py --port "$wport" --dir "$state/http" >/dev/null 2>&1 & pids+=($!)

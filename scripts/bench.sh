@@ -16,6 +16,7 @@ redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$
   --pidfile "$state/redis.pid" --logfile "$state/redis.log"
 cleanup() { kill "$vpid" 2>/dev/null || true; kill "$(cat "$state/redis.pid")" 2>/dev/null || true; rm -rf "$state"; }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 VERIFYD_CODE_SECRET=bench-secret-0123456789 VERIFYD_EMAIL=log VERIFYD_SMS=log VERIFYD_PORT=$hport \
   VERIFYD_REDIS_URL="redis://127.0.0.1:$rport" VERIFYD_LOG_LEVEL=error VERIFYD_RATE_LIMITS=1/60,5/600 VERIFYD_IP_RATE_LIMITS=off \

@@ -13,6 +13,7 @@ state=$(mktemp -d /tmp/verifyd-fuzz-XXXX)
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" --daemonize yes --logfile "$state/redis.log"
 cleanup() { kill "$vpid" 2>/dev/null || true; redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$state"; }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 VERIFYD_CODE_SECRET=fuzz-secret-0123456789 VERIFYD_EMAIL=log VERIFYD_SMS=log VERIFYD_PORT=$hport \
   VERIFYD_REDIS_URL="redis://127.0.0.1:$rport" VERIFYD_INTERNAL_TOKEN=fuzz-internal-token-0123 VERIFYD_IP_RATE_LIMITS=off \

@@ -11,6 +11,7 @@ state=$(mktemp -d /tmp/verifyd-dev-XXXX)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
   --logfile "$state/redis.log" --daemonize yes --pidfile "$state/redis.pid"
 trap 'kill "$(cat "$state/redis.pid")" 2>/dev/null; rm -rf "$state"' EXIT
+trap "exit 130" INT TERM
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 cat <<MSG
 
