@@ -24,46 +24,21 @@ public struct SendRequest: Sendable, Equatable {
 
     /// Parses a JSON body: not an object or a bad value → 30000, a required field missing → 30001.
     public static func parse(json body: some Collection<UInt8>) -> Result<SendRequest, ResultCode> {
-        guard let fields = try? JSONDecoder().decode([String: JSONScalar].self, from: Data(body)) else {
-            return .failure(.parameterError)
-        }
-        return parse(fields: fields)
+        Result { () throws(ResultCode) in try parse(RequestFields(json: body)) }
     }
 
     static func parse(fields: [String: JSONScalar]) -> Result<SendRequest, ResultCode> {
-        func present(_ name: String) -> JSONScalar? {
-            guard let value = fields[name], !value.isBlank else { return nil }
-            return value
-        }
-        guard let type = present("type") else { return .failure(.parameterMissing) }
-        guard case .string(let typeName) = type, let channel = Channel(rawValue: typeName) else {
-            return .failure(.parameterError)
-        }
-        guard let use = present("useType") else { return .failure(.parameterMissing) }
-        guard let useNumber = use.integer, let useType = UseType(rawValue: useNumber) else {
-            return .failure(.parameterError)
-        }
-        guard let template = present("templateId") else { return .failure(.parameterMissing) }
-        guard let templateId = template.integer, templateIds.contains(templateId) else {
-            return .failure(.parameterError)
-        }
-        var account: String? = nil
-        if useType.needsAccount {
-            guard let given = present("account") else { return .failure(.parameterMissing) }
-            switch given {
-            case .string(let s): account = s.trimmingCharacters(in: .whitespaces)
-            case .integer(let i) where i > 0: account = String(i)
-            default: return .failure(.parameterError)
-            }
-        }
-        var countryCode: Int? = nil
-        if let code = present("countryCode") {
-            guard let number = code.integer else { return .failure(.parameterError) }
-            countryCode = number
-        }
-        return .success(
-            SendRequest(
-                channel: channel, useType: useType, templateId: templateId, account: account,
-                countryCode: countryCode))
+        Result { () throws(ResultCode) in try parse(RequestFields(fields: fields)) }
+    }
+
+    /// Checks the fields in Fresns' order: type, useType, templateId, account (not for useType 4), countryCode.
+    private static func parse(_ fields: RequestFields) throws(ResultCode) -> SendRequest {
+        let channel = try fields.channel()
+        guard let useType = UseType(rawValue: try fields.integer("useType", in: 1...5)) else { throw .parameterError }
+        let templateId = try fields.integer("templateId", in: templateIds)
+        let account = useType.needsAccount ? try fields.account() : nil
+        return SendRequest(
+            channel: channel, useType: useType, templateId: templateId, account: account,
+            countryCode: try fields.countryCode())
     }
 }
