@@ -138,6 +138,18 @@ public final class RedisClient: Service, Sendable {
         }
     }
 
+    /// Runs the client for the duration of `body`, which gets it once a connection is up, or nil when none came
+    /// up within `connectTimeout`. For short-lived owners (commands, tests) that are not in a service group.
+    public func withRunning<T>(connectTimeout: Duration, _ body: (RedisClient?) async throws -> T) async rethrows -> T {
+        let task = Task { await self.runUntilCancelled() }
+        defer { task.cancel() }
+        let connected = await waitUntilConnected(timeout: connectTimeout)
+        let result = try await body(connected ? self : nil)
+        task.cancel()
+        await task.value
+        return result
+    }
+
     /// Waits until a connection is up or the timeout passes; returns whether one is up.
     public func waitUntilConnected(timeout: Duration) async -> Bool {
         let clock = ContinuousClock()

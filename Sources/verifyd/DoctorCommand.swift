@@ -33,23 +33,21 @@ struct Doctor: AsyncParsableCommand {
         var logger = Logger(label: "verifyd-doctor")
         logger.logLevel = .critical
         let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-doctor")
-        let task = Task { await client.runUntilCancelled() }
-        defer { task.cancel() }
-        guard await client.waitUntilConnected(timeout: .seconds(5)) else {
-            report(false, "Redis reachable at \(configuration.redis.redacted) (connect, AUTH, SELECT, PING)")
-            throw ExitCode(1)
+        try await client.withRunning(connectTimeout: .seconds(5)) { connected in
+            guard let connected else {
+                report(false, "Redis reachable at \(configuration.redis.redacted) (connect, AUTH, SELECT, PING)")
+                throw ExitCode(1)
+            }
+            report(true, "Redis reachable at \(configuration.redis.redacted)")
+            let info = Self.fields(try await connected.send("INFO", "all").string ?? "")
+            let version = info["redis_version"] ?? "?"
+            let parts = version.split(separator: ".").compactMap { Int($0) }
+            report(parts.count >= 2 && (parts[0], parts[1]) >= (6, 2), "Redis version \(version) ≥ 6.2 (XAUTOCLAIM, SMISMEMBER)")
+            report(info["aof_enabled"] == "1", "AOF persistence is on (aof_enabled=\(info["aof_enabled"] ?? "?")); without it a restart loses queued codes", warnOnly: true)
+            let policy = info["maxmemory_policy"] ?? "?"
+            report(!policy.hasPrefix("allkeys"), "maxmemory-policy \(policy) never evicts keys without a TTL (outbox, mirror)")
+            report(policy == "noeviction", "maxmemory-policy noeviction: volatile-* policies may evict codes, limits and tokens", warnOnly: true)
         }
-        report(true, "Redis reachable at \(configuration.redis.redacted)")
-        let info = Self.fields(try await client.send("INFO", "all").string ?? "")
-        let version = info["redis_version"] ?? "?"
-        let parts = version.split(separator: ".").compactMap { Int($0) }
-        report(parts.count >= 2 && (parts[0], parts[1]) >= (6, 2), "Redis version \(version) ≥ 6.2 (XAUTOCLAIM, SMISMEMBER)")
-        report(info["aof_enabled"] == "1", "AOF persistence is on (aof_enabled=\(info["aof_enabled"] ?? "?")); without it a restart loses queued codes", warnOnly: true)
-        let policy = info["maxmemory_policy"] ?? "?"
-        report(!policy.hasPrefix("allkeys"), "maxmemory-policy \(policy) never evicts keys without a TTL (outbox, mirror)")
-        report(policy == "noeviction", "maxmemory-policy noeviction: volatile-* policies may evict codes, limits and tokens", warnOnly: true)
-        task.cancel()
-        await task.value
         if failures > 0 { throw ExitCode(1) }
     }
 

@@ -143,14 +143,10 @@ func withMirror(_ options: ConfigurationOptions, _ body: (MirrorWriter) async th
     var logger = Logger(label: "verifyd-mirror")
     logger.logLevel = .error
     let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-mirror")
-    let task = Task { await client.runUntilCancelled() }
-    defer { task.cancel() }
-    guard await client.waitUntilConnected(timeout: .seconds(5)) else {
-        throw ValidationError("cannot reach Redis at \(configuration.redis.redacted)")
+    try await client.withRunning(connectTimeout: .seconds(5)) { connected in
+        guard let connected else { throw ValidationError("cannot reach Redis at \(configuration.redis.redacted)") }
+        try await body(MirrorWriter(redis: connected, keys: configuration.send.keys))
     }
-    try await body(MirrorWriter(redis: client, keys: configuration.send.keys))
-    task.cancel()
-    await task.value
 }
 
 /// A progress bar on a terminal, a summary line otherwise.

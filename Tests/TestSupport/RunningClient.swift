@@ -6,13 +6,10 @@ public func withRedisClient<T: Sendable>(
     _ configuration: RedisConfiguration, _ body: @Sendable (RedisClient) async throws -> T
 ) async throws -> T {
     let client = RedisClient(configuration: configuration, logger: Logger(label: "test-redis"))
-    let task = Task { await client.runUntilCancelled() }
-    defer { task.cancel() }
-    guard await client.waitUntilConnected(timeout: .seconds(10)) else { throw TestFailure("Redis client did not connect") }
-    let result = try await body(client)
-    task.cancel()
-    await task.value
-    return result
+    return try await client.withRunning(connectTimeout: .seconds(10)) { connected in
+        guard let connected else { throw TestFailure("Redis client did not connect") }
+        return try await body(connected)
+    }
 }
 
 /// Runs a `RedisClient` for `url`.
