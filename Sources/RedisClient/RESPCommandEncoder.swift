@@ -2,9 +2,9 @@ import CHiredis
 import NIOCore
 
 /// Encodes commands as RESP with hiredis' `redisFormatCommandArgv` (binary safe, length aware).
-enum RESPCommandEncoder {
+public enum RESPCommandEncoder {
     /// Appends the RESP encoding of `command` to `buffer`.
-    static func encode(_ command: RedisCommand, into buffer: inout ByteBuffer) throws(RedisError) {
+    public static func encode(_ command: RedisCommand, into buffer: inout ByteBuffer) throws(RedisError) {
         var blob: [UInt8] = []
         var offsets: [Int] = []
         var lengths: [Int] = []
