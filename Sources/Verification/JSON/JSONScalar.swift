@@ -1,5 +1,5 @@
 /// One JSON value as the request parser needs to see it: enough to tell missing, wrong type and numbers apart.
-enum JSONScalar: Decodable, Sendable, Equatable {
+enum JSONScalar: Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -7,23 +7,6 @@ enum JSONScalar: Decodable, Sendable, Equatable {
     case string(String)
     /// An object or an array.
     case structured
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else {
-            self = .structured
-        }
-    }
 
     /// True for null and for strings that are empty after trimming: what Fresns treats as "not given".
     var isBlank: Bool {

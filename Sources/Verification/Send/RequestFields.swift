@@ -7,9 +7,7 @@ struct RequestFields {
 
     /// The body's fields; throws 30000 when the body is not a JSON object.
     init(json body: some Collection<UInt8>) throws(ResultCode) {
-        guard let fields = try? JSONDecoder().decode([String: JSONScalar].self, from: Data(body)) else {
-            throw .parameterError
-        }
+        guard let fields = JSONObjectReader.members(body) else { throw .parameterError }
         self.fields = fields
     }
 
