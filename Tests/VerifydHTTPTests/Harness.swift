@@ -85,6 +85,25 @@ struct Harness: Sendable {
         }
     }
 
+    /// The commands verifyd's own connections (named `verifyd`) sent since the last call, by name: each is one
+    /// round trip unless pipelined. Needs Redis started with `slowLogAll`; commands run inside scripts are
+    /// logged for Redis' internal Lua client and not counted.
+    func roundTrips() async throws -> [String: Int] {
+        let entries = try await store.send("SLOWLOG", "GET", -1).array ?? []
+        _ = try await store.send("SLOWLOG", "RESET")
+        var commands: [String: Int] = [:]
+        for entry in entries {
+            guard let parts = entry.array, parts.count >= 6, parts[5].string == "verifyd",
+                let name = parts[3].array?.first?.string?.lowercased()
+            else { continue }
+            commands[name, default: 0] += 1
+        }
+        return commands
+    }
+
+    /// redis-server arguments that log every command to SLOWLOG (for `roundTrips()`).
+    static let slowLogAll = ["--slowlog-log-slower-than", "0", "--slowlog-max-len", "100000"]
+
     /// POSTs a send-verify-code body (raw JSON) with extra headers.
     func send(_ json: String, headers: [String: String] = [:]) async throws -> Answer {
         try await request("/api/v2/common/send-verify-code", method: .post, body: json, headers: headers)
@@ -151,3 +170,4 @@ func body(_ type: String, _ useType: Int, _ templateId: Int = 1, account: String
     if let countryCode { parts.append("\"countryCode\":\(countryCode)") }
     return "{" + parts.joined(separator: ",") + "}"
 }
+

@@ -94,6 +94,27 @@ import Verification
         }
     }
 
+    /// An anonymous send is one round trip whatever it checks (domain, owner, limits); a logged-in one is two
+    /// (the lookups pipelined, then the script).
+    @Test func anonymousSendsCostOneRoundTrip() async throws {
+        try await Harness.run(redisArguments: Harness.slowLogAll) { h async throws in
+            try await h.seedAccount(aid: "a1", email: "taken@example.com", token: "t1")
+            _ = try await h.store.send("SADD", "verify:email-domains:blocked", "blocked.example")
+            #expect(try await h.send(body("email", 5, account: "warm@example.com")).code == 0)  // loads the script
+            _ = try await h.roundTrips()
+            #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == 0)
+            #expect(try await h.send(body("email", 1, account: "taken@example.com")).code == 34205)
+            #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == 34301)
+            #expect(try await h.send(body("email", 5, account: "x@mail.blocked.example")).code == 34110)
+            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == 0)
+            #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == 33201)
+            #expect(try await h.roundTrips() == ["evalsha": 6])
+            let login = ["X-Fresns-Aid": "a1", "X-Fresns-Aid-Token": "t1"]
+            #expect(try await h.send(body("email", 5, account: "me@example.com"), headers: login).code == 0)
+            #expect(try await h.roundTrips() == ["exists": 1, "hgetall": 1, "smismember": 1, "evalsha": 1])
+        }
+    }
+
     @Test func addressesThatMustBeFreeOrTaken() async throws {
         try await Harness.run { h async throws in
             try await h.seedAccount(aid: "a1", email: "taken@example.com", countryCode: 86, phone: "13800138000")

@@ -3,8 +3,9 @@ import RedisClient
 
 /// The send-verify-code use case: Fresns' checks in Fresns' order, then one atomic script.
 ///
-/// Redis round trips: at most one for the lookups (token, account, address owner and blocked email domain,
-/// pipelined together), and one for the script. An anonymous useType 5 SMS send costs exactly one.
+/// Redis round trips: an anonymous send costs exactly one (the script also checks the email domain and the
+/// address owner). A logged-in send costs two: the lookups (token, account, address owner, blocked email domain)
+/// pipelined together, then the script.
 public struct SendVerifyCode: Sendable {
     let redis: RedisClient
     let settings: SendSettings
@@ -38,15 +39,18 @@ public struct SendVerifyCode: Sendable {
             loginAt = commands.count
             commands += mirror.loginCommands(aid: aid, token: token)
         }
+        // Anonymous sends leave the address checks to the script: one round trip in all.
+        let inScript = session.aid == nil
         var ownerAt: Int?
-        if case .success(let target?) = formatted, needsOwnerLookup(request.useType) {
+        if !inScript, case .success(let target?) = formatted, ownerRule(request.useType) != nil {
             ownerAt = commands.count
             commands.append(mirror.ownerCommand(target))
         }
         var domainAt: Int?
-        if case .success(let target?) = formatted, target.channel == .email {
+        if !inScript, case .success(let target?) = formatted, target.channel == .email {
             domainAt = commands.count
-            commands.append(blockedDomainCommand(target.key))
+            commands.append(RedisCommand(
+                "SMISMEMBER", [.string(settings.keys.blockedEmailDomains)] + Self.domainCandidates(target.key).map { .string($0) }))
         }
         let replies = commands.isEmpty ? [] : try await redis.pipeline(commands)
         if let error = replies.first(where: { if case .error = $0 { true } else { false } }) {
@@ -80,7 +84,10 @@ public struct SendVerifyCode: Sendable {
             target = own
         }
         let tag = langTag.flatMap { LanguageTag.isValid($0) ? $0 : nil } ?? ""
-        return try await issue(request, target: target, langTag: tag, clientIP: clientIP)
+        let guards = inScript ? AddressGuards(
+            domains: target.channel == .email ? Self.domainCandidates(target.key) : [], owner: ownerRule(request.useType)
+        ) : AddressGuards()
+        return try await issue(request, target: target, langTag: tag, clientIP: clientIP, guards: guards)
     }
 
     /// Checks 3–5, which need no lookup: channel configured (and its template usable: 33200), country code
@@ -104,11 +111,12 @@ public struct SendVerifyCode: Sendable {
         }
     }
 
-    private func needsOwnerLookup(_ useType: UseType) -> Bool {
+    /// Whether the address must be free or taken for this use, or nil when its owner does not matter.
+    private func ownerRule(_ useType: UseType) -> AddressGuards.OwnerRule? {
         switch useType {
-        case .newAccount, .fillInBlank: return true
-        case .existingAccount: return !settings.loginOrRegister
-        case .authentication, .direct: return false
+        case .newAccount, .fillInBlank: return .free
+        case .existingAccount: return settings.loginOrRegister ? nil : .taken
+        case .authentication, .direct: return nil
         }
     }
 
@@ -140,12 +148,12 @@ public struct SendVerifyCode: Sendable {
         }
     }
 
-    /// SMISMEMBER of the email's domain and its parents (`a.mail.example.com`, `mail.example.com`, `example.com`).
-    private func blockedDomainCommand(_ email: String) -> RedisCommand {
+    /// The email's domain and its parents (`a.mail.example.com`, `mail.example.com`, `example.com`): any of them
+    /// in the blocked set refuses the address.
+    static func domainCandidates(_ email: String) -> [String] {
         let domain = email.split(separator: "@").last.map(String.init) ?? ""
         let labels = domain.split(separator: ".")
-        let candidates = (0..<max(1, labels.count - 1)).map { labels[$0...].joined(separator: ".") }
-        return RedisCommand("SMISMEMBER", [.string(settings.keys.blockedEmailDomains)] + candidates.map { .string($0) })
+        return (0..<max(1, labels.count - 1)).map { labels[$0...].joined(separator: ".") }
     }
 
     /// The send logs the script checks and writes: the target's, the client IP's, the country code's.
@@ -161,9 +169,9 @@ public struct SendVerifyCode: Sendable {
     }
 
     /// The last checks in one script: every rate limit, then store the code's hash and queue its delivery.
-    private func issue(_ request: SendRequest, target: Target, langTag: String, clientIP: IPAddress?) async throws
-        -> SendOutcome
-    {
+    private func issue(
+        _ request: SendRequest, target: Target, langTag: String, clientIP: IPAddress?, guards: AddressGuards
+    ) async throws -> SendOutcome {
         let code = crypto.generate()
         let context = OutboxEntry.sealContext(channel: target.channel, recipient: target.key, templateId: request.templateId)
         let entry = OutboxEntry(
@@ -172,8 +180,10 @@ public struct SendVerifyCode: Sendable {
         let logs = sendLogs(target, clientIP: clientIP)
         var arguments: [RedisArgument] = [
             .string(crypto.hash(code: code, target: target, templateId: request.templateId)),
-            .integer(Int64(settings.codeTTL) * 1000), .integer(Int64(logs.count)),
+            .integer(Int64(settings.codeTTL) * 1000), .integer(Int64(logs.count)), .integer(Int64(guards.domains.count)),
         ]
+        arguments += guards.domains.map { .string($0) }
+        arguments += [.string(guards.owner == nil ? "" : target.key), .string(guards.owner?.rawValue ?? "")]
         for log in logs {
             arguments.append(.integer(Int64(log.limits.count)))
             for limit in log.limits { arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)] }
@@ -181,10 +191,19 @@ public struct SendVerifyCode: Sendable {
         for pair in entry.fields { arguments += [.string(pair.field), .string(pair.value)] }
         let keys: [RedisArgument] = [
             .string(settings.keys.code(target, templateId: request.templateId)), .string(settings.keys.outbox),
+            .string(settings.keys.blockedEmailDomains),
+            .string(target.channel == .email ? settings.keys.emailIndex : settings.keys.phoneIndex),
         ] + logs.map { .string($0.key) }
         let reply = try await redis.eval(SendScript.script, keys: keys, arguments: arguments)
-        guard let parts = reply.array, parts.count >= 2, let status = parts[0].int else {
+        guard let parts = reply.array, let status = parts.first?.int else {
             throw RedisError.protocolError("unexpected send script reply")
+        }
+        switch status {
+        case 2: return .refused(.emailDomain)
+        case 3: return .refused(target.channel == .email ? .emailUsed : .phoneUsed)
+        case 4: return .refused(.accountNotExist)
+        case 0 where parts.count >= 2, 1 where parts.count >= 2: break
+        default: throw RedisError.protocolError("unexpected send script reply")
         }
         if status == 1 {
             let waitMs = parts[1].int ?? 1000
