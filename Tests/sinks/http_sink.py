@@ -3,6 +3,10 @@
 
 The status of each answer comes from DIR/statuses: a comma-separated list consumed one per request
 (for example `503,503,503`); when it is empty the answer is DIR/default (200 if missing). `hang` never answers.
+
+Optional delay before each answer (so deliveries are in flight for a while): `--delay SECONDS`, or DIR/delay
+(seconds, read at each request, overrides the option). With a delay the request is recorded after it, when the
+answer is written: `at` is then the answer's time and `received_at` the request's arrival.
 """
 import argparse, json, os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,10 +33,22 @@ def next_status(directory):
             return "200"
 
 
+def delay_seconds(server):
+    try:
+        with open(os.path.join(server.directory, "delay")) as f:
+            return float(f.read().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return server.delay
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
+        received_at = time.time()
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
+        delay = delay_seconds(self.server)
+        if delay > 0:
+            time.sleep(delay)
         status = next_status(self.server.directory)
         record = {
             "path": self.path,
@@ -41,6 +57,7 @@ class Handler(BaseHTTPRequestHandler):
             "body": json.loads(body) if body else None,
             "status": status,
             "at": time.time(),
+            "received_at": received_at,
         }
         with lock:
             with open(os.path.join(self.server.directory, "requests.jsonl"), "a") as f:
@@ -63,11 +80,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each answer")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.directory = args.dir
+    server.delay = args.delay
     print("ready", flush=True)
     server.serve_forever()
 

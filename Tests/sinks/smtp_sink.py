@@ -6,7 +6,13 @@ The behaviour is read from DIR/mode at each DATA command, so a test can change i
   tempfail answer 451 (transient)
   reject   answer 550 (permanent)
   hang     never answer
-  drop     close the connection in the middle of DATA
+  drop     close the connection in the middle of DATA (after the message, before any reply)
+  acceptdrop  record the message as accepted, then close the connection without a reply (the provider took
+           the message but its answer was lost: the client retries, so the recipient gets it twice)
+
+DIR/modes, when present and not empty, is a comma-separated queue consumed one mode per DATA command before
+DIR/mode is read (for example `tempfail,tempfail` then whatever DIR/mode says). Each DATA command also appends the
+mode it used and the recipients as one JSON line to DIR/attempts.jsonl.
 """
 import argparse, asyncio, json, os, sys, time
 from email import policy
@@ -19,6 +25,16 @@ class Handler:
         self.directory = directory
 
     def mode(self):
+        path = os.path.join(self.directory, "modes")
+        try:
+            with open(path) as f:
+                queue = [m.strip() for m in f.read().split(",") if m.strip()]
+        except FileNotFoundError:
+            queue = []
+        if queue:
+            with open(path, "w") as f:
+                f.write(",".join(queue[1:]))
+            return queue[0]
         try:
             with open(os.path.join(self.directory, "mode")) as f:
                 return f.read().strip() or "ok"
@@ -33,6 +49,8 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         mode = self.mode()
         self.count("attempts")
+        with open(os.path.join(self.directory, "attempts.jsonl"), "a") as f:
+            f.write(json.dumps({"mode": mode, "rcpt_tos": envelope.rcpt_tos, "at": time.time()}) + "\n")
         if mode == "tempfail":
             return "451 4.3.0 try again later"
         if mode == "reject":
@@ -43,6 +61,13 @@ class Handler:
             session.transport.close() if hasattr(session, "transport") else None
             server.transport.close()
             return "421 closing"
+        self.record(envelope)
+        if mode == "acceptdrop":
+            server.transport.close()
+            return "421 closing"
+        return "250 OK"
+
+    def record(self, envelope):
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
         text = message.get_body(preferencelist=("plain",))
         html = message.get_body(preferencelist=("html",))
@@ -61,7 +86,6 @@ class Handler:
         }
         with open(os.path.join(self.directory, "messages.jsonl"), "a") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return "250 OK"
 
 
 def main():
