@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Verification
@@ -34,5 +35,17 @@ import Testing
         #expect(Masking.mask("alice@example.com") == "a***@example.com")
         #expect(Masking.mask("8613800138000") == "86138****8000")
         #expect(Masking.mask("1234") == "****")
+    }
+
+    /// The request path trims as Foundation's `.whitespaces` does (Zs and tab), not newlines.
+    @Test func trimmingSpacesMatchesFoundationWhitespaces() {
+        for text in ["", " ", "\t a b \t", "\u{3000}x\u{00A0}", "\nx\n", " \u{2028}x", "x", "é ", " \u{301}x"] {
+            #expect(text.trimmingSpaces() == text.trimmingCharacters(in: .whitespaces), "\(text.debugDescription)")
+        }
+    }
+
+    @Test func parentDomainsOfAnEmail() {
+        #expect(SendVerifyCode.domainCandidates("a@x.mail.example.com") == ["x.mail.example.com", "mail.example.com", "example.com"])
+        #expect(SendVerifyCode.domainCandidates("a@example.com") == ["example.com"])
     }
 }

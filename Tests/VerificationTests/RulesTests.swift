@@ -43,6 +43,13 @@ import Testing
         #expect(Set(codes).count > 190, "codes repeat far too often for a CSPRNG")
         let digits = Set(codes.joined())
         #expect(digits.count == 10)
+        // Every length 4-10, each digit position uniform enough that a leading zero shows up.
+        for length in 4...10 {
+            let short = CodeCrypto(secret: "0123456789abcdef", length: length)
+            let batch = (0..<400).map { _ in short.generate() }
+            #expect(batch.allSatisfy { $0.utf8.count == length && $0.utf8.allSatisfy { (48...57).contains($0) } })
+            #expect(batch.contains { $0.hasPrefix("0") }, "length \(length): no leading zero in 400 codes")
+        }
     }
 
     @Test func hashesAreKeyedAndBoundToTargetAndTemplate() {

@@ -21,7 +21,7 @@ public struct CheckRequest: Sendable, Equatable {
             let code: String
             switch fields.raw("verifyCode") {
             case nil, .null?: code = ""
-            case .string(let s)?: code = s.trimmingCharacters(in: .whitespaces)
+            case .string(let s)?: code = s.trimmingSpaces()
             case .integer(let i)? where i >= 0: code = String(i)
             default: throw .parameterError
             }

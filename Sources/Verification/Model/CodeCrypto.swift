@@ -27,8 +27,16 @@ public struct CodeCrypto: Sendable {
     /// A new code of `length` decimal digits, uniformly distributed.
     public func generate() -> String {
         var rng = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in Character(String(UInt8.random(in: 0...9, using: &rng))) })
+        var value = UInt64.random(in: 0..<Self.powersOfTen[length], using: &rng)  // one getrandom for most codes
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: length)
+        for position in digits.indices.reversed() {
+            digits[position] += UInt8(value % 10)
+            value /= 10
+        }
+        return String(decoding: digits, as: UTF8.self)
     }
+
+    private static let powersOfTen: [UInt64] = (0...19).map { (0..<$0).reduce(1) { product, _ in product * 10 } }
 
     /// The keyed hash stored in Redis, bound to the target and template so it cannot be moved to another key.
     public func hash(code: String, target: Target, templateId: Int) -> String {

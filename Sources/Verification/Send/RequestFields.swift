@@ -40,7 +40,7 @@ struct RequestFields {
     func account() throws(ResultCode) -> String {
         guard let value = present("account") else { throw .parameterMissing }
         switch value {
-        case .string(let s): return s.trimmingCharacters(in: .whitespaces)
+        case .string(let s): return s.trimmingSpaces()
         case .integer(let i) where i > 0: return String(i)
         default: throw .parameterError
         }

@@ -151,9 +151,16 @@ public struct SendVerifyCode: Sendable {
     /// The email's domain and its parents (`a.mail.example.com`, `mail.example.com`, `example.com`): any of them
     /// in the blocked set refuses the address.
     static func domainCandidates(_ email: String) -> [String] {
-        let domain = email.split(separator: "@").last.map(String.init) ?? ""
-        let labels = domain.split(separator: ".")
-        return (0..<max(1, labels.count - 1)).map { labels[$0...].joined(separator: ".") }
+        let at = email.utf8.lastIndex(of: UInt8(ascii: "@")).map { email.utf8.index(after: $0) } ?? email.startIndex
+        var domain = email[at...]
+        var candidates = [String(domain)]
+        while let dot = domain.utf8.firstIndex(of: UInt8(ascii: ".")) {
+            let parent = domain[domain.utf8.index(after: dot)...]
+            guard parent.utf8.contains(UInt8(ascii: ".")) else { break }
+            candidates.append(String(parent))
+            domain = parent
+        }
+        return candidates
     }
 
     /// The send logs the script checks and writes: the target's, the client IP's, the country code's.

@@ -26,9 +26,9 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// 16 random hex digits.
     static func generate() -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var rng = SystemRandomNumberGenerator()
-        return String(decoding: (0..<16).map { _ in digits[Int.random(in: 0..<16, using: &rng)] }, as: UTF8.self)
+        let hex = String(rng.next() as UInt64, radix: 16)  // one getrandom call per id
+        return String(repeating: "0", count: 16 - hex.utf8.count) + hex
     }
 }
 
