@@ -6,7 +6,6 @@ import RedisClient
 import VerifydHTTP
 
 /// `verifyd`: the verification-code service.
-@main
 struct Verifyd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verifyd",
