@@ -93,8 +93,13 @@ public final class RedisClient: Service, Sendable {
     /// How many times a lost connection was re-established.
     public var reconnectCount: Int { state.withLockedValue { $0.reconnects } }
 
+    /// An open connection: the one owned by the calling thread's event loop when there is one (no thread hop when
+    /// Swift Concurrency runs on NIO's loops), else the next one in turn.
     private func connection() throws(RedisError) -> RedisConnection {
         let picked: RedisConnection? = state.withLockedValue { state in
+            if let local = state.slots.first(where: { $0?.isOnCurrentThread == true && $0?.isActive == true }) {
+                return local
+            }
             let count = state.slots.count
             for offset in 0..<count {
                 let index = (state.next + offset) % count

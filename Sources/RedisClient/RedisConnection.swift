@@ -63,6 +63,9 @@ public final class RedisConnection: Sendable {
     /// True while the socket is open.
     public var isActive: Bool { channel.isActive }
 
+    /// True when called on the event loop that owns this connection's socket.
+    var isOnCurrentThread: Bool { channel.eventLoop.inEventLoop }
+
     /// Sends one command; an error reply is thrown as `RedisError.server`.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RESPValue {
         let reply = try await pipeline([command], timeout: timeout)[0]
@@ -102,6 +105,11 @@ public final class RedisConnection: Sendable {
         }
         let futures = requests.map(\.promise.futureResult)
         let channel = self.channel
+        if loop.inEventLoop {
+            for request in requests { channel.write(request, promise: nil) }
+            channel.flush()
+            return futures
+        }
         let sendable = UnsafeTransfer(requests)
         loop.execute {
             for request in sendable.value { channel.write(request, promise: nil) }
