@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 import Verification
@@ -16,7 +17,8 @@ struct TemplateReloader: Service {
                 continue
             }
             do {
-                try store.reload()
+                let store = self.store
+                try await NIOThreadPool.singleton.runIfActive { try store.reload() }  // file I/O off the event loops
                 logger.notice("templates reloaded", metadata: ["path": "\(path)"])
             } catch {
                 logger.error("templates not reloaded; the previous ones stay in force", metadata: ["error": "\(error)"])
