@@ -82,18 +82,20 @@ _JANITOR = None
 
 def janitor_track(pgid, done=False):
     global _JANITOR
+    if _JANITOR is not None and _JANITOR.stdin.closed:
+        return  # stopped: everything was killed already
     if _JANITOR is None:
         _JANITOR = subprocess.Popen([sys.executable, "-c", JANITOR_CODE], stdin=subprocess.PIPE,
                                     start_new_session=True, text=True)
     try:
         _JANITOR.stdin.write(f"{'-' if done else ''}{pgid}\n")
         _JANITOR.stdin.flush()
-    except (BrokenPipeError, OSError):
+    except (BrokenPipeError, OSError, ValueError):
         pass
 
 
 def janitor_stop():
-    if _JANITOR is not None and _JANITOR.poll() is None:
+    if _JANITOR is not None and not _JANITOR.stdin.closed:
         try:
             _JANITOR.stdin.close()
         except OSError:
@@ -1046,7 +1048,7 @@ class SmtpFaults(Scenario):
             redis, VERIFYD_EMAIL=f"smtp://127.0.0.1:{smtp.port}", VERIFYD_SMTP_STARTTLS="off",
             VERIFYD_EMAIL_FROM="Chaos <noreply@chaos.example>", VERIFYD_SMTP_TIMEOUT_MS=SMTP_TIMEOUT_MS,
             VERIFYD_DELIVERY_BACKOFF="100ms", VERIFYD_DELIVERY_MAX_ATTEMPTS=SMTP_ATTEMPTS,
-            VERIFYD_DELIVERY_CLAIM_IDLE="10s", VERIFYD_DELIVERY_CONCURRENCY=4)
+            VERIFYD_DELIVERY_CLAIM_IDLE="10s", VERIFYD_DELIVERY_CONCURRENCY=16)
         self.smtp, self.redis_server, self.vd = smtp, redis, vd
         self.expect_dead = {}
         self.dup_allowed = collections.Counter()
@@ -1218,12 +1220,23 @@ async def probe_main(port, stop_file, out, interval):
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - t0)))
 
 
+def listen_overflows():
+    """The kernel's count of handshakes dropped because a listen queue was full (system-wide)."""
+    with open("/proc/net/netstat") as f:
+        lines = f.read().splitlines()
+    for names, values in zip(lines[0::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            return int(dict(zip(names.split(), values.split())).get("ListenOverflows", 0))
+    return 0
+
+
 class Floods(Scenario):
     name = "slow-idle-flood"
 
     async def run(self):
-        timeout_ms = 4000 if self.short else 6000
+        timeout_ms = 5000 if self.short else 10000
         idle_n = 1000 if self.short else 10000
+        idle_rate = 1000 if self.short else 2500  # connections opened per second, below what verifyd accepts
         import resource
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft != resource.RLIM_INFINITY and soft < idle_n + 1000:
@@ -1327,17 +1340,17 @@ class Floods(Scenario):
         idle_lifetimes = []
         idle_errors = collections.Counter()
         idle_data = []
-        sem = asyncio.Semaphore(200)
+        idle_connected = [0]
 
         async def idle_one():
-            async with sem:
-                started = time.monotonic()  # the server's timer cannot start before this
-                try:
-                    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", vd.port), 15)
-                except (OSError, asyncio.TimeoutError) as error:
-                    idle_errors[type(error).__name__] += 1
-                    return
+            started = time.monotonic()  # the server's timer cannot start before this
+            try:
+                reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", vd.port), 15)
+            except (OSError, asyncio.TimeoutError) as error:
+                idle_errors[type(error).__name__] += 1
+                return
             opened = time.monotonic()
+            idle_connected[0] += 1
             try:
                 while True:
                     chunk = await asyncio.wait_for(reader.read(4096), timeout + 15)
@@ -1353,10 +1366,28 @@ class Floods(Scenario):
                 writer.close()
             idle_lifetimes.append((time.monotonic() - opened, time.monotonic() - started))
 
+        async def open_idle():
+            # Paced: a burst faster than verifyd accepts overflows its listen queue (backlog 256), and the kernel
+            # then hands a connection over only after SYN-ACK retransmits (1, 3, 7, 15 s…), so the server's
+            # deadline could not start when the client thinks it is connected.
+            tasks, batch = [], 50
+            for i in range(0, idle_n, batch):
+                t_batch = time.monotonic()
+                tasks += [asyncio.create_task(idle_one()) for _ in range(min(batch, idle_n - i))]
+                await asyncio.sleep(max(0.0, batch / idle_rate - (time.monotonic() - t_batch)))
+            return tasks
+
         wrk = None
         wrk_out = os.path.join(self.dir, "wrk.out")
-        duration = timeout + 4
+        overflows_before = listen_overflows()
         self.fault(f"{idle_n} idle connections")
+        t_idle = time.monotonic()
+        idle_tasks = await open_idle()
+        await wait_until(lambda: idle_connected[0] + sum(idle_errors.values()) >= idle_n, 30,
+                         f"{idle_n} idle connections are open")
+        self.numbers["idle_open_in"] = f"{time.monotonic() - t_idle:.1f}s"
+        # The floods and slow clients run while the idle connections are held, until they are all closed.
+        duration = timeout - (time.monotonic() - t_idle) + 3
         self.fault(f"{slow_n} slow clients (one byte per second)")
         self.fault(f"request floods ({flood_c} keep-alive senders, fresh-connection health checks"
                    f"{', wrk' if shutil.which('wrk') else ''})")
@@ -1364,7 +1395,6 @@ class Floods(Scenario):
         if shutil.which("wrk"):
             wrk = self.spawn("wrk", ["wrk", "-t1", f"-c{8 if self.short else 16}", f"-d{int(duration)}s", "--timeout", "10s",
                                      f"http://127.0.0.1:{vd.port}/health/live"], stdout=wrk_out, stderr=wrk_out)
-        idle_tasks = [asyncio.create_task(idle_one()) for _ in range(idle_n)]
         slow_tasks = [asyncio.create_task(slow_client(i)) for i in range(slow_n)]
         flood_tasks = [asyncio.create_task(flood_keepalive()) for _ in range(flood_c)]
         flood_tasks += [asyncio.create_task(flood_fresh()) for _ in range(4)]
@@ -1376,6 +1406,10 @@ class Floods(Scenario):
         await asyncio.gather(*flood_tasks)
         await asyncio.gather(*slow_tasks)
         await asyncio.gather(*idle_tasks)
+        overflows = listen_overflows() - overflows_before
+        self.numbers["listen_overflows"] = overflows
+        overflow_note = (f" — the kernel dropped {overflows} handshakes on full listen queues meanwhile: a connection "
+                         f"verifyd had not accepted yet has no deadline running" if overflows else "")
         if wrk is not None:
             await wait_until(lambda: not wrk.alive(), 20, "wrk finished")
         with open(stop_file, "w"):
@@ -1386,7 +1420,7 @@ class Floods(Scenario):
         probes = [json.loads(l) for l in open(probe_out).read().splitlines()[baseline_probe:] if l.strip()]
         lives = [p for p in probes if p["kind"] == "live"]
         sends = [p for p in probes if p["kind"] == "send"]
-        live_bound, send_bound = (1.5 * self.slack, 3.0 * self.slack)
+        live_bound, send_bound = (1.0 * self.slack, 2.0 * self.slack)
         self.check(len(lives) >= 5, f"the probe ran during the floods ({len(lives)} probes)")
         for kind, items, bound, want in (("live", lives, live_bound, 0), ("send", sends, send_bound, 0)):
             worst = max((p["latency"] for p in items), default=0)
@@ -1414,15 +1448,16 @@ class Floods(Scenario):
 
         # Idle connections: all were opened, held, and closed by the server after the deadline.
         self.numbers["idle_opened"] = len(idle_lifetimes)
-        self.check(not idle_errors, f"idle connections: {dict(idle_errors)}")
+        self.check(not idle_errors, f"idle connections: {dict(idle_errors)}{overflow_note}")
         self.check(len(idle_lifetimes) == idle_n, f"{len(idle_lifetimes)} of {idle_n} idle connections held")
         if idle_lifetimes:
             longest = max(after_open for after_open, _ in idle_lifetimes)
             shortest = min(after_start for _, after_start in idle_lifetimes)
-            self.numbers["idle_closed_after"] = f"{shortest:.1f}–{longest:.1f}s"
-            slack = 5 * self.slack  # accepting 10,000 connections under a flood takes a while: the timer starts then
+            median = sorted(after_open for after_open, _ in idle_lifetimes)[len(idle_lifetimes) // 2]
+            self.numbers["idle_closed_after"] = f"{shortest:.1f}/{median:.1f}/{longest:.1f}s"
+            slack = 3 * self.slack  # the close timers of 10,000 connections fire on busy event loops
             self.check(longest <= timeout + slack, f"idle connections closed by the server within the deadline + "
-                                                   f"{slack:g} s (longest {longest:.1f}s)")
+                                                   f"{slack:g} s (longest {longest:.1f}s){overflow_note}")
             self.check(shortest >= timeout - 0.1, f"idle connections kept for the deadline (shortest {shortest:.1f}s "
                                                   f"from the connect call)")
         self.check(not idle_data, f"idle connections got no data ({idle_data[:2]})")
@@ -1567,7 +1602,9 @@ def malformed_cases(rng: random.Random, targets: Targets):
         return send(text, allowed, f"huge number in {field}")
 
     def invalid_utf8():
-        junk = bytes(rng.choice([0x80, 0xBF, 0xC0, 0xC1, 0xF5, 0xFF, 0xFE, 0xED]) for _ in range(rng.randrange(1, 8)))
+        junk = bytearray(rng.choice([0x80, 0xBF, 0xC3, 0xE2, 0xED, 0xF0]) for _ in range(rng.randrange(0, 8)))
+        junk.insert(rng.randrange(len(junk) + 1), rng.choice([0xC0, 0xC1, 0xF5, 0xF8, 0xFE, 0xFF]))  # never valid
+        junk = bytes(junk)
         field = rng.choice(["type", "account-email", "account-sms", "key"])
         if field == "type":
             body = b'{"type":"' + junk + b'","useType":5,"templateId":1,"account":"a@chaos.example"}'
@@ -1788,7 +1825,13 @@ class Malformed(Scenario):
         # Baseline memory after a warm-up of the same mix (allocator pools and caches filled).
         warm = [next(cases) for _ in range(300)]
         await self.fire(vd, warm, count=False)
-        await asyncio.sleep(1.0)
+        readings = []
+
+        def stable():
+            readings.append(vd.child.rss_kb())
+            return len(readings) >= 3 and max(readings[-3:]) - min(readings[-3:]) <= 1024
+
+        await wait_until(stable, 15, "verifyd's RSS is stable after the warm-up", interval=0.3)
         baseline = vd.child.rss_kb()
         self.fault(f"{total} malformed requests")
         batch = [next(cases) for _ in range(total)]
