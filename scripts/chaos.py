@@ -896,7 +896,7 @@ async def redis_outage(sc: Scenario, kind):
                        f"{[d.get('reason') for d in dead[:3]]}")
     stats = await redis.stats()
     sc.numbers.update(requests=len(answers), accepted=len(accepted), answered_503=len(refused),
-                      stored_despite_503=len(refused & set(got)), duplicates=stats.get("duplicates", 0),
+                      stored_despite_503=len(refused & set(got)), stats_duplicates=stats.get("duplicates", 0),
                       redelivered=sum(c - 1 for c in got.values() if c > 1))
     signs = vd.crash_signs()
     sc.check(not signs, f"verifyd logged failures: {signs[:3]}")
@@ -1057,7 +1057,7 @@ class SmtpFaults(Scenario):
         smtp.set("mode", "ok")
         n = 3 if self.short else 6
 
-        # 451 twice for the first deliveries, then ok: retried, then delivered once each.
+        # Three 451s for the first deliveries, then ok: retried, then delivered once each.
         before = await redis.stats()
         smtp.set("modes", "tempfail,tempfail,tempfail")
         phase = await self.phase("tempfail", n)
@@ -1998,6 +1998,12 @@ def main():
     if args.probe:
         asyncio.run(probe_main(args.probe, args.probe_stop, args.probe_out, 0.1))
         return 0
+    if args.only:
+        unknown = set(args.only.split(",")) - {s.name for s in SCENARIOS}
+        if unknown:
+            print(f"chaos: unknown scenario(s) {', '.join(sorted(unknown))}; known: "
+                  f"{', '.join(s.name for s in SCENARIOS)}", file=sys.stderr)
+            return 2
     if args.seed is None:
         args.seed = random.randrange(10 ** 6)
     if not os.access(args.binary, os.X_OK):
