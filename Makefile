@@ -1,7 +1,7 @@
 # verifyd: `make run` starts a dev instance, `make test` runs the whole suite. Both install what is missing.
 SWIFT ?= swift
 
-.PHONY: run test build release deps clean bench stack stack-down fuzz
+.PHONY: run test build release deps clean bench microbench chaos stack stack-down fuzz
 
 run:
 	scripts/run-dev.sh
@@ -11,6 +11,7 @@ test:
 	docker-compose -f docker/compose.yaml config --quiet
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/chaos.sh --short
 
 build: deps
 	$(SWIFT) build
@@ -26,6 +27,12 @@ clean:
 
 bench:
 	scripts/bench.sh
+
+microbench:
+	scripts/microbench.sh
+
+chaos:
+	scripts/chaos.sh
 
 stack:
 	scripts/stack.sh up

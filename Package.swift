@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "verifyd", targets: ["verifyd"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
+        .library(name: "Verification", targets: ["Verification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -1,5 +1,5 @@
 import Benchmark
-import BenchedVerification
+import Verification
 
 /// The pure functions of a send and a check: body parsing and validation, address normalization, and the code
 /// (generate, HMAC, AES-GCM seal and open).
