@@ -1,10 +1,12 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 import RedisClient
 import Verification
 
-/// Turns every error into an envelope: HTTP errors keep their status, Redis trouble becomes 503 with
+/// Turns every error into an envelope: HTTP errors keep their status, a body that breaks HTTP framing (bad chunk
+/// sizes, a connection closed mid-body) a 400 that closes the connection, Redis trouble becomes 503 with
 /// `Retry-After`, anything else a logged 500. Clients never see a bare error page.
 struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -15,6 +17,10 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             return Envelope(Self.code(for: error.status), language: FresnsHeaders.language(of: request), status: error.status,
                             headers: (error as? HTTPError)?.headers ?? [:]).response()
+        } catch let error as HTTPParserError {
+            context.logger.info("malformed HTTP body", metadata: ["error": "\(error)"])
+            return Envelope(.parameterError, language: FresnsHeaders.language(of: request), status: .badRequest,
+                            headers: [.connection: "close"]).response()
         } catch let error as RedisError {
             context.logger.warning("redis unavailable for request", metadata: ["error": "\(error)"])
             return Envelope(

@@ -26,3 +26,8 @@ struct TemplateReloader: Service {
         }
     }
 }
+
+extension TemplateReloader: CustomStringConvertible {
+    /// Only the name, as services are listed in ServiceLifecycle's logs.
+    var description: String { "TemplateReloader" }
+}

@@ -6,6 +6,27 @@ import Verification
 
 /// Delivery across real processes: crashes, Redis restarts, template reloads.
 @Suite(.serialized) struct DeliveryProcessTests {
+    /// A relay that never answers the end of DATA costs one SMTP deadline, not libcurl's 120 s default.
+    @Test func aRelayStalledAfterDataTimesOutAtTheSMTPDeadline() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let smtp = try await Sink.start(.smtp)
+        defer { smtp.stop() }
+        try smtp.set("mode", "hang")
+        let process = try await VerifydProcess.start(environment: testEnvironment(redis: redis, [
+            "VERIFYD_EMAIL": "smtp://127.0.0.1:\(smtp.port)", "VERIFYD_EMAIL_FROM": "noreply@example.com",
+            "VERIFYD_SMTP_STARTTLS": "off", "VERIFYD_SMTP_TIMEOUT_MS": "1000", "VERIFYD_DELIVERY_BACKOFF": "100ms",
+        ]))
+        defer { process.stop() }
+        #expect(try await post(port: process.port, body("email", 5, 1, account: "stall@example.com")).code == 0)
+        try await waitUntil(timeout: .seconds(15), "the relay sees DATA") { smtp.smtpAttempts >= 1 }
+        try await withRedisClient(url: redis.url) { store in
+            try await waitUntil(timeout: .seconds(15), "the stalled attempt times out and is retried") {
+                try await store.send("HGET", "verify:stats", "retries").string.flatMap(Int.init) ?? 0 >= 1
+            }
+        }
+    }
+
     @Test func aWorkerKilledMidDeliveryLosesNothing() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }

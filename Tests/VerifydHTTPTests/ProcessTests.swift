@@ -71,6 +71,25 @@ import Verification
         }
     }
 
+    /// Debug logs list every service at start-up; none of them may print a secret or a derived key.
+    @Test func debugLogsCarryNoSecrets() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let secrets = [testSecret, internalToken, "sms-bearer-secret-42", "smtp-password-secret-42"]
+        let process = try await VerifydProcess.start(environment: testEnvironment(redis: redis, [
+            "VERIFYD_LOG_LEVEL": "debug", "VERIFYD_INTERNAL_TOKEN": internalToken,
+            "VERIFYD_SMS": "http://127.0.0.1:9/sms", "VERIFYD_SMS_TOKEN": "sms-bearer-secret-42",
+            "VERIFYD_EMAIL": "smtp://user:smtp-password-secret-42@127.0.0.1:9", "VERIFYD_EMAIL_FROM": "n@example.com",
+            "VERIFYD_SMTP_STARTTLS": "off",
+        ]))
+        defer { process.stop() }
+        try await waitUntil(timeout: .seconds(10), "the services are listed") { process.errorOutput().contains("Starting service") }
+        let logs = process.errorOutput()
+        #expect(logs.contains("DeliveryWorker"))
+        for secret in secrets { #expect(!logs.contains(secret), "a secret reached the logs") }
+        #expect(!logs.contains("KeyBytes") && !logs.contains("sealKey") && !logs.contains("hashKey"))
+    }
+
     @Test func sigtermStopsCleanly() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }

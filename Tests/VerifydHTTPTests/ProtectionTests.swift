@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import RedisClient
@@ -108,6 +109,19 @@ import Verification
         }
     }
 
+    /// A body that breaks HTTP framing gets a 400 envelope and a closed connection, not a 500.
+    @Test(arguments: ["zz\r\n\r\n", "-5\r\nhello\r\n0\r\n\r\n", "FFFFFFFFFFFFFFFFFF\r\n", "3\r\nhello\r\n0\r\n\r\n"])
+    func brokenChunkedBodiesAre400(_ chunks: String) async throws {
+        try await Harness.run { h async throws in
+            let port = try #require(h.client.port)
+            let answer = try await rawExchange(port: port, Array((
+                "POST /api/v2/common/send-verify-code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + chunks).utf8))
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(80))")
+            #expect(answer.contains(#""code":30000"#))
+        }
+    }
+
     @Test func oversizedHeadersAreRefused() async throws {
         try await Harness.run { h async throws in
             let huge = String(repeating: "x", count: 20_000)
@@ -122,5 +136,29 @@ import Verification
             let port = try #require(h.client.port)
             #expect(try await getStatus(port: port, path: "/health/live") == 200, "the server keeps answering others")
         }
+    }
+}
+
+/// Writes `bytes` on a fresh connection and returns everything the server sends until it closes (10 s at most).
+private func rawExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
+    let received = NIOLockedValueBox<[UInt8]>([])
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ByteCollector(received)) }
+        }
+        .connect(host: "127.0.0.1", port: port).get()
+    try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    try await waitUntil(timeout: .seconds(10), "the server closes the connection") { !channel.isActive }
+    return String(decoding: received.withLockedValue { $0 }, as: UTF8.self)
+}
+
+/// Appends every byte read to a shared buffer.
+private final class ByteCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let bytes: NIOLockedValueBox<[UInt8]>
+    init(_ bytes: NIOLockedValueBox<[UInt8]>) { self.bytes = bytes }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        bytes.withLockedValue { $0 += buffer.readableBytesView }
     }
 }

@@ -21,6 +21,7 @@ extern const CURLoption verifyd_CURLOPT_READDATA;
 extern const CURLoption verifyd_CURLOPT_INFILESIZE_LARGE;
 extern const CURLoption verifyd_CURLOPT_TIMEOUT_MS;
 extern const CURLoption verifyd_CURLOPT_CONNECTTIMEOUT_MS;
+extern const CURLoption verifyd_CURLOPT_SERVER_RESPONSE_TIMEOUT;
 extern const CURLoption verifyd_CURLOPT_NOSIGNAL;
 extern const CURLoption verifyd_CURLOPT_SSL_VERIFYPEER;
 extern const CURLoption verifyd_CURLOPT_SSL_VERIFYHOST;

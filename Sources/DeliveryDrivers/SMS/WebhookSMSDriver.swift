@@ -76,3 +76,10 @@ public struct WebhookSMSDriver: DeliveryDriver {
         }
     }
 }
+
+extension WebhookSettings: SecretHolding {
+    public var redactedDescription: String {
+        let host = URLComponents(string: url)?.host ?? "?"
+        return "WebhookSettings(host: \(host), token: \(bearerToken == nil ? "none" : "redacted"))"
+    }
+}

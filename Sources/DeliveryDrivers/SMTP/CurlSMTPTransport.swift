@@ -56,6 +56,9 @@ final class CurlSMTPTransport: Sendable {
         let timeoutMs = Long(settings.timeout.components.seconds * 1000 + settings.timeout.components.attoseconds / 1_000_000_000_000_000)
         _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_TIMEOUT_MS, timeoutMs)
         _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, 10_000))
+        // libcurl 7.88 waits for the reply to the end of DATA with only this timeout (default 120 s), ignoring
+        // CURLOPT_TIMEOUT_MS: a relay that stalls there would hold a delivery slot for two minutes.
+        _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, (timeoutMs + 999) / 1000))
         _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_NOSIGNAL, 1)
         _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_UPLOAD, 1)
         _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_INFILESIZE_LARGE, Long(message.count))

@@ -1,4 +1,5 @@
 import Foundation
+import Verification
 
 /// How to reach the SMTP relay: `smtp://[user:password@]host[:port]` or `smtps://…`.
 public struct SMTPSettings: Sendable, Equatable {
@@ -53,4 +54,10 @@ public struct SMTPSettings: Sendable, Equatable {
 public struct MailConfigurationError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension SMTPSettings: SecretHolding {
+    public var redactedDescription: String {
+        "SMTPSettings(host: \(host), port: \(port), user: \(username == nil ? "none" : "redacted"), password: \(password == nil ? "none" : "redacted"))"
+    }
 }

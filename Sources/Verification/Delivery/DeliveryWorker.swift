@@ -113,3 +113,8 @@ public struct DeliveryWorker: Service {
         }
     }
 }
+
+extension DeliveryWorker: CustomStringConvertible {
+    /// Only the name: the default description would print the drivers and their settings.
+    public var description: String { "DeliveryWorker" }
+}

@@ -37,3 +37,8 @@ public struct OutboxMonitor: Service {
         return (depth, Double(max(0, nowMs - oldestMs)) / 1000)
     }
 }
+
+extension OutboxMonitor: CustomStringConvertible {
+    /// Only the name, as services are listed in ServiceLifecycle's logs.
+    public var description: String { "OutboxMonitor" }
+}

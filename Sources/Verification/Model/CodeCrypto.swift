@@ -70,3 +70,7 @@ public struct CodeCrypto: Sendable {
         return String(decoding: plain, as: UTF8.self)
     }
 }
+
+extension CodeCrypto: SecretHolding {
+    public var redactedDescription: String { "CodeCrypto(length: \(length), keys: redacted)" }
+}
