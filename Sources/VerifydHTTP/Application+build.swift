@@ -71,7 +71,9 @@ public func buildApplication(
     return Application(
         router: buildRouter(dependencies, configuration: configuration),
         server: .http1(configuration: server),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "verifyd"),
+        // A deep accept queue: a burst of thousands of connections (a load balancer warming up) is not dropped.
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "verifyd", backlog: 4096),
         services: services,
         logger: logger
     )
