@@ -6,15 +6,16 @@ public enum RESPCommandEncoder {
     /// Appends the RESP encoding of `command` to `buffer`.
     public static func encode(_ command: RedisCommand, into buffer: inout ByteBuffer) throws(RedisError) {
         var blob: [UInt8] = []
+        blob.reserveCapacity(512)
         var offsets: [Int] = []
         var lengths: [Int] = []
         offsets.reserveCapacity(command.arguments.count)
         lengths.reserveCapacity(command.arguments.count)
         for argument in command.arguments {
-            let bytes = argument.wireBytes
-            offsets.append(blob.count)
-            lengths.append(bytes.count)
-            blob.append(contentsOf: bytes)
+            let start = blob.count
+            argument.appendWireBytes(to: &blob)
+            offsets.append(start)
+            lengths.append(blob.count - start)
         }
         blob.append(0)  // never an empty buffer, so the base address is never nil
         let written: Int32 = blob.withUnsafeBufferPointer { base in

@@ -7,12 +7,12 @@ public enum RedisArgument: Sendable, Hashable, ExpressibleByStringLiteral, Expre
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int64) { self = .integer(value) }
 
-    /// The bytes sent on the wire for this argument.
-    var wireBytes: [UInt8] {
+    /// Appends the bytes sent on the wire for this argument (no intermediate array).
+    func appendWireBytes(to blob: inout [UInt8]) {
         switch self {
-        case .string(let s): return Array(s.utf8)
-        case .bytes(let b): return b
-        case .integer(let i): return Array(String(i).utf8)
+        case .string(let s): blob.append(contentsOf: s.utf8)
+        case .bytes(let b): blob.append(contentsOf: b)
+        case .integer(let i): blob.append(contentsOf: String(i).utf8)  // a small string: no heap allocation
         }
     }
 }
