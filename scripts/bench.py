@@ -295,7 +295,7 @@ def main():
     parser.add_argument("--duration", type=int, default=int(os.environ.get("DURATION", "10")))
     parser.add_argument("--connections", type=int, default=int(os.environ.get("CONNECTIONS", "64")))
     parser.add_argument("--accounts", type=int, default=int(os.environ.get("ACCOUNTS", "1000000")))
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED_SECONDS", "8")),
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED_SECONDS", "12")),
                         help="seconds of sends whose codes scenario 5 checks")
     bench = Bench(parser.parse_args())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
