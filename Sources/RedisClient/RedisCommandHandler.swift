@@ -11,6 +11,8 @@ struct RedisRequest {
 ///
 /// Confined to its channel's event loop. A missed deadline fails every pending command and closes the
 /// connection, since a late reply would otherwise be matched to the wrong command.
+///
+/// The deadline timer is re-armed only when it fires, not scheduled and cancelled around every command.
 final class RedisCommandHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
     typealias OutboundIn = RedisRequest
@@ -55,7 +57,6 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             return
         }
         head.promise.succeed(value)
-        if pending.isEmpty { cancelTimer() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -79,18 +80,19 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value
-            handler.timerFired(context: context)
+            handler.timerFired(context: context, armedFor: deadline)
         }
     }
 
-    private func timerFired(context: ChannelHandlerContext) {
+    /// The timer fires at `deadline` or later: whatever was due by then has missed its deadline.
+    private func timerFired(context: ChannelHandlerContext, armedFor deadline: NIODeadline) {
         timer = nil
         timerDeadline = nil
-        let now = NIODeadline.now()
-        if pending.contains(where: { $0.deadline <= now }) {
+        if pending.contains(where: { $0.deadline <= deadline }) {
             failAll(context: context, error: .timeout)
             return
         }
+        // Nothing pending: no timer until the next command.
         if let next = pending.map(\.deadline).min() { armTimer(context: context, for: next) }
     }
 

@@ -40,6 +40,23 @@ import TestSupport
         #expect(!channel.isActive)
     }
 
+    /// The timer outlives an answered command and, when it fires early, re-arms for what is still pending.
+    @Test func timerKeptAfterARepliedCommandStillCatchesTheNextOne() throws {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(handler: RedisCommandHandler(maxPending: 8), loop: loop)
+        let start = NIODeadline.uptimeNanoseconds(0)
+        let answered = request(loop, deadline: start + .milliseconds(100))
+        try channel.writeOutbound(answered)
+        try channel.writeInbound(RESPValue.integer(1))
+        #expect(try answered.promise.futureResult.outcome() == .integer(1))
+        let next = request(loop, deadline: start + .seconds(10))
+        try channel.writeOutbound(next)
+        loop.advanceTime(by: .milliseconds(150))
+        #expect(throws: TestFailure.self) { try next.promise.futureResult.outcome() }  // still pending
+        loop.advanceTime(by: .seconds(10))
+        #expect(throws: RedisError.timeout) { try next.promise.futureResult.outcome() }
+    }
+
     @Test func refusesWhenTooManyArePending() throws {
         let loop = EmbeddedEventLoop()
         let channel = EmbeddedChannel(handler: RedisCommandHandler(maxPending: 2), loop: loop)
