@@ -448,23 +448,6 @@ def key(target):
 # ----------------------------------------------------------------------------------------------------------------
 # Totals across scenarios.
 
-class Totals:
-    def __init__(self):
-        self.scenarios = 0
-        self.faults = 0
-        self.requests = 0
-        self.classes = collections.Counter()
-        self.accepted = 0
-        self.delivered = 0
-        self.dead = 0
-        self.lost = 0
-        self.late = 0
-        self.duplicates = 0
-
-
-TOTALS = Totals()
-
-
 class Scenario:
     """One scenario: its directory, its processes, its numbers and its failed assertions."""
 
@@ -1924,6 +1907,7 @@ async def run_all(args):
     log(f"chaos: binary {args.binary}, {'short' if args.short else 'full'} run, logs in {base}")
     wanted = set(args.only.split(",")) if args.only else None
     lines = []
+    finished: list[Scenario] = []
     failed = False
     start_all = time.monotonic()
     for cls in SCENARIOS:
@@ -1946,16 +1930,7 @@ async def run_all(args):
         finally:
             sc.teardown()
         elapsed = time.monotonic() - t0
-        TOTALS.scenarios += 1
-        TOTALS.faults += sc.faults
-        TOTALS.requests += sc.requests
-        TOTALS.classes.update(sc.classes)
-        TOTALS.accepted += len(sc.accepted)
-        TOTALS.delivered += sc.delivered
-        TOTALS.dead += sc.dead
-        TOTALS.lost += sc.lost
-        TOTALS.late += sc.late
-        TOTALS.duplicates += sc.duplicates
+        finished.append(sc)
         status = "PASS" if not sc.failures else f"FAIL ({len(sc.failures)})"
         failed |= bool(sc.failures)
         numbers = " ".join(f"{k}={v}" for k, v in sc.numbers.items() if k not in ("requests", "accepted"))
@@ -1966,13 +1941,16 @@ async def run_all(args):
         log(line)
         for f in sc.failures:
             log(f"    ✗ {f}")
-    c = TOTALS.classes
-    summary = (f"chaos: scenarios={TOTALS.scenarios} faults={TOTALS.faults} requests={TOTALS.requests} answers "
+    def total(field):
+        return sum(getattr(sc, field) for sc in finished)
+
+    c = sum((sc.classes for sc in finished), collections.Counter())
+    summary = (f"chaos: scenarios={len(finished)} faults={total('faults')} requests={total('requests')} answers "
                f"2xx={c['2xx']} 4xx={c['4xx']} 5xx={c['5xx']} closed={c['closed']}"
-               f"{' timeout=' + str(c['timeout']) if c['timeout'] else ''} accepted={TOTALS.accepted} "
-               f"delivered={TOTALS.delivered} dead={TOTALS.dead} stored-despite-503={TOTALS.late} "
-               f"redelivered={TOTALS.duplicates} lost={TOTALS.lost} in {time.monotonic() - start_all:.0f}s — "
-               f"{'FAIL' if failed else 'PASS'}")
+               f"{' timeout=' + str(c['timeout']) if c['timeout'] else ''} "
+               f"accepted={sum(len(sc.accepted) for sc in finished)} delivered={total('delivered')} "
+               f"dead={total('dead')} stored-despite-503={total('late')} redelivered={total('duplicates')} "
+               f"lost={total('lost')} in {time.monotonic() - start_all:.0f}s — {'FAIL' if failed else 'PASS'}")
     log("")
     for line in lines:
         log(line)
