@@ -106,16 +106,18 @@ public final class RedisConnection: Sendable {
         let futures = requests.map(\.promise.futureResult)
         let channel = self.channel
         if loop.inEventLoop {
-            for request in requests { channel.write(request, promise: nil) }
-            channel.flush()
-            return futures
-        }
-        let sendable = UnsafeTransfer(requests)
-        loop.execute {
-            for request in sendable.value { channel.write(request, promise: nil) }
-            channel.flush()
+            Self.writeAndFlush(requests, on: channel)
+        } else {
+            let sendable = UnsafeTransfer(requests)
+            loop.execute { Self.writeAndFlush(sendable.value, on: channel) }
         }
         return futures
+    }
+
+    /// Writes the requests and flushes once. On the channel's event loop only.
+    private static func writeAndFlush(_ requests: [RedisRequest], on channel: any Channel) {
+        for request in requests { channel.write(request, promise: nil) }
+        channel.flush()
     }
 
     /// Closes the connection; pending commands fail.
