@@ -53,7 +53,7 @@ final class CurlSMTPTransport: Sendable {
         }
         _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_USE_SSL, tls)
         if let ca = settings.caFile { _ = verifyd_curl_set_string(handle, verifyd_CURLOPT_CAINFO, ca) }
-        let timeoutMs = Long(settings.timeout.components.seconds * 1000 + settings.timeout.components.attoseconds / 1_000_000_000_000_000)
+        let timeoutMs = Long(settings.timeout.wholeMilliseconds)
         _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_TIMEOUT_MS, timeoutMs)
         _ = verifyd_curl_set_long(handle, verifyd_CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, 10_000))
         // libcurl 7.88 waits for the reply to the end of DATA with only this timeout (default 120 s), ignoring
