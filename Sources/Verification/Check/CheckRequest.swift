@@ -1,5 +1,3 @@
-import Foundation
-
 /// A validated check-verify-code body (the parameters of Fresns' internal `checkCode` command).
 public struct CheckRequest: Sendable, Equatable {
     public var channel: Channel

@@ -1,5 +1,3 @@
-import Foundation
-
 /// One line of a `verifyd mirror import` file: `{"aid":"…","email":"…","countryCode":86,"purePhone":"…"}`.
 public enum MirrorImportLine {
     /// The account on the line, or why it is skipped.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Format rules for addresses, applied before anything reaches Redis or a provider.
 public enum AddressFormat {
     /// The normalized email (trimmed, lowercased), or nil when it is not a plausible address:

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The fields of a JSON request body, read the way Fresns validates them: null and blank strings count as
 /// missing (30001); a value of the wrong type or range is a parameter error (30000).
 struct RequestFields {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A validated send-verify-code body: types and values checked, nothing looked up yet.
 public struct SendRequest: Sendable, Equatable {
     public var channel: Channel
