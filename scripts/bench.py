@@ -151,10 +151,11 @@ class Bench:
         self.results["memory"]["redis_bytes_per_mirrored_account"] = round((self.redis.used_memory() - before) / count)
         self.results["mirror_import_accounts_per_s"] = round(count / elapsed)
 
-    def wrk(self, script, path, env=None, duration=None):
+    def wrk(self, script, path, env=None, duration=None, connections=None, threads=2):
+        """Runs wrk; returns its output and verifyd's peak RSS meanwhile. Exits the bench when wrk fails."""
         url = f"http://127.0.0.1:{self.http}{path}"
-        command = ["wrk", "-t2", f"-c{self.args.connections}", f"-d{duration or self.args.duration}s", "--latency",
-                   "-s", script, url]
+        command = ["wrk", f"-t{threads}", f"-c{connections or self.args.connections}",
+                   f"-d{duration or self.args.duration}s", "--latency", "-s", script, url]
         process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, text=True)
         peak = 0.0
         while process.poll() is None:
@@ -198,8 +199,7 @@ class Bench:
         self.redis.cli("config", "set", "slowlog-max-len", "1000000")
         self.redis.cli("config", "set", "slowlog-log-slower-than", "0")
         self.redis.cli("slowlog", "reset")
-        command = ["wrk", "-t1", "-c4", "-d1s", "-s", script, f"http://127.0.0.1:{self.http}{path}"]
-        output = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True).stdout
+        output, _ = self.wrk(script, path, env, duration=1, connections=4, threads=1)
         self.redis.cli("config", "set", "slowlog-log-slower-than", "10000")
         log = self.redis.cli("slowlog", "get", "-1").splitlines()
         self.redis.cli("slowlog", "reset")
