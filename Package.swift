@@ -106,6 +106,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The API's one description: served at GET /openapi.yaml, read by the tests and by make chaos.
+            resources: [.embedInCode("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         // The `verifyd` command.

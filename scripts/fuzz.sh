@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make fuzz`: schemathesis generates requests from openapi.yaml against a real verifyd and Redis.
+# `make fuzz`: schemathesis generates requests from Sources/VerifydHTTP/openapi.yaml against a real verifyd and Redis.
 # Fails on any 5xx other than the documented 503 (there is no Redis outage here, so on any 5xx), on
 # responses that do not match the document, and on crashes.
 set -euo pipefail
@@ -21,7 +21,7 @@ VERIFYD_CODE_SECRET=fuzz-secret-0123456789 VERIFYD_EMAIL=log VERIFYD_SMS=log VER
 vpid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/health/ready" >/dev/null && break; sleep 0.1; done
 status=0
-schemathesis run openapi.yaml --url "http://127.0.0.1:$hport" -H "Authorization: Bearer fuzz-internal-token-0123" \
+schemathesis run Sources/VerifydHTTP/openapi.yaml --url "http://127.0.0.1:$hport" -H "Authorization: Bearer fuzz-internal-token-0123" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "${FUZZ_EXAMPLES:-100}" --no-color || status=$?
 kill -0 "$vpid" 2>/dev/null || { echo "verifyd crashed"; cat "$state/verifyd.err"; exit 1; }

@@ -52,7 +52,7 @@ public func buildRouter(_ dependencies: AppDependencies, configuration: VerifydC
     router.get("/openapi.yaml") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text + "\n")))
+            body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
     }
     return router
 }

@@ -13,7 +13,7 @@ import VerifydHTTP
 @Suite struct OpenAPITests {
     private static var file: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("openapi.yaml")
+            .appendingPathComponent("Sources/VerifydHTTP/openapi.yaml")
     }
 
     /// The document (JSON syntax, valid YAML).
@@ -38,6 +38,13 @@ import VerifydHTTP
             let documented = paths[route.path.description]?[route.method.rawValue.lowercased()] != nil
             #expect(documented, "\(route.method) \(route.path) is not in openapi.yaml")
         }
+    }
+
+    @Test func resultCodeTableMatchesResultCode() throws {
+        let components = try Self.document()["components"] as? [String: Any] ?? [:]
+        let table = (components["x-verifyd-result-codes"] as? [String: Any])?["codes"] as? [String: Int] ?? [:]
+        let swift = Dictionary(uniqueKeysWithValues: ResultCode.allCases.map { ("\($0)", $0.rawValue) })
+        #expect(table == swift, "components.x-verifyd-result-codes and ResultCode differ")
     }
 
     @Test func examplesAreAnsweredAsDescribed() async throws {
