@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "verifyd", targets: ["verifyd"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .library(name: "Verification", targets: ["Verification"]),
+        .library(name: "SettingKit", targets: ["SettingKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.0.2", traits: []),
     ],
     targets: [
         // hiredis from the system, found through pkg-config (Debian: libhiredis-dev).
@@ -110,11 +112,31 @@ let package = Package(
             resources: [.embedInCode("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // Settings declared once (variable, option, default, range, secrecy, help), read through swift-configuration.
+        .target(
+            name: "SettingKit",
+            dependencies: [.product(name: "Configuration", package: "swift-configuration")],
+            swiftSettings: swiftSettings
+        ),
+        // The process: every subsystem's settings, read and wired together into services.
+        .target(
+            name: "VerifydApp",
+            dependencies: [
+                "SettingKit", "VerifydHTTP", "DeliveryDrivers", "Verification", "RedisClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `verifyd` command.
         .executableTarget(
             name: "verifyd",
             dependencies: [
-                "VerifydHTTP", "DeliveryDrivers",
+                "VerifydApp", "SettingKit", "VerifydHTTP", "DeliveryDrivers",
                 "Verification",
                 "RedisClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -158,9 +180,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DocsTests",
+            dependencies: ["VerifydApp"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SettingKitTests",
+            dependencies: ["SettingKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "VerifydHTTPTests",
             dependencies: [
-                "VerifydHTTP", "Verification", "RedisClient", "TestSupport", "DeliveryDrivers",
+                "VerifydApp", "SettingKit", "VerifydHTTP", "Verification", "RedisClient", "TestSupport", "DeliveryDrivers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

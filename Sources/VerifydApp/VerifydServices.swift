@@ -6,6 +6,7 @@ import RedisClient
 import ServiceLifecycle
 import UnixSignals
 import Verification
+import VerifydHTTP
 
 /// Wires a whole verifyd process from its configuration.
 public struct VerifydServices: Sendable {
@@ -75,8 +76,8 @@ public struct VerifydServices: Sendable {
             redis, TemplateReloader(store: templates, logger: logger), OutboxMonitor(redis: redis, keys: configuration.send.keys),
         ]
         if configuration.runWorker { services.append(worker()) }
-        services.append(buildApplication(dependencies(), configuration: configuration, logger: logger))
-        services.append(ShutdownAnnouncer(readiness: readiness, drainDelay: configuration.drainDelay))
+        services.append(buildApplication(dependencies(), settings: configuration.http, logger: logger))
+        services.append(ShutdownAnnouncer(readiness: readiness, drainDelay: configuration.http.drainDelay))
         return group(services)
     }
 

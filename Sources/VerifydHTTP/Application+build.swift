@@ -33,18 +33,18 @@ public struct AppDependencies: Sendable {
 
 /// The router: envelope errors around every route, thin controllers. The internal check route exists only
 /// when a token is configured.
-public func buildRouter(_ dependencies: AppDependencies, configuration: VerifydConfiguration) -> Router<VerifydRequestContext> {
+public func buildRouter(_ dependencies: AppDependencies, settings: HTTPSettings) -> Router<VerifydRequestContext> {
     let router = Router(context: VerifydRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: EnvelopeErrorMiddleware())
     SendVerifyCodeController(
         useCase: dependencies.sendVerifyCode, signatures: dependencies.signatures,
-        clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
-        maxBodySize: configuration.maxBodySize
+        clientAddresses: ClientAddressResolver(trustedProxies: settings.trustedProxies),
+        maxBodySize: settings.maxBodySize
     ).register(on: router)
-    if let token = configuration.internalToken {
-        CheckVerifyCodeController(useCase: dependencies.checkVerifyCode, token: token, maxBodySize: configuration.maxBodySize)
+    if let token = settings.internalToken {
+        CheckVerifyCodeController(useCase: dependencies.checkVerifyCode, token: token, maxBodySize: settings.maxBodySize)
             .register(on: router)
     }
     HealthController(redis: dependencies.redis, readiness: dependencies.readiness).register(on: router)
@@ -57,23 +57,23 @@ public func buildRouter(_ dependencies: AppDependencies, configuration: VerifydC
     return router
 }
 
-/// The HTTP application for `configuration`; `services` run alongside the server (the Redis client in tests).
+/// The HTTP application for `settings`; `services` run alongside the server (the Redis client in tests).
 public func buildApplication(
-    _ dependencies: AppDependencies, configuration: VerifydConfiguration, services: [any Service] = [],
+    _ dependencies: AppDependencies, settings: HTTPSettings, services: [any Service] = [],
     logger: Logger
 ) -> some ApplicationProtocol {
-    let requestTimeout = TimeAmount(configuration.requestTimeout)
-    let headerBytes = configuration.maxHeaderBytes
+    let requestTimeout = TimeAmount(settings.requestTimeout)
+    let headerBytes = settings.maxHeaderBytes
     let server = HTTP1Channel.Configuration(
         additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
-        idleTimeout: .init(configuration.idleTimeout),
+        idleTimeout: .init(settings.idleTimeout),
         httpDecoderConfiguration: .init(maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes, maxHeaderFieldCount: 100))
     return Application(
-        router: buildRouter(dependencies, configuration: configuration),
+        router: buildRouter(dependencies, settings: settings),
         server: .http1(configuration: server),
         // A deep accept queue: a burst of thousands of connections (a load balancer warming up) is not dropped.
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "verifyd", backlog: 4096),
+            address: .hostname(settings.host, port: settings.port), serverName: "verifyd", backlog: 4096),
         services: services,
         logger: logger
     )

@@ -2,53 +2,93 @@ import ArgumentParser
 import Foundation
 import Logging
 import RedisClient
+import SettingKit
 import Verification
-import VerifydHTTP
+import VerifydApp
 
-/// `verifyd doctor`: checks the configuration and the Redis it points to, and says what is wrong.
+/// `verifyd doctor`: checks the configuration and the Redis it points to; each line says what it found.
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the configuration and Redis (reachable, version ≥ 6.2, persistence, eviction policy).")
-    @OptionGroup var options: ConfigurationOptions
+        abstract: "Check the configuration and Redis (reachable, version ≥ 6.2, persistence, eviction policy).",
+        discussion: settingsHelp(SettingGroup.all))
+    @OptionGroup var options: SettingArguments
+
+    /// How a finding weighs: `FAIL` makes the exit status 1.
+    enum Verdict: String {
+        case ok = "ok  "
+        case warn = "warn"
+        case fail = "FAIL"
+    }
 
     func run() async throws {
         var failures = 0
-        func report(_ ok: Bool, _ text: String, warnOnly: Bool = false) {
-            print("\(ok ? "ok  " : (warnOnly ? "warn" : "FAIL")) \(text)")
-            if !ok && !warnOnly { failures += 1 }
+        func report(_ verdict: Verdict, _ finding: String) {
+            print("\(verdict.rawValue) \(finding)")
+            if verdict == .fail { failures += 1 }
         }
         let configuration: VerifydConfiguration
-        switch VerifydConfiguration.load(environment: options.environment()) {
+        switch options.read(SettingGroup.all) {
         case .failure(let error):
-            for problem in error.problems { report(false, "configuration: \(problem)") }
+            for problem in error.problems { report(.fail, "configuration: \(problem)") }
             throw ExitCode(1)
-        case .success(let value):
+        case .success(let (value, reader)):
+            for problem in reader.problems { report(.fail, "configuration: \(problem)") }
+            if !reader.problems.isEmpty { throw ExitCode(1) }
             configuration = value
-            report(true, "configuration is valid")
+            report(.ok, "configuration is valid")
         }
-        report(!configuration.dev, "VERIFYD_DEV is off", warnOnly: true)
-        report(configuration.email != .log && configuration.sms != .log, "no channel uses the development log driver", warnOnly: true)
-        report(!configuration.send.enabledChannels.isEmpty, "at least one channel has a delivery driver")
+        if configuration.dev {
+            report(.warn, "VERIFYD_DEV is on: development mode, never for production")
+        }
+        let drivers = configuration.driverSummary
+        if configuration.email == .log || configuration.sms == .log {
+            report(.warn, "the development log driver is in use (email: \(drivers.email), sms: \(drivers.sms)): codes are printed, not sent")
+        }
+        if configuration.send.enabledChannels.isEmpty {
+            report(.fail, "no channel has a delivery driver: every send answers 32100")
+        } else {
+            report(.ok, "delivery drivers: email \(drivers.email), sms \(drivers.sms)")
+        }
 
         var logger = Logger(label: "verifyd-doctor")
         logger.logLevel = .critical
         let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-doctor")
         try await client.withRunning(connectTimeout: .seconds(5)) { connected in
             guard let connected else {
-                report(false, "Redis reachable at \(configuration.redis.redacted) (connect, AUTH, SELECT, PING)")
+                report(.fail, "Redis is unreachable at \(configuration.redis.redacted) (connect, AUTH, SELECT, PING)")
                 throw ExitCode(1)
             }
-            report(true, "Redis reachable at \(configuration.redis.redacted)")
+            report(.ok, "Redis is reachable at \(configuration.redis.redacted)")
             let info = Self.fields(try await connected.send("INFO", "all").string ?? "")
-            let version = info["redis_version"] ?? "?"
-            let parts = version.split(separator: ".").compactMap { Int($0) }
-            report(parts.count >= 2 && (parts[0], parts[1]) >= (6, 2), "Redis version \(version) ≥ 6.2 (XAUTOCLAIM, SMISMEMBER)")
-            report(info["aof_enabled"] == "1", "AOF persistence is on (aof_enabled=\(info["aof_enabled"] ?? "?")); without it a restart loses queued codes", warnOnly: true)
-            let policy = info["maxmemory_policy"] ?? "?"
-            report(!policy.hasPrefix("allkeys"), "maxmemory-policy \(policy) never evicts keys without a TTL (outbox, mirror)")
-            report(policy == "noeviction", "maxmemory-policy noeviction: volatile-* policies may evict codes, limits and tokens", warnOnly: true)
+            for (verdict, finding) in Self.findings(info) { report(verdict, finding) }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// What INFO says about the version, persistence and eviction.
+    static func findings(_ info: [String: String]) -> [(Verdict, String)] {
+        var findings: [(Verdict, String)] = []
+        let version = info["redis_version"] ?? "?"
+        let parts = version.split(separator: ".").compactMap { Int($0) }
+        if parts.count >= 2 && (parts[0], parts[1]) >= (6, 2) {
+            findings.append((.ok, "Redis \(version) has XAUTOCLAIM and SMISMEMBER (6.2 or later)"))
+        } else {
+            findings.append((.fail, "Redis \(version) is older than 6.2: no XAUTOCLAIM or SMISMEMBER"))
+        }
+        if info["aof_enabled"] == "1" {
+            findings.append((.ok, "AOF is on: queued codes survive a restart"))
+        } else {
+            findings.append((.warn, "AOF is off: a restart loses queued codes"))
+        }
+        let policy = info["maxmemory_policy"] ?? "?"
+        if policy.hasPrefix("allkeys") {
+            findings.append((.fail, "maxmemory-policy is \(policy): the outbox and the mirror (no TTL) may be evicted"))
+        } else if policy != "noeviction" {
+            findings.append((.warn, "maxmemory-policy is \(policy): codes, limits and tokens (with a TTL) may be evicted"))
+        } else {
+            findings.append((.ok, "maxmemory-policy is noeviction: nothing is evicted"))
+        }
+        return findings
     }
 
     /// `key:value` lines of INFO.

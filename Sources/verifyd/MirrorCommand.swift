@@ -3,7 +3,8 @@ import Foundation
 import Logging
 import RedisClient
 import Verification
-import VerifydHTTP
+import SettingKit
+import VerifydApp
 
 /// `verifyd mirror …`: fill and inspect the account/session mirror the main application writes.
 struct Mirror: AsyncParsableCommand {
@@ -16,7 +17,7 @@ struct Mirror: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import JSON lines {\"aid\",\"email\",\"countryCode\",\"purePhone\"} from FILE (- for stdin).")
         @Argument(help: "a file of JSON lines, or - for standard input") var file: String
-        @OptionGroup var options: ConfigurationOptions
+        @OptionGroup var options: SettingArguments
 
         func run() async throws {
             try await withMirror(options) { writer in
@@ -52,7 +53,7 @@ struct Mirror: AsyncParsableCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print one account of the mirror as JSON.")
         @Argument var aid: String
-        @OptionGroup var options: ConfigurationOptions
+        @OptionGroup var options: SettingArguments
 
         func run() async throws {
             try await withMirror(options) { writer in
@@ -70,7 +71,7 @@ struct Mirror: AsyncParsableCommand {
         @Option(name: .customLong("account-email"), help: "the account's email") var email: String?
         @Option(name: .customLong("account-country-code"), help: "the account's country calling code") var countryCode: Int?
         @Option(name: .customLong("account-phone"), help: "the account's national number") var phone: String?
-        @OptionGroup var options: ConfigurationOptions
+        @OptionGroup var options: SettingArguments
 
         func run() async throws {
             let account = try MirrorWriter.Account.validated(aid: aid, email: email, countryCode: countryCode, purePhone: phone)
@@ -84,7 +85,7 @@ struct Mirror: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete one account and its index entries.")
         @Argument var aid: String
-        @OptionGroup var options: ConfigurationOptions
+        @OptionGroup var options: SettingArguments
 
         func run() async throws {
             try await withMirror(options) { writer in
@@ -100,7 +101,7 @@ struct Mirror: AsyncParsableCommand {
         @Argument var aid: String
         @Argument var token: String
         @Option(help: "seconds the token stays valid (add)") var ttl: Int?
-        @OptionGroup var options: ConfigurationOptions
+        @OptionGroup var options: SettingArguments
 
         func run() async throws {
             try await withMirror(options) { writer in
@@ -118,7 +119,7 @@ struct Mirror: AsyncParsableCommand {
     /// `mirror stats`.
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Count accounts, tokens aside, and queued codes.")
-        @OptionGroup var options: ConfigurationOptions
+        @OptionGroup var options: SettingArguments
 
         func run() async throws {
             try await withMirror(options) { writer in
@@ -129,23 +130,14 @@ struct Mirror: AsyncParsableCommand {
 }
 
 /// Runs `body` with a connected Redis client for the configured URL and prefix.
-func withMirror(_ options: ConfigurationOptions, _ body: (MirrorWriter) async throws -> Void) async throws {
-    var env = options.environment()
-    if env["VERIFYD_CODE_SECRET"] == nil { env["VERIFYD_DEV"] = "1" }  // the mirror tools never touch codes
-    env["VERIFYD_LOG_LEVEL"] = env["VERIFYD_LOG_LEVEL"] ?? "error"
-    let configuration: VerifydConfiguration
-    switch VerifydConfiguration.load(environment: env) {
-    case .success(let value): configuration = value
-    case .failure(let error):
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
-        throw ExitCode(64)
-    }
+func withMirror(_ options: SettingArguments, _ body: (MirrorWriter) async throws -> Void) async throws {
+    let configuration = try options.load(SettingGroup.mirror)
     var logger = Logger(label: "verifyd-mirror")
     logger.logLevel = .error
     let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-mirror")
     try await client.withRunning(connectTimeout: .seconds(5)) { connected in
         guard let connected else { throw ValidationError("cannot reach Redis at \(configuration.redis.redacted)") }
-        try await body(MirrorWriter(redis: connected, keys: configuration.send.keys))
+        try await body(MirrorWriter(redis: connected, keys: configuration.keys))
     }
 }
 

@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import RedisClient
+import SettingKit
+import VerifydApp
 import VerifydHTTP
 
 /// `verifyd`: the verification-code service.
@@ -10,27 +12,28 @@ struct Verifyd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verifyd",
         abstract: "Sends Fresns verification codes by email and SMS, with rate limits kept in Redis.",
-        discussion: "Configuration comes from the environment; each variable also has an option.\n\n"
-            + VerifydConfiguration.variables.map { "  \($0.name)\n      \($0.help)" }.joined(separator: "\n"),
-        subcommands: [Serve.self, Worker.self, Mirror.self, Doctor.self],
+        discussion: settingsHelp(SettingGroup.all),
+        subcommands: [Serve.self, Worker.self, Mirror.self, Doctor.self, Config.self],
         defaultSubcommand: Serve.self
     )
 }
 
 /// `verifyd serve`: the HTTP server (and a delivery worker unless VERIFYD_WORKER=false).
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the HTTP service (and a delivery worker).")
-    @OptionGroup var options: ConfigurationOptions
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP service (and a delivery worker).", discussion: settingsHelp(SettingGroup.all))
+    @OptionGroup var options: SettingArguments
 
     func run() async throws {
-        let (services, logger) = try options.services()
+        let (services, logger) = try options.services(SettingGroup.all)
+        let configuration = services.configuration
         logger.info(
             "verifyd serving",
             metadata: [
-                "address": "\(services.configuration.host):\(services.configuration.port)",
-                "redis": "\(services.configuration.redis.redacted)",
-                "email": "\(services.configuration.driverSummary.email)", "sms": "\(services.configuration.driverSummary.sms)",
-                "worker": "\(services.configuration.runWorker)",
+                "address": "\(configuration.http.host):\(configuration.http.port)",
+                "redis": "\(configuration.redis.redacted)",
+                "email": "\(configuration.driverSummary.email)", "sms": "\(configuration.driverSummary.sms)",
+                "worker": "\(configuration.runWorker)",
             ])
         try await services.serveGroup().run()
     }
@@ -38,12 +41,40 @@ struct Serve: AsyncParsableCommand {
 
 /// `verifyd worker`: only the delivery worker.
 struct Worker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run only a delivery worker on the outbox.")
-    @OptionGroup var options: ConfigurationOptions
+    static let configuration = CommandConfiguration(
+        abstract: "Run only a delivery worker on the outbox.", discussion: settingsHelp(SettingGroup.worker))
+    @OptionGroup var options: SettingArguments
 
     func run() async throws {
-        let (services, logger) = try options.services()
+        let (services, logger) = try options.services(SettingGroup.worker)
         logger.info("verifyd worker", metadata: ["redis": "\(services.configuration.redis.redacted)"])
         try await services.workerGroup().run()
+    }
+}
+
+/// `verifyd config`: the effective configuration, secrets redacted; `--markdown` prints the docs table.
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the effective configuration (secrets redacted), or with --markdown the table of settings.",
+        discussion: settingsHelp(SettingGroup.all))
+    @Flag(help: "print every setting as the Markdown table of docs/configuration.md") var markdown = false
+    @OptionGroup var options: SettingArguments
+
+    func run() async throws {
+        if markdown {
+            print(VerifydConfiguration.catalog.markdown(), terminator: "")
+            return
+        }
+        switch options.read(SettingGroup.all) {
+        case .failure(let error):
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(64)
+        case .success(let (_, reader)):
+            print(SettingsCatalog.effective(reader.entries))
+            guard reader.problems.isEmpty else {
+                FileHandle.standardError.write(Data((SettingsError(problems: reader.problems).description + "\n").utf8))
+                throw ExitCode(64)
+            }
+        }
     }
 }

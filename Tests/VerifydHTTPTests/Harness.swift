@@ -10,6 +10,7 @@ import RedisClient
 import TestSupport
 import Testing
 import Verification
+import VerifydApp
 import VerifydHTTP
 
 /// One Prometheus registry for the whole test process (swift-metrics can be bootstrapped once).
@@ -75,7 +76,7 @@ struct Harness: Sendable {
         built.metrics = TestMetrics.registry
         let services = built
         let app = buildApplication(
-            services.dependencies(), configuration: configuration,
+            services.dependencies(), settings: configuration.http,
             services: worker ? [services.redis, services.worker()] : [services.redis], logger: logger)
         try await app.test(.live) { client in
             guard await services.redis.waitUntilConnected(timeout: .seconds(10)) else { throw TestFailure("no Redis") }

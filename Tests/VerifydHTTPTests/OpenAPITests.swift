@@ -7,6 +7,7 @@ import NIOCore
 import TestSupport
 import Testing
 import Verification
+import VerifydApp
 import VerifydHTTP
 
 /// openapi.yaml stays honest: it lists every route, and its examples are answered as it says.
@@ -32,7 +33,7 @@ import VerifydHTTP
         let configuration = try VerifydConfiguration.load(environment: env).get()
         var services = try VerifydServices(configuration: configuration, logger: Logger(label: "openapi-test"))
         services.metrics = TestMetrics.registry
-        let routes = buildRouter(services.dependencies(), configuration: configuration).routes
+        let routes = buildRouter(services.dependencies(), settings: configuration.http).routes
         #expect(routes.count >= 6)
         for route in routes {
             let documented = paths[route.path.description]?[route.method.rawValue.lowercased()] != nil

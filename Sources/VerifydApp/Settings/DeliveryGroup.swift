@@ -1,0 +1,51 @@
+import SettingKit
+import Verification
+
+/// The delivery worker: retries, concurrency, take-over of stranded entries, and the templates it renders.
+enum DeliveryGroup {
+    static let backoff = Setting<Duration>.duration(
+        "VERIFYD_DELIVERY_BACKOFF", group: .delivery, default: .seconds(1), in: .milliseconds(10)...(.seconds(600)),
+        help: "first retry delay, doubling after each failure (up to 30s, or the first delay if longer)")
+    static let maxAttempts = Setting<Int>.integer(
+        "VERIFYD_DELIVERY_MAX_ATTEMPTS", group: .delivery, default: 5, in: 1...50,
+        help: "delivery attempts before the dead-letter stream")
+    static let concurrency = Setting<Int>.integer(
+        "VERIFYD_DELIVERY_CONCURRENCY", group: .delivery, default: 8, in: 1...256,
+        help: "provider calls at once per driver")
+    static let claimIdle = Setting<Duration>.duration(
+        "VERIFYD_DELIVERY_CLAIM_IDLE", group: .delivery, default: .seconds(60),
+        in: .milliseconds(300)...(.seconds(86400)), help: "take over entries pending this long on another worker")
+    static let worker = Setting<Bool>.flag(
+        "VERIFYD_WORKER", group: .delivery, default: true, help: "`serve` also runs a delivery worker")
+    static let templates = Setting<String?>.text(
+        "VERIFYD_TEMPLATES", group: .delivery, format: "path", defaultText: "built-in templates",
+        help: "Fresns verifycode_template1…8 JSON file; SIGHUP reloads it")
+    static let siteName = Setting<String>(
+        "VERIFYD_SITE_NAME", group: .delivery, format: "text", default: "verifyd", defaultText: "verifyd",
+        help: "{sitename} in templates"
+    ) { name in
+        name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            ? .failure(SettingProblem("control characters (CR, LF…) are not allowed")) : .success(name)
+    }
+    static let defaultLanguage = Setting<String>(
+        "VERIFYD_DEFAULT_LANG", group: .delivery, format: "language tag", default: "en", defaultText: "en",
+        help: "template language when the client's is missing"
+    ) { tag in LanguageTag.isValid(tag) ? .success(tag) : .failure(SettingProblem("not a language tag: \(tag)")) }
+
+    static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
+        var delivery = DeliveryWorker.Settings()
+        delivery.retry.base = read(backoff)
+        delivery.retry.maximum = max(delivery.retry.base, .seconds(30))
+        delivery.retry.maxAttempts = read(maxAttempts)
+        delivery.concurrency = read(concurrency)
+        delivery.claimIdle = read(claimIdle)
+        // Held entries are touched this often, so a live worker's entries never look idle to others.
+        delivery.claimEvery = min(.seconds(5), delivery.claimIdle / 3)
+        delivery.blockTime = min(.seconds(1), delivery.claimIdle / 3)
+        configuration.delivery = delivery
+        configuration.runWorker = read(worker)
+        configuration.templatesPath = read(templates)
+        configuration.siteName = read(siteName)
+        configuration.defaultLanguage = read(defaultLanguage)
+    }
+}

@@ -1,0 +1,49 @@
+import DeliveryDrivers
+import SettingKit
+
+/// Email delivery: none, the development log, or an SMTP relay.
+enum EmailGroup {
+    static let driver = Setting<String?>.text(
+        "VERIFYD_EMAIL", group: .email, format: "smtp://[user:password@]host[:port], smtps://…, log or none",
+        defaultText: "none", secrecy: .urlCredentials, help: "email delivery")
+    static let startTLS = Setting<SMTPSettings.StartTLS>(
+        "VERIFYD_SMTP_STARTTLS", group: .email, format: "required, opportunistic or off", default: .opportunistic,
+        defaultText: "opportunistic", help: "STARTTLS on smtp://"
+    ) { text in
+        SMTPSettings.StartTLS(rawValue: text.lowercased()).map { .success($0) }
+            ?? .failure(SettingProblem("expected required, opportunistic or off"))
+    }
+    static let from = Setting<String?>.text(
+        "VERIFYD_EMAIL_FROM", group: .email, format: "addr or Name <addr>", defaultText: "required with smtp",
+        help: "sender of every email")
+    static let timeout = Setting<Duration>.milliseconds(
+        "VERIFYD_SMTP_TIMEOUT_MS", group: .email, default: 30000, in: 100...600_000,
+        help: "deadline of one SMTP transfer, also of the relay's answer after DATA")
+    static let caFile = Setting<String?>.text(
+        "VERIFYD_SMTP_CA_FILE", group: .email, format: "path", defaultText: "the system's",
+        help: "CA bundle to trust for the SMTP relay")
+
+    static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
+        let url = read(driver)
+        let startTLS = read(startTLS)
+        let fromText = read(from)
+        let timeout = read(timeout)
+        let caFile = read(caFile)
+        switch url?.lowercased() {
+        case nil, "none": configuration.email = .none
+        case "log": configuration.email = .log
+        case .some:
+            guard let fromText else {
+                read.problem("VERIFYD_EMAIL_FROM: required when VERIFYD_EMAIL is an SMTP URL")
+                return
+            }
+            do {
+                let sender = try MailAddress(parsing: fromText)
+                configuration.email = .smtp(
+                    try SMTPSettings(url: url ?? "", startTLS: startTLS, from: sender, timeout: timeout, caFile: caFile))
+            } catch {
+                read.problem("VERIFYD_EMAIL / VERIFYD_EMAIL_FROM: \(error)")
+            }
+        }
+    }
+}
