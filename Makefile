@@ -1,13 +1,13 @@
 # verifyd: `make run` starts a dev instance, `make test` runs the whole suite. Both install what is missing.
 SWIFT ?= swift
 
-.PHONY: run test build release deps clean bench microbench chaos stack stack-down fuzz
+.PHONY: run test build release deps clean bench microbench chaos stack stack-down fuzz docs
 
 run:
 	scripts/run-dev.sh
 
 test:
-	scripts/install-deps.sh python3 py:aiosmtpd nginx docker-compose
+	scripts/install-deps.sh python3 py:aiosmtpd py:redis nginx docker-compose
 	docker-compose -f docker/compose.yaml config --quiet
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -42,3 +42,6 @@ stack-down:
 
 fuzz:
 	scripts/fuzz.sh
+
+docs:
+	scripts/update-config-docs.sh
