@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# `make chaos`: fault injection against real processes (scripts/chaos.py). `scripts/chaos.sh --short` is the smaller
-# run of `make test`. Installs what it needs, builds verifyd (release for the full run, debug for --short), raises
-# the open-files limit (10,000 idle connections need as many descriptors on each side) and runs the scenarios.
-# Exits non-zero when an assertion failed. Other arguments pass to chaos.py (--only NAME,…, --seed N, --keep).
-# VERIFYD_BINARY=path skips the build and runs that binary.
+# `make chaos`: fault injection against real processes (the Python package chaos/, `python3 -m chaos`).
+# `scripts/chaos.sh --short` is the smaller run of `make test`. Installs what it needs (redis-py included), builds
+# verifyd (release for the full run, debug for --short), raises the open-files limit (10,000 idle connections need
+# as many descriptors on each side) and runs the scenarios. Exits non-zero when an assertion failed. Other arguments
+# pass to `python3 -m chaos` (--only NAME,…, --seed N, --keep). VERIFYD_BINARY=path skips the build and runs that
+# binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 short=0
 for arg in "$@"; do [ "$arg" = --short ] && short=1; done
 
-scripts/install-deps.sh python3 py:aiosmtpd nginx wrk
+scripts/install-deps.sh python3 py:aiosmtpd py:redis nginx wrk
 
 build() {
   # SwiftPM waits on its own lock while another build runs. One retry covers a transient failure.
@@ -32,6 +33,7 @@ want=16384
 if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then want=$hard; fi
 ulimit -n "$want"
 
-# The interpreter itself, not a version-manager shim, so the process that gets our signals is chaos.py.
+# The interpreter itself, not a version-manager shim, so the process that gets our signals is the suite's.
+# From the repository root (the cd above), where `-m chaos` finds the package.
 PY=$(python3 -c "import sys; print(sys.executable)")
-exec "$PY" scripts/chaos.py --binary "$BIN" "$@"
+exec "$PY" -m chaos --binary "$BIN" "$@"
