@@ -180,6 +180,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DeliveryDriversTests",
+            dependencies: ["DeliveryDrivers", "Verification"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DocsTests",
             dependencies: ["VerifydApp"],
             swiftSettings: swiftSettings
@@ -192,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "VerifydHTTPTests",
             dependencies: [
-                "VerifydApp", "SettingKit", "VerifydHTTP", "Verification", "RedisClient", "TestSupport", "DeliveryDrivers",
+                "VerifydApp", "VerifydHTTP", "Verification", "RedisClient", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Verification
 
-/// Step 1: body types and required fields (30000 / 30001).
+/// Step 1: body types and required fields (`.parameterError` / `.parameterMissing`).
 @Suite struct SendRequestTests {
     private func parse(_ json: String) -> Result<SendRequest, ResultCode> {
         SendRequest.parse(json: Array(json.utf8))
@@ -30,7 +30,7 @@ import Testing
         #"{"type":"sms","useType":5,"templateId":1,"account":"138","countryCode":"+-86"}"#,
         #"{"type":"sms","useType":5,"templateId":1,"account":"138","countryCode":[86]}"#,
     ])
-    func wrongShapeOrValueIs30000(_ json: String) {
+    func wrongShapeOrValueIsParameterError(_ json: String) {
         #expect(parse(json) == .failure(.parameterError))
     }
 
@@ -45,7 +45,7 @@ import Testing
         #"{"type":"email","useType":1,"templateId":1,"account":"   "}"#,
         #"{"type":"email","useType":2,"templateId":1,"account":null}"#,
     ])
-    func missingFieldIs30001(_ json: String) {
+    func missingFieldIsParameterMissing(_ json: String) {
         #expect(parse(json) == .failure(.parameterMissing))
     }
 

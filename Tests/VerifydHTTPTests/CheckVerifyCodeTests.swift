@@ -17,97 +17,97 @@ import Verification
 
     @Test func aCorrectCodeWorksOnceAndIsNormalizedLikeSending() async throws {
         try await Harness.run(env) { h async throws in
-            #expect(try await h.send(body("email", 5, 1, account: "C@Example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, 1, account: "C@Example.com")).code == .ok)
             let code = try await h.lastCode()
             let ok = try await h.check(checkBody(code, account: " c@EXAMPLE.com "))
-            #expect(ok.status == .ok && ok.code == 0 && ok.message == "ok")
-            #expect(try await h.check(checkBody(code)).code == 33203, "a used code is refused")
+            #expect(ok.status == .ok && ok.code == .ok && ok.message == "ok")
+            #expect(try await h.check(checkBody(code)).code == .codeIncorrect, "a used code is refused")
             #expect(try await h.store.send("EXISTS", "verify:{c@example.com}:code:1").int == 0)
 
-            #expect(try await h.send(body("sms", 5, 5, account: "13800138000", countryCode: 86)).code == 0)
+            #expect(try await h.send(body("sms", 5, 5, account: "13800138000", countryCode: 86)).code == .ok)
             let sms = try await h.lastCode()
-            #expect(try await h.check(checkBody(sms, account: "13800138000", template: 4, type: "sms", cc: 86)).code == 33203,
+            #expect(try await h.check(checkBody(sms, account: "13800138000", template: 4, type: "sms", cc: 86)).code == .codeIncorrect,
                     "another template's code does not match")
-            #expect(try await h.check(checkBody(sms, account: "13800138000", template: 5, type: "sms", cc: 86)).code == 0)
+            #expect(try await h.check(checkBody(sms, account: "13800138000", template: 5, type: "sms", cc: 86)).code == .ok)
         }
     }
 
     @Test func fiveWrongAttemptsDestroyTheCode() async throws {
         try await Harness.run(env) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let code = try await h.lastCode()
             let wrong = code == "000000" ? "111111" : "000000"
             for attempt in 1...5 {
-                #expect(try await h.check(checkBody(wrong)).code == 33203, "attempt \(attempt)")
+                #expect(try await h.check(checkBody(wrong)).code == .codeIncorrect, "attempt \(attempt)")
             }
-            #expect(try await h.check(checkBody(code)).code == 33203, "the 6th attempt fails even with the right code")
+            #expect(try await h.check(checkBody(code)).code == .codeIncorrect, "the 6th attempt fails even with the right code")
             #expect(try await h.store.send("EXISTS", "verify:{c@example.com}:code:1").int == 0)
         }
     }
 
     @Test func twentyConcurrentChecksOfACorrectCodeSucceedOnce() async throws {
         try await Harness.run(env) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let code = try await h.lastCode()
-            let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            let results = try await withThrowingTaskGroup(of: ResultCode.self) { group in
                 for _ in 0..<20 { group.addTask { try await h.check(checkBody(code)).code } }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
+                return try await group.reduce(into: [ResultCode]()) { $0.append($1) }
             }
-            #expect(results.filter { $0 == 0 }.count == 1)
-            #expect(results.filter { $0 == 33203 }.count == 19)
+            #expect(results.filter { $0 == .ok }.count == 1)
+            #expect(results.filter { $0 == .codeIncorrect }.count == 19)
         }
     }
 
     @Test func anExpiredCodeIsRefused() async throws {
         try await Harness.run(env.merging(["VERIFYD_CODE_TTL": "1"]) { _, new in new }) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let code = try await h.lastCode()
             try await waitUntil(timeout: .seconds(5), "the code expires") {
                 try await h.store.send("EXISTS", "verify:{c@example.com}:code:1").int == 0
             }
-            #expect(try await h.check(checkBody(code)).code == 33203)
+            #expect(try await h.check(checkBody(code)).code == .codeIncorrect)
         }
     }
 
     @Test func aNewerCodeReplacesTheOlderOne() async throws {
         try await Harness.run(env) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let older = try await h.lastCode()
-            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let newer = try await h.lastCode()
-            if older != newer { #expect(try await h.check(checkBody(older)).code == 33203) }
-            #expect(try await h.check(checkBody(newer)).code == 0)
+            if older != newer { #expect(try await h.check(checkBody(older)).code == .codeIncorrect) }
+            #expect(try await h.check(checkBody(newer)).code == .ok)
         }
     }
 
     @Test func emptyCodesAndBadBodies() async throws {
         try await Harness.run(env) { h async throws in
-            #expect(try await h.check(checkBody("")).code == 33202)
-            #expect(try await h.check(#"{"type":"email","account":"c@example.com","templateId":1}"#).code == 33202)
-            #expect(try await h.check(#"{"type":"email","account":"c@example.com","templateId":1,"verifyCode":"  "}"#).code == 33202)
-            #expect(try await h.check(checkBody("123456")).code == 33203, "no code was ever sent")
-            #expect(try await h.check(#"{"account":"c@example.com","templateId":1,"verifyCode":"1"}"#).code == 30001)
-            #expect(try await h.check("[]").code == 30000)
-            #expect(try await h.check(checkBody("123456", account: "13800138000", type: "sms")).code == 30001)
+            #expect(try await h.check(checkBody("")).code == .codeEmpty)
+            #expect(try await h.check(#"{"type":"email","account":"c@example.com","templateId":1}"#).code == .codeEmpty)
+            #expect(try await h.check(#"{"type":"email","account":"c@example.com","templateId":1,"verifyCode":"  "}"#).code == .codeEmpty)
+            #expect(try await h.check(checkBody("123456")).code == .codeIncorrect, "no code was ever sent")
+            #expect(try await h.check(#"{"account":"c@example.com","templateId":1,"verifyCode":"1"}"#).code == .parameterMissing)
+            #expect(try await h.check("[]").code == .parameterError)
+            #expect(try await h.check(checkBody("123456", account: "13800138000", type: "sms")).code == .parameterMissing)
         }
     }
 
     @Test func theInternalTokenIsRequired() async throws {
         try await Harness.run(env) { h async throws in
             let missing = try await h.check(checkBody("123456"), token: nil)
-            #expect(missing.status == .unauthorized && missing.code == 39401)
+            #expect(missing.status == .unauthorized && missing.code == .unauthorized)
             #expect(missing.headers[.wwwAuthenticate] == "Bearer")
             let wrong = try await h.check(checkBody("123456"), token: internalToken + "x")
-            #expect(wrong.status == .unauthorized && wrong.code == 39401)
+            #expect(wrong.status == .unauthorized && wrong.code == .unauthorized)
             let right = try await h.check(checkBody("123456"))
-            #expect(right.status == .ok && right.code == 33203)
+            #expect(right.status == .ok && right.code == .codeIncorrect)
         }
     }
 
     @Test func theRouteIsOffWithoutAToken() async throws {
         try await Harness.run { h async throws in
             let answer = try await h.check(checkBody("123456"))
-            #expect(answer.status == .notFound && answer.code == 39404)
+            #expect(answer.status == .notFound && answer.code == .notFound)
         }
     }
 }

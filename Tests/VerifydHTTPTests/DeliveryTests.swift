@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 import Verification
 
-/// Real delivery: aiosmtpd and an HTTP sink on loopback, the worker in process, a real redis-server.
+/// Real delivery end to end: codes sent through the HTTP app, delivered by the worker `VerifydServices` wires in
+/// process, to aiosmtpd and an HTTP sink on loopback, with a real redis-server.
 @Suite struct DeliveryTests {
     private let crypto = CodeCrypto(secret: testSecret, length: 6)
 
@@ -28,7 +29,7 @@ import Verification
         defer { sink.stop() }
         try await Harness.run(smtpEnvironment(sink), worker: true) { h async throws in
             let answer = try await h.send(body("email", 5, 2, account: "Reader@Example.com"), headers: ["X-Fresns-Client-Lang-Tag": "zh-Hans"])
-            #expect(answer.code == 0)
+            #expect(answer.code == .ok)
             try await waitUntil(timeout: .seconds(15), "the mail arrives") { sink.records("messages.jsonl").count == 1 }
             let mail = sink.records("messages.jsonl")[0]
             #expect(mail["mail_from"] as? String == "noreply@example.com")
@@ -54,7 +55,7 @@ import Verification
         let sink = try await Sink.start(.http)
         defer { sink.stop() }
         try await Harness.run(webhookEnvironment(sink), worker: true) { h async throws in
-            #expect(try await h.send(body("sms", 5, 7, account: "13800138000", countryCode: 86)).code == 0)
+            #expect(try await h.send(body("sms", 5, 7, account: "13800138000", countryCode: 86)).code == .ok)
             try await waitUntil(timeout: .seconds(15), "the webhook is called") { sink.records("requests.jsonl").count == 1 }
             let request = sink.records("requests.jsonl")[0]
             #expect(request["path"] as? String == "/sms")
@@ -78,7 +79,7 @@ import Verification
         defer { sink.stop() }
         try sink.set("statuses", "503,500,502")
         try await Harness.run(webhookEnvironment(sink), worker: true) { h async throws in
-            #expect(try await h.send(body("sms", 5, account: "13900139000", countryCode: 86)).code == 0)
+            #expect(try await h.send(body("sms", 5, account: "13900139000", countryCode: 86)).code == .ok)
             try await waitUntil(timeout: .seconds(20), "the fourth call succeeds") {
                 try await h.store.send("HGET", "verify:stats", "delivered").int == 1
             }
@@ -95,7 +96,7 @@ import Verification
         defer { sink.stop() }
         try sink.set("default", "503")
         try await Harness.run(webhookEnvironment(sink, ["VERIFYD_DELIVERY_MAX_ATTEMPTS": "3"]), worker: true) { h async throws in
-            #expect(try await h.send(body("sms", 5, account: "13700137000", countryCode: 86)).code == 0)
+            #expect(try await h.send(body("sms", 5, account: "13700137000", countryCode: 86)).code == .ok)
             try await waitUntil(timeout: .seconds(20), "the entry is dead-lettered") {
                 try await h.store.send("XLEN", "verify:outbox:dead").int == 1
             }
@@ -115,7 +116,7 @@ import Verification
         defer { sink.stop() }
         try sink.set("mode", "reject")
         try await Harness.run(smtpEnvironment(sink), worker: true) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "gone@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "gone@example.com")).code == .ok)
             try await waitUntil(timeout: .seconds(15), "the entry is dead-lettered") {
                 try await h.store.send("XLEN", "verify:outbox:dead").int == 1
             }
@@ -145,25 +146,25 @@ import Verification
         }
     }
 
-    @Test func disabledTemplateIs33200AndStoresNothing() async throws {
+    @Test func disabledTemplateIsTemplateUnavailableAndStoresNothing() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try #"{"verifycode_template1":[{"type":"email","isEnabled":false,"template":[{"langTag":"en","title":"t","content":"{code}"}]},{"type":"sms","isEnabled":true,"template":[]}],"verifycode_template2":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"t","content":"{code}"}]}]}"#
             .write(to: file, atomically: true, encoding: .utf8)
         try await Harness.run(["VERIFYD_TEMPLATES": file.path]) { h async throws in
-            #expect(try await h.send(body("email", 5, 1, account: "a@example.com")).code == 33200)
-            #expect(try await h.send(body("sms", 5, 1, account: "13800138000", countryCode: 86)).code == 33200)
-            #expect(try await h.send(body("email", 5, 3, account: "a@example.com")).code == 33200)
+            #expect(try await h.send(body("email", 5, 1, account: "a@example.com")).code == .templateUnavailable)
+            #expect(try await h.send(body("sms", 5, 1, account: "13800138000", countryCode: 86)).code == .templateUnavailable)
+            #expect(try await h.send(body("email", 5, 3, account: "a@example.com")).code == .templateUnavailable)
             #expect(try await h.store.send("DBSIZE").int == 0, "a refused request stores and counts nothing")
-            #expect(try await h.send(body("email", 5, 2, account: "a@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, 2, account: "a@example.com")).code == .ok)
         }
     }
 
     @Test func noPlaintextCodeAnywhereInRedis() async throws {
         try await Harness.run(["VERIFYD_CODE_LENGTH": "10", "VERIFYD_RATE_LIMITS": "10/60"]) { h async throws in
             for index in 0..<3 {
-                #expect(try await h.send(body("email", 5, 1, account: "p\(index)@example.com")).code == 0)
-                #expect(try await h.send(body("sms", 5, 4, account: "1380013800\(index)", countryCode: 86)).code == 0)
+                #expect(try await h.send(body("email", 5, 1, account: "p\(index)@example.com")).code == .ok)
+                #expect(try await h.send(body("sms", 5, 4, account: "1380013800\(index)", countryCode: 86)).code == .ok)
             }
             let crypto = CodeCrypto(secret: testSecret, length: 10)
             var codes: [String] = []

@@ -30,7 +30,8 @@ let internalToken = "internal-token-0123456789"
 /// One envelope as a client sees it.
 struct Answer: Sendable {
     var status: HTTPResponse.Status
-    var code: Int
+    /// The envelope's result code; an answer with a number `ResultCode` does not name fails the test.
+    var code: ResultCode
     var message: String
     var dataIsNull: Bool
     var headers: HTTPFields
@@ -42,7 +43,10 @@ struct Answer: Sendable {
         guard let object, let code = object["code"] as? Int, let message = object["message"] as? String else {
             throw TestFailure("not an envelope: \(String(buffer: body))")
         }
-        self.code = code
+        guard let named = ResultCode(rawValue: code) else {
+            throw TestFailure("result code \(code) is not a ResultCode: \(String(buffer: body))")
+        }
+        self.code = named
         self.message = message
         self.dataIsNull = object["data"] is NSNull
     }
@@ -123,7 +127,7 @@ struct Harness: Sendable {
         // Every answer carries the message of its code, in the language the client asked for.
         let language = Language(tag: headers["X-Fresns-Client-Lang-Tag"])
         if uri.hasPrefix("/api/") || uri.hasPrefix("/internal/") {
-            #expect(answer.message == ResultCode(rawValue: answer.code)?.message(language), "code \(answer.code)")
+            #expect(answer.message == answer.code.message(language), "code \(answer.code) (\(answer.code.rawValue))")
         }
         return answer
     }

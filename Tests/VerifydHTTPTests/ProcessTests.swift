@@ -16,16 +16,16 @@ import Verification
         let b = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
         defer { a.stop(); b.stop() }
         let ports = [a.port, b.port]
-        let codes = try await withThrowingTaskGroup(of: Int.self) { group in
+        let codes = try await withThrowingTaskGroup(of: ResultCode.self) { group in
             for index in 0..<50 {
                 group.addTask {
                     try await post(port: ports[index % 2], body("email", 5, account: "race@example.com")).code
                 }
             }
-            return try await group.reduce(into: [Int]()) { $0.append($1) }
+            return try await group.reduce(into: [ResultCode]()) { $0.append($1) }
         }
-        #expect(codes.filter { $0 == 0 }.count == 1)
-        #expect(codes.filter { $0 == 33201 }.count == 49)
+        #expect(codes.filter { $0 == .ok }.count == 1)
+        #expect(codes.filter { $0 == .sentTooOften }.count == 49)
     }
 
     @Test func logDriverPrintsEachAcceptedCodeExactlyOnceAcrossInstances() async throws {
@@ -36,7 +36,7 @@ import Verification
         defer { a.stop(); b.stop() }
         let targets = (0..<20).map { "user\($0)@example.com" }
         for (index, target) in targets.enumerated() {
-            #expect(try await post(port: index.isMultiple(of: 2) ? a.port : b.port, body("email", 5, 2, account: target)).code == 0)
+            #expect(try await post(port: index.isMultiple(of: 2) ? a.port : b.port, body("email", 5, 2, account: target)).code == .ok)
         }
         try await waitUntil(timeout: .seconds(15), "20 codes are printed") {
             a.outputLines().count + b.outputLines().count >= 20
@@ -94,8 +94,8 @@ import Verification
         let redis = try await RedisServer.start()
         defer { redis.stop() }
         let instance = try await VerifydProcess.start(environment: testEnvironment(redis: redis, ["VERIFYD_SMS": "log"]))
-        #expect(try await post(port: instance.port, body("email", 5, account: "t@example.com")).code == 0)
-        #expect(try await post(port: instance.port, body("sms", 5, account: "13812345678", countryCode: 86)).code == 0)
+        #expect(try await post(port: instance.port, body("email", 5, account: "t@example.com")).code == .ok)
+        #expect(try await post(port: instance.port, body("sms", 5, account: "13812345678", countryCode: 86)).code == .ok)
         #expect(!instance.errorOutput().contains("13812345678") && !instance.errorOutput().contains("t@example.com"))
         #expect(!instance.errorOutput().contains(testSecret))
         let status = try await instance.terminate(timeout: .seconds(10))

@@ -28,27 +28,27 @@ import Verification
             _ = try await h.store.send("HSET", .string("verify:app:\(appId)"), "secret", .string(secret), "platformId", "2", "enabled", "1")
             _ = try await h.store.send("HSET", "verify:app:disabled1", "secret", "x", "platformId", "2", "enabled", "0")
             let send = body("email", 5, account: "s@example.com")
-            #expect(try await h.send(send).code == 31301, "no signature headers at all")
-            #expect(try await h.send(send, headers: signedHeaders(app: "unknown1")).code == 31301)
-            #expect(try await h.send(send, headers: signedHeaders(app: "disabled1")).code == 31301)
-            #expect(try await h.send(send, headers: signedHeaders(platform: "4")).code == 31304)
+            #expect(try await h.send(send).code == .appIdInvalid, "no signature headers at all")
+            #expect(try await h.send(send, headers: signedHeaders(app: "unknown1")).code == .appIdInvalid)
+            #expect(try await h.send(send, headers: signedHeaders(app: "disabled1")).code == .appIdInvalid)
+            #expect(try await h.send(send, headers: signedHeaders(platform: "4")).code == .keyNotAllowed)
             let old = Int64(Date().timeIntervalSince1970) - 700
-            #expect(try await h.send(send, headers: signedHeaders(timestamp: old)).code == 31303)
-            #expect(try await h.send(send, headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970) + 700)).code == 31303)
-            #expect(try await h.send(send, headers: signedHeaders(tamper: true)).code == 31302)
+            #expect(try await h.send(send, headers: signedHeaders(timestamp: old)).code == .signatureExpired)
+            #expect(try await h.send(send, headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970) + 700)).code == .signatureExpired)
+            #expect(try await h.send(send, headers: signedHeaders(tamper: true)).code == .signatureError)
             #expect(try await h.outboxLength() == 0)
-            #expect(try await h.send(send, headers: signedHeaders()).code == 0)
-            #expect(try await h.send(body("email", 5, account: "t@example.com"), headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970))).code == 0,
+            #expect(try await h.send(send, headers: signedHeaders()).code == .ok)
+            #expect(try await h.send(body("email", 5, account: "t@example.com"), headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970))).code == .ok,
                     "10-digit second timestamps are accepted too")
         }
     }
 
     @Test func perIPLimitsCountTheSocketPeerAndIgnoreSpoofedHeaders() async throws {
         try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "2/600"]) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "i1@example.com"), headers: ["X-Forwarded-For": "198.51.100.1"]).code == 0)
-            #expect(try await h.send(body("email", 5, account: "i2@example.com"), headers: ["X-Forwarded-For": "198.51.100.2"]).code == 0)
+            #expect(try await h.send(body("email", 5, account: "i1@example.com"), headers: ["X-Forwarded-For": "198.51.100.1"]).code == .ok)
+            #expect(try await h.send(body("email", 5, account: "i2@example.com"), headers: ["X-Forwarded-For": "198.51.100.2"]).code == .ok)
             let third = try await h.send(body("email", 5, account: "i3@example.com"), headers: ["X-Forwarded-For": "198.51.100.3"])
-            #expect(third.code == 33201, "the header from an untrusted peer is ignored: all three come from 127.0.0.1")
+            #expect(third.code == .sentTooOften, "the header from an untrusted peer is ignored: all three come from 127.0.0.1")
             #expect(Int(third.headers[HTTPField.Name("Retry-After")!] ?? "") ?? 0 > 500)
             #expect(try await h.outboxLength() == 2, "a refused send stores and queues nothing")
             #expect(try await h.store.send("EXISTS", "verify:{i3@example.com}:sends").int == 0)
@@ -58,9 +58,9 @@ import Verification
 
     @Test func trustedProxiesForwardTheClientAddress() async throws {
         try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "1/600", "VERIFYD_TRUSTED_PROXIES": "127.0.0.0/8,10.0.0.0/8"]) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "p1@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]).code == 0)
-            #expect(try await h.send(body("email", 5, account: "p2@example.com"), headers: ["X-Forwarded-For": "203.0.113.2, 10.0.0.7"]).code == 0)
-            #expect(try await h.send(body("email", 5, account: "p3@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]).code == 33201)
+            #expect(try await h.send(body("email", 5, account: "p1@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]).code == .ok)
+            #expect(try await h.send(body("email", 5, account: "p2@example.com"), headers: ["X-Forwarded-For": "203.0.113.2, 10.0.0.7"]).code == .ok)
+            #expect(try await h.send(body("email", 5, account: "p3@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]).code == .sentTooOften)
             #expect(try await h.store.send("EXISTS", "verify:{ip:203.0.113.2}:sends").int == 1)
             #expect(try await h.store.send("EXISTS", "verify:{ip:10.0.0.7}:sends").int == 0)
         }
@@ -68,11 +68,11 @@ import Verification
 
     @Test func smsCountryAllowListAndBudget() async throws {
         try await Harness.run(["VERIFYD_SMS_COUNTRY_CODES": "86,852", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "2/3600"]) { h async throws in
-            #expect(try await h.send(body("sms", 5, account: "2025550100", countryCode: 1)).code == 34103)
-            #expect(try await h.send(body("sms", 5, account: "13800138001", countryCode: 86)).code == 0)
-            #expect(try await h.send(body("sms", 5, account: "13800138002", countryCode: 86)).code == 0)
-            #expect(try await h.send(body("sms", 5, account: "13800138003", countryCode: 86)).code == 33201)
-            #expect(try await h.send(body("sms", 5, account: "91234567", countryCode: 852)).code == 0)
+            #expect(try await h.send(body("sms", 5, account: "2025550100", countryCode: 1)).code == .countryCode)
+            #expect(try await h.send(body("sms", 5, account: "13800138001", countryCode: 86)).code == .ok)
+            #expect(try await h.send(body("sms", 5, account: "13800138002", countryCode: 86)).code == .ok)
+            #expect(try await h.send(body("sms", 5, account: "13800138003", countryCode: 86)).code == .sentTooOften)
+            #expect(try await h.send(body("sms", 5, account: "91234567", countryCode: 852)).code == .ok)
             #expect(try await h.outboxLength() == 3)
         }
     }
@@ -80,9 +80,9 @@ import Verification
     @Test func blockedEmailDomains() async throws {
         try await Harness.run { h async throws in
             _ = try await h.store.send("SADD", "verify:email-domains:blocked", "mailinator.com")
-            #expect(try await h.send(body("email", 5, account: "x@mailinator.com")).code == 34110)
-            #expect(try await h.send(body("email", 5, account: "x@eu.mailinator.com")).code == 34110)
-            #expect(try await h.send(body("email", 5, account: "x@notmailinator.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "x@mailinator.com")).code == .emailDomain)
+            #expect(try await h.send(body("email", 5, account: "x@eu.mailinator.com")).code == .emailDomain)
+            #expect(try await h.send(body("email", 5, account: "x@notmailinator.com")).code == .ok)
             #expect(try await h.outboxLength() == 1)
         }
     }
@@ -118,7 +118,7 @@ import Verification
                 "POST /api/v2/common/send-verify-code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n" + chunks).utf8))
             #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(80))")
-            #expect(answer.contains(#""code":30000"#))
+            #expect(answer.contains(#""code":\#(ResultCode.parameterError.rawValue)"#))
         }
     }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import RedisClient
 import TestSupport
 import Testing
+import Verification
 
 /// Rate limits with short windows (`1/1,3/5`), judged by the Redis-time log the script keeps.
 @Suite struct RateLimitTests {
@@ -12,14 +13,14 @@ import Testing
     @Test func windowsAreExactAndRefusalsLeaveNoTrace() async throws {
         try await Harness.run(["VERIFYD_RATE_LIMITS": "1/3,3/8"]) { h async throws in
             let send = body("email", 5, account: target)
-            #expect(try await h.send(send).code == 0)
+            #expect(try await h.send(send).code == .ok)
             var times = [try await h.store.send("LINDEX", .string(logKey), 0).int ?? 0]
 
             // Inside the 3-second window: refused with Retry-After, and the refusal writes nothing.
             let logBefore = try await h.store.send("LRANGE", .string(logKey), 0, -1)
             let ttlBefore = try await h.store.send("PTTL", .string(logKey)).int ?? 0
             let refused = try await h.send(send)
-            #expect(refused.code == 33201)
+            #expect(refused.code == .sentTooOften)
             #expect((1...3).contains(Int(refused.headers[HTTPField.Name("Retry-After")!] ?? "") ?? 0))
             #expect(try await h.store.send("LRANGE", .string(logKey), 0, -1) == logBefore)
             #expect((try await h.store.send("PTTL", .string(logKey)).int ?? 0) <= ttlBefore, "a refusal must not extend a window")
@@ -30,10 +31,10 @@ import Testing
             let deadline = clock.now + .seconds(25)
             while times.count < 4, clock.now < deadline {
                 let answer = try await h.send(send)
-                if answer.code == 0 {
+                if answer.code == .ok {
                     times.append(try await h.store.send("LINDEX", .string(logKey), 0).int ?? 0)
                 } else {
-                    #expect(answer.code == 33201)
+                    #expect(answer.code == .sentTooOften)
                     refusals += 1
                 }
                 try await Task.sleep(for: .milliseconds(20))
@@ -50,12 +51,12 @@ import Testing
 
     @Test func concurrentSendsForOneTargetAcceptExactlyOne() async throws {
         try await Harness.run { h async throws in
-            let codes = try await withThrowingTaskGroup(of: Int.self) { group in
+            let codes = try await withThrowingTaskGroup(of: ResultCode.self) { group in
                 for _ in 0..<50 { group.addTask { try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code } }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
+                return try await group.reduce(into: [ResultCode]()) { $0.append($1) }
             }
-            #expect(codes.filter { $0 == 0 }.count == 1)
-            #expect(codes.filter { $0 == 33201 }.count == 49)
+            #expect(codes.filter { $0 == .ok }.count == 1)
+            #expect(codes.filter { $0 == .sentTooOften }.count == 49)
             #expect(try await h.outboxLength() == 1)
         }
     }

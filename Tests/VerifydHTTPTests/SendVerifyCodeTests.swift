@@ -11,7 +11,7 @@ import Verification
         try await Harness.run { h async throws in
             let answer = try await h.send(body("email", 5, 3, account: " Alice@Example.COM "))
             #expect(answer.status == .ok)
-            #expect(answer.code == 0 && answer.message == "ok" && answer.dataIsNull)
+            #expect(answer.code == .ok && answer.message == "ok" && answer.dataIsNull)
 
             let code = try await h.store.send("HGETALL", "verify:{alice@example.com}:code:3").array ?? []
             let fields = Dictionary(uniqueKeysWithValues: stride(from: 0, to: code.count, by: 2).map {
@@ -39,14 +39,14 @@ import Verification
         }
     }
 
-    @Test func badBodiesAre30000And30001() async throws {
+    @Test func badBodiesAreParameterErrorOrParameterMissing() async throws {
         try await Harness.run { h async throws in
-            #expect(try await h.send("not json").code == 30000)
-            #expect(try await h.send("[1,2]").code == 30000)
-            #expect(try await h.send(#"{"type":"email","useType":"x","templateId":1,"account":"a@b.co"}"#).code == 30000)
-            #expect(try await h.send(#"{"type":"email","useType":5,"templateId":1}"#).code == 30001)
+            #expect(try await h.send("not json").code == .parameterError)
+            #expect(try await h.send("[1,2]").code == .parameterError)
+            #expect(try await h.send(#"{"type":"email","useType":"x","templateId":1,"account":"a@b.co"}"#).code == .parameterError)
+            #expect(try await h.send(#"{"type":"email","useType":5,"templateId":1}"#).code == .parameterMissing)
             let missing = try await h.send(#"{"type":"sms","templateId":1,"account":"13800138000"}"#)
-            #expect(missing.code == 30001 && missing.message == "Parameter missing error" && missing.status == .ok)
+            #expect(missing.code == .parameterMissing && missing.message == "Parameter missing error" && missing.status == .ok)
             #expect(try await h.outboxLength() == 0)
         }
     }
@@ -57,39 +57,39 @@ import Verification
             try await h.seedAccount(aid: "ghost", token: "ghosttoken")
             _ = try await h.store.send("DEL", "verify:account:ghost")
             let email = body("email", 5, account: "x@example.com")
-            #expect(try await h.send(email, headers: ["X-Fresns-Aid": "wIfu6jaF"]).code == 31503)
-            #expect(try await h.send(email, headers: ["aid": "wIfu6jaF"]).code == 31503)
-            #expect(try await h.send(email, headers: ["X-Fresns-Aid": "wIfu6jaF", "X-Fresns-Aid-Token": "wrong"]).code == 31505)
-            #expect(try await h.send(email, headers: ["aid": "wIfu6jaF", "token": "bad token:x"]).code == 31505)
-            #expect(try await h.send(email, headers: ["X-Fresns-Aid": "ghost", "X-Fresns-Aid-Token": "ghosttoken"]).code == 31502)
-            #expect(try await h.send(body("email", 3, account: "new@example.com")).code == 31501)
-            #expect(try await h.send(body("sms", 4)).code == 31501)
+            #expect(try await h.send(email, headers: ["X-Fresns-Aid": "wIfu6jaF"]).code == .tokenMissing)
+            #expect(try await h.send(email, headers: ["aid": "wIfu6jaF"]).code == .tokenMissing)
+            #expect(try await h.send(email, headers: ["X-Fresns-Aid": "wIfu6jaF", "X-Fresns-Aid-Token": "wrong"]).code == .tokenInvalid)
+            #expect(try await h.send(email, headers: ["aid": "wIfu6jaF", "token": "bad token:x"]).code == .tokenInvalid)
+            #expect(try await h.send(email, headers: ["X-Fresns-Aid": "ghost", "X-Fresns-Aid-Token": "ghosttoken"]).code == .accountNotFound)
+            #expect(try await h.send(body("email", 3, account: "new@example.com")).code == .notLoggedIn)
+            #expect(try await h.send(body("sms", 4)).code == .notLoggedIn)
             // Login errors come before format errors (check 2 before check 5).
-            #expect(try await h.send(body("email", 5, account: "not-an-email"), headers: ["aid": "wIfu6jaF"]).code == 31503)
+            #expect(try await h.send(body("email", 5, account: "not-an-email"), headers: ["aid": "wIfu6jaF"]).code == .tokenMissing)
             let ok = try await h.send(email, headers: ["aid": "wIfu6jaF", "token": "goodtoken", "uid": "7", "X-Fresns-Uid": "7"])
-            #expect(ok.code == 0)
+            #expect(ok.code == .ok)
         }
     }
 
-    @Test func unconfiguredChannelIs32100() async throws {
+    @Test func unconfiguredChannelIsNoProvider() async throws {
         try await Harness.run(["VERIFYD_SMS": "none"]) { h async throws in
-            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == 32100)
+            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == .noProvider)
             // The channel check comes before the country code and format checks.
-            #expect(try await h.send(body("sms", 5, account: "12")).code == 32100)
-            #expect(try await h.send(body("email", 5, account: "a@example.com")).code == 0)
+            #expect(try await h.send(body("sms", 5, account: "12")).code == .noProvider)
+            #expect(try await h.send(body("email", 5, account: "a@example.com")).code == .ok)
         }
     }
 
     @Test func formatChecks() async throws {
         try await Harness.run { h async throws in
-            #expect(try await h.send(body("sms", 5, account: "13800138000")).code == 30001)
-            #expect(try await h.send(body("email", 5, account: "a@b")).code == 34101)
-            #expect(try await h.send(body("email", 5, account: "a b@example.com")).code == 34101)
-            #expect(try await h.send(#"{"type":"email","useType":5,"templateId":1,"account":"a\r\nRCPT TO:<x@y.z>@example.com"}"#).code == 34101)
-            #expect(try await h.send(body("sms", 5, account: "138-0013", countryCode: 86)).code == 34102)
-            #expect(try await h.send(body("sms", 5, account: "123", countryCode: 86)).code == 34102)
-            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 1000)).code == 34103)
-            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 0)).code == 34103)
+            #expect(try await h.send(body("sms", 5, account: "13800138000")).code == .parameterMissing)
+            #expect(try await h.send(body("email", 5, account: "a@b")).code == .emailFormat)
+            #expect(try await h.send(body("email", 5, account: "a b@example.com")).code == .emailFormat)
+            #expect(try await h.send(#"{"type":"email","useType":5,"templateId":1,"account":"a\r\nRCPT TO:<x@y.z>@example.com"}"#).code == .emailFormat)
+            #expect(try await h.send(body("sms", 5, account: "138-0013", countryCode: 86)).code == .phoneFormat)
+            #expect(try await h.send(body("sms", 5, account: "123", countryCode: 86)).code == .phoneFormat)
+            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 1000)).code == .countryCode)
+            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 0)).code == .countryCode)
             #expect(try await h.outboxLength() == 0)
         }
     }
@@ -100,17 +100,17 @@ import Verification
         try await Harness.run(redisArguments: Harness.slowLogAll) { h async throws in
             try await h.seedAccount(aid: "a1", email: "taken@example.com", token: "t1")
             _ = try await h.store.send("SADD", "verify:email-domains:blocked", "blocked.example")
-            #expect(try await h.send(body("email", 5, account: "warm@example.com")).code == 0)  // loads the script
+            #expect(try await h.send(body("email", 5, account: "warm@example.com")).code == .ok)  // loads the script
             _ = try await h.roundTrips()
-            #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == 0)
-            #expect(try await h.send(body("email", 1, account: "taken@example.com")).code == 34205)
-            #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == 34301)
-            #expect(try await h.send(body("email", 5, account: "x@mail.blocked.example")).code == 34110)
-            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == 0)
-            #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == 33201)
+            #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == .ok)
+            #expect(try await h.send(body("email", 1, account: "taken@example.com")).code == .emailUsed)
+            #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == .accountNotExist)
+            #expect(try await h.send(body("email", 5, account: "x@mail.blocked.example")).code == .emailDomain)
+            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == .ok)
+            #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == .sentTooOften)
             #expect(try await h.roundTrips() == ["evalsha": 6])
             let login = ["X-Fresns-Aid": "a1", "X-Fresns-Aid-Token": "t1"]
-            #expect(try await h.send(body("email", 5, account: "me@example.com"), headers: login).code == 0)
+            #expect(try await h.send(body("email", 5, account: "me@example.com"), headers: login).code == .ok)
             #expect(try await h.roundTrips() == ["exists": 1, "hgetall": 1, "smismember": 1, "evalsha": 1])
         }
     }
@@ -119,22 +119,22 @@ import Verification
         try await Harness.run { h async throws in
             try await h.seedAccount(aid: "a1", email: "taken@example.com", countryCode: 86, phone: "13800138000")
             try await h.seedAccount(aid: "blank", token: "t-blank")
-            #expect(try await h.send(body("email", 1, account: "Taken@Example.com")).code == 34205)
-            #expect(try await h.send(body("sms", 1, account: "13800138000", countryCode: 86)).code == 34206)
+            #expect(try await h.send(body("email", 1, account: "Taken@Example.com")).code == .emailUsed)
+            #expect(try await h.send(body("sms", 1, account: "13800138000", countryCode: 86)).code == .phoneUsed)
             let login = ["X-Fresns-Aid": "blank", "X-Fresns-Aid-Token": "t-blank"]
-            #expect(try await h.send(body("email", 3, account: "taken@example.com"), headers: login).code == 34205)
-            #expect(try await h.send(body("sms", 3, account: "13800138000", countryCode: 86), headers: login).code == 34206)
-            #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == 34301)
-            #expect(try await h.send(body("sms", 2, account: "13900139000", countryCode: 86)).code == 34301)
-            #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == 0)
-            #expect(try await h.send(body("email", 1, account: "free@example.com")).code == 0)
-            #expect(try await h.send(body("email", 3, account: "other@example.com"), headers: login).code == 0)
+            #expect(try await h.send(body("email", 3, account: "taken@example.com"), headers: login).code == .emailUsed)
+            #expect(try await h.send(body("sms", 3, account: "13800138000", countryCode: 86), headers: login).code == .phoneUsed)
+            #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == .accountNotExist)
+            #expect(try await h.send(body("sms", 2, account: "13900139000", countryCode: 86)).code == .accountNotExist)
+            #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == .ok)
+            #expect(try await h.send(body("email", 1, account: "free@example.com")).code == .ok)
+            #expect(try await h.send(body("email", 3, account: "other@example.com"), headers: login).code == .ok)
         }
     }
 
     @Test func loginOrRegisterSkipsTheExistenceCheck() async throws {
         try await Harness.run(["VERIFYD_LOGIN_OR_REGISTER": "true"]) { h async throws in
-            #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == 0)
+            #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == .ok)
         }
     }
 
@@ -142,8 +142,8 @@ import Verification
         try await Harness.run { h async throws in
             try await h.seedAccount(aid: "full", email: "full@example.com", countryCode: 86, phone: "13700137000", token: "tok")
             let login = ["X-Fresns-Aid": "full", "X-Fresns-Aid-Token": "tok"]
-            #expect(try await h.send(body("email", 3, account: "fresh@example.com"), headers: login).code == 34401)
-            #expect(try await h.send(body("sms", 3, account: "13600136000", countryCode: 86), headers: login).code == 34402)
+            #expect(try await h.send(body("email", 3, account: "fresh@example.com"), headers: login).code == .emailBound)
+            #expect(try await h.send(body("sms", 3, account: "13600136000", countryCode: 86), headers: login).code == .phoneBound)
         }
     }
 
@@ -152,36 +152,36 @@ import Verification
             try await h.seedAccount(aid: "me", email: "Me@Example.com", countryCode: 44, phone: "7700900123", token: "tok")
             try await h.seedAccount(aid: "bare", token: "tok2")
             let me = ["X-Fresns-Aid": "me", "X-Fresns-Aid-Token": "tok"]
-            #expect(try await h.send(#"{"type":"email","useType":4,"templateId":8,"account":"ignored"}"#, headers: me).code == 0)
+            #expect(try await h.send(#"{"type":"email","useType":4,"templateId":8,"account":"ignored"}"#, headers: me).code == .ok)
             #expect(try await h.store.send("EXISTS", "verify:{me@example.com}:code:8").int == 1)
-            #expect(try await h.send(body("sms", 4, 4), headers: me).code == 0)
+            #expect(try await h.send(body("sms", 4, 4), headers: me).code == .ok)
             #expect(try await h.store.send("EXISTS", "verify:{447700900123}:code:4").int == 1)
             let bare = ["X-Fresns-Aid": "bare", "X-Fresns-Aid-Token": "tok2"]
-            #expect(try await h.send(body("email", 4), headers: bare).code == 30000)
-            #expect(try await h.send(body("sms", 4), headers: bare).code == 30000)
+            #expect(try await h.send(body("email", 4), headers: bare).code == .parameterError)
+            #expect(try await h.send(body("sms", 4), headers: bare).code == .parameterError)
         }
     }
 
-    @Test func rateLimitedSendsGet33201WithRetryAfterAndLocalizedMessage() async throws {
+    @Test func rateLimitedSendsGetSentTooOftenWithRetryAfterAndLocalizedMessage() async throws {
         try await Harness.run { h async throws in
-            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == 0)
+            #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == .ok)
             let refused = try await h.send(body("sms", 5, 7, account: "13800138000", countryCode: 86),
                                            headers: ["X-Fresns-Client-Lang-Tag": "zh-Hans"])
-            #expect(refused.code == 33201)
+            #expect(refused.code == .sentTooOften)
             #expect(refused.message == "发送验证码太频繁，请稍后再试")
             let retry = Int(refused.headers[.init("Retry-After")!] ?? "") ?? 0
             #expect((1...60).contains(retry))
             // The limit is per target, whatever the template or type: an email is another target.
-            #expect(try await h.send(body("email", 5, account: "x@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "x@example.com")).code == .ok)
             #expect(try await h.outboxLength() == 2)
         }
     }
 
     @Test func aNewCodeReplacesTheOlderOne() async throws {
         try await Harness.run(["VERIFYD_RATE_LIMITS": "10/60"]) { h async throws in
-            #expect(try await h.send(body("email", 5, 2, account: "r@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, 2, account: "r@example.com")).code == .ok)
             let first = try await h.store.send("HGET", "verify:{r@example.com}:code:2", "hash").string
-            #expect(try await h.send(body("email", 5, 2, account: "r@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, 2, account: "r@example.com")).code == .ok)
             let second = try await h.store.send("HGET", "verify:{r@example.com}:code:2", "hash").string
             #expect(first != nil && second != nil && first != second)
             #expect(try await h.outboxLength() == 2)
@@ -192,25 +192,25 @@ import Verification
         try await Harness.run { h async throws in
             let big = #"{"type":"email","useType":5,"templateId":1,"account":"a@example.com","pad":""# + String(repeating: "x", count: 17_000) + "\"}"
             let tooLarge = try await h.send(big)
-            #expect(tooLarge.status == .contentTooLarge && tooLarge.code == 39413)
+            #expect(tooLarge.status == .contentTooLarge && tooLarge.code == .payloadTooLarge)
             let missing = try await h.request("/api/v2/nothing", method: .get)
-            #expect(missing.status == .notFound && missing.code == 39404)
+            #expect(missing.status == .notFound && missing.code == .notFound)
             let live = try await h.request("/health/live", method: .get)
-            #expect(live.status == .ok && live.code == 0)
+            #expect(live.status == .ok && live.code == .ok)
             let ready = try await h.request("/health/ready", method: .get)
-            #expect(ready.status == .ok && ready.code == 0)
+            #expect(ready.status == .ok && ready.code == .ok)
         }
     }
 
     @Test func redisDownAnswers503FastAndRecoversWithoutRestart() async throws {
         try await Harness.run { h async throws in
-            #expect(try await h.send(body("email", 5, account: "before@example.com")).code == 0)
+            #expect(try await h.send(body("email", 5, account: "before@example.com")).code == .ok)
             h.redis.kill()
             let clock = ContinuousClock()
             for index in 0..<5 {
                 let started = clock.now
                 let answer = try await h.send(body("email", 5, account: "down\(index)@example.com"))
-                #expect(answer.status == .serviceUnavailable && answer.code == 39503)
+                #expect(answer.status == .serviceUnavailable && answer.code == .serviceUnavailable)
                 #expect(answer.headers[.init("Retry-After")!] == "1")
                 #expect(clock.now - started < .seconds(3), "no request may hang while Redis is down")
             }
@@ -219,7 +219,7 @@ import Verification
             #expect(try await h.request("/health/live", method: .get).status == .ok)
             try await h.redis.launch()
             try await waitUntil(timeout: .seconds(10), "sends succeed again after Redis restarts") {
-                try await h.send(body("email", 5, account: "after@example.com")).code == 0
+                try await h.send(body("email", 5, account: "after@example.com")).code == .ok
             }
             #expect(try await h.request("/health/ready", method: .get).status == .ok)
         }

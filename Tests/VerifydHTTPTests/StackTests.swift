@@ -5,6 +5,7 @@ import NIOCore
 import RedisClient
 import TestSupport
 import Testing
+import Verification
 
 /// The load-balanced topology (`make stack`): nginx with docker/nginx.conf, three verifyd, one Redis, an SMTP sink.
 @Suite(.serialized) struct StackTests {
@@ -54,18 +55,18 @@ import Testing
     @Test func requestsReachAllInstancesAndLimitsHoldAcrossThem() async throws {
         try await withStack { stack in
             for index in 0..<9 {
-                #expect(try await post(port: stack.lbPort, body("email", 5, 1, account: "lb\(index)@example.com")).code == 0)
+                #expect(try await post(port: stack.lbPort, body("email", 5, 1, account: "lb\(index)@example.com")).code == .ok)
             }
             for port in stack.instancePorts {
                 let metrics = try await getText(port: port, path: "/metrics")
-                #expect(metrics.contains(#"route="/api/v2/common/send-verify-code",method="POST",status="200",code="0""#),
+                #expect(metrics.contains(#"route="/api/v2/common/send-verify-code",method="POST",status="200",code="\#(ResultCode.ok.rawValue)""#),
                         "instance \(port) answered none of the requests")
             }
-            let codes = try await withThrowingTaskGroup(of: Int.self) { group in
+            let codes = try await withThrowingTaskGroup(of: ResultCode.self) { group in
                 for _ in 0..<30 { group.addTask { try await post(port: stack.lbPort, body("email", 5, account: "one@example.com")).code } }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
+                return try await group.reduce(into: [ResultCode]()) { $0.append($1) }
             }
-            #expect(codes.filter { $0 == 0 }.count == 1 && codes.filter { $0 == 33201 }.count == 29)
+            #expect(codes.filter { $0 == .ok }.count == 1 && codes.filter { $0 == .sentTooOften }.count == 29)
             #expect(try await getStatus(port: stack.lbPort, path: "/metrics") == 404, "/metrics is not public")
             let internalStatus = try await TestClient.withClient(host: "127.0.0.1", port: stack.lbPort) { client in
                 try await client.execute(
@@ -83,8 +84,8 @@ import Testing
                 if index == 10 { kill(stack.instancePids[0], SIGKILL) }
                 let target = "kill\(index)@example.com"
                 let answer = try await post(port: stack.lbPort, body("email", 5, 1, account: target))
-                #expect(answer.code == 0, "request \(index) through the load balancer")
-                if answer.code == 0 { accepted.append(target) }
+                #expect(answer.code == .ok, "request \(index) through the load balancer")
+                if answer.code == .ok { accepted.append(target) }
             }
             #expect(accepted.count == 30)
             let acceptedTargets = accepted

@@ -3,8 +3,9 @@ import RedisClient
 import TestSupport
 import Testing
 
-/// `verifyd mirror …` and `verifyd doctor`, as operators run them.
-@Suite struct MirrorToolTests {
+/// The command line end to end: the built `verifyd` binary's `mirror …` and `doctor` commands, run as child
+/// processes the way operators run them. (MirrorWriter itself is tested without the binary in VerificationTests.)
+@Suite struct CommandLineTests {
     private func run(_ arguments: [String], redis: RedisServer) throws -> (status: Int32, stdout: String, stderr: String) {
         let child = Process()
         child.executableURL = try VerifydProcess.binary()
