@@ -62,6 +62,33 @@ import Testing
         #expect(stats.contains("emails indexed: 1") && stats.contains("phones indexed: 0"))
     }
 
+    @Test func configPrintsTheEffectiveSettingsWithSecretsRedacted() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let secret = "config-test-secret-0123456789"
+        let printed = try run(
+            [
+                "config", "--code-secret", secret, "--port=9000",
+                "--redis-url", "redis://app:hunter2-password@127.0.0.1:6379/0",
+            ], redis: redis)
+        #expect(printed.status == 0)
+        #expect(printed.stdout.contains("VERIFYD_PORT=9000"))
+        #expect(printed.stdout.contains("VERIFYD_CODE_SECRET=<redacted>") && !printed.stdout.contains(secret))
+        #expect(printed.stdout.contains("VERIFYD_REDIS_URL=redis://app:***@127.0.0.1:6379/0"))
+        #expect(!printed.stdout.contains("hunter2"))
+        #expect(printed.stdout.contains("# VERIFYD_CODE_TTL=600 (default)"))
+        for name in ["VERIFYD_EMAIL", "VERIFYD_IP_RATE_LIMITS", "VERIFYD_LOG_FORMAT", "VERIFYD_DELIVERY_CLAIM_IDLE"] {
+            #expect(printed.stdout.contains(name + "="), "\(name) is listed")
+        }
+        let unknown = try run(["config", "--no-such-setting", "1"], redis: redis)
+        #expect(unknown.status == 64 && unknown.stderr.contains("unknown option --no-such-setting"))
+        let invalid = try run(["config", "--port", "99999", "--rate-limits", "lots"], redis: redis)
+        #expect(invalid.status == 64)
+        for name in ["VERIFYD_PORT", "VERIFYD_RATE_LIMITS", "VERIFYD_CODE_SECRET"] {
+            #expect(invalid.stderr.contains("configuration error: \(name)"), "\(name) is named")
+        }
+    }
+
     @Test func doctorNamesWhatIsWrong() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
