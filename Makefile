@@ -1,7 +1,7 @@
 # verifyd: `make run` starts a dev instance, `make test` runs the whole suite. Both install what is missing.
 SWIFT ?= swift
 
-.PHONY: run test build release deps clean bench microbench chaos stack stack-down fuzz docs
+.PHONY: run test build release deps clean bench microbench chaos stack stack-down fuzz docs format
 
 run:
 	scripts/run-dev.sh
@@ -9,6 +9,7 @@ run:
 test:
 	scripts/install-deps.sh python3 py:aiosmtpd py:redis nginx docker-compose
 	docker-compose -f docker/compose.yaml config --quiet
+	scripts/format.sh --check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/chaos.sh --short
@@ -45,3 +46,6 @@ fuzz:
 
 docs:
 	scripts/update-config-docs.sh
+
+format:
+	scripts/format.sh

@@ -133,7 +133,8 @@ public final class RedisClient: Service, Sendable {
     }
 
     /// Runs a script by EVALSHA; when Redis lost its script cache (NOSCRIPT), sends the source with EVAL.
-    public func eval(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) async throws -> RESPValue {
+    public func eval(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) async throws -> RESPValue
+    {
         let connection = try connection()
         let tail: [RedisArgument] = [.integer(Int64(keys.count))] + keys + arguments
         do {

@@ -49,10 +49,14 @@ public struct RedisConfiguration: Sendable, Equatable {
             if !path.isEmpty { database = try Self.parseDatabase(path) }
             let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
             self.init(endpoint: .tcp(host: bareHost, port: port))
-            username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
+            username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap {
+                $0.isEmpty ? nil : $0
+            }
             password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
         case "unix":
-            guard components.path.hasPrefix("/") else { throw .invalidConfiguration("unix socket path must be absolute") }
+            guard components.path.hasPrefix("/") else {
+                throw .invalidConfiguration("unix socket path must be absolute")
+            }
             self.init(endpoint: .unix(path: components.path))
             username = query["user"]
             password = query["password"]

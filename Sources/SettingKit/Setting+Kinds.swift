@@ -18,9 +18,12 @@ extension Setting where Value == Int {
 
 extension Setting where Value == Bool {
     /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
-    public static func flag(_ name: String, group: SettingGroup, default fallback: Bool, help: String) -> Setting<Bool> {
-        Setting(name, group: group, format: "true or false", default: fallback, defaultText: "\(fallback)", help: help) {
-            text in
+    public static func flag(
+        _ name: String, group: SettingGroup, default fallback: Bool, help: String
+    ) -> Setting<Bool> {
+        Setting(
+            name, group: group, format: "true or false", default: fallback, defaultText: "\(fallback)", help: help
+        ) { text in
             switch text.lowercased() {
             case "1", "true", "yes", "on": return .success(true)
             case "0", "false", "no", "off": return .success(false)

@@ -18,7 +18,10 @@ public struct SettingsCatalog: Sendable {
     public func markdown() -> String {
         var lines: [String] = []
         for (group, members) in grouped {
-            lines += ["", "### \(group.title)", "", "| Variable | Option | Values | Default | Meaning |", "| --- | --- | --- | --- | --- |"]
+            lines += [
+                "", "### \(group.title)", "", "| Variable | Option | Values | Default | Meaning |",
+                "| --- | --- | --- | --- | --- |",
+            ]
             for info in members {
                 let secret = info.secrecy == .secret ? " Secret: never printed." : ""
                 let cells = [
@@ -55,5 +58,7 @@ public struct SettingsCatalog: Sendable {
 }
 
 extension String {
-    fileprivate var replacingPipes: String { split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
+    fileprivate var replacingPipes: String {
+        split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
+    }
 }

@@ -20,7 +20,9 @@ public struct SettingsReader: Sendable {
     /// Options (`--redis-url value`, already split by `SettingOptions`) override the environment.
     public init(environment: [String: String], options: [String: String] = [:]) {
         let optionValues = Dictionary(
-            uniqueKeysWithValues: options.map { (AbsoluteConfigKey(Self.key($0.key)), ConfigValue(.string($0.value), isSecret: false)) })
+            uniqueKeysWithValues: options.map {
+                (AbsoluteConfigKey(Self.key($0.key)), ConfigValue(.string($0.value), isSecret: false))
+            })
         self.source = ConfigReader(providers: [
             InMemoryProvider(name: "options", values: optionValues),
             EnvironmentVariablesProvider(environmentVariables: environment),

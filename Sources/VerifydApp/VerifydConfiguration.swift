@@ -86,7 +86,8 @@ public struct VerifydConfiguration: Sendable {
         configuration.send.keys = configuration.keys
         configuration.delivery.keys = configuration.keys
         configuration.send.enabledChannels = Set(
-            [(Channel.email, configuration.email != .none), (Channel.sms, configuration.sms != .none)].filter(\.1).map(\.0))
+            [(Channel.email, configuration.email != .none), (Channel.sms, configuration.sms != .none)].filter(\.1).map(
+                \.0))
         return (configuration, reader)
     }
 

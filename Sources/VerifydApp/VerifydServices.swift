@@ -56,9 +56,11 @@ public struct VerifydServices: Sendable {
             sendVerifyCode: SendVerifyCode(
                 redis: redis, settings: configuration.send, crypto: crypto, templates: templates, logger: logger),
             checkVerifyCode: CheckVerifyCode(
-                redis: redis, keys: configuration.send.keys, crypto: crypto, maxAttempts: configuration.maxCheckAttempts,
+                redis: redis, keys: configuration.send.keys, crypto: crypto,
+                maxAttempts: configuration.maxCheckAttempts,
                 logger: logger),
-            signatures: configuration.requireSignature ? SignatureVerifier(redis: redis, keys: configuration.send.keys) : nil,
+            signatures: configuration.requireSignature
+                ? SignatureVerifier(redis: redis, keys: configuration.send.keys) : nil,
             readiness: readiness, metrics: metrics)
     }
 
@@ -73,7 +75,8 @@ public struct VerifydServices: Sendable {
     /// Graceful shutdown runs in reverse: announce, drain HTTP, finish deliveries, close Redis.
     public func serveGroup() -> ServiceGroup {
         var services: [any Service] = [
-            redis, TemplateReloader(store: templates, logger: logger), OutboxMonitor(redis: redis, keys: configuration.send.keys),
+            redis, TemplateReloader(store: templates, logger: logger),
+            OutboxMonitor(redis: redis, keys: configuration.send.keys),
         ]
         if configuration.runWorker { services.append(worker()) }
         services.append(buildApplication(dependencies(), settings: configuration.http, logger: logger))

@@ -44,8 +44,10 @@ public func buildRouter(_ dependencies: AppDependencies, settings: HTTPSettings)
         maxBodySize: settings.maxBodySize
     ).register(on: router)
     if let token = settings.internalToken {
-        CheckVerifyCodeController(useCase: dependencies.checkVerifyCode, token: token, maxBodySize: settings.maxBodySize)
-            .register(on: router)
+        CheckVerifyCodeController(
+            useCase: dependencies.checkVerifyCode, token: token, maxBodySize: settings.maxBodySize
+        )
+        .register(on: router)
     }
     HealthController(redis: dependencies.redis, readiness: dependencies.readiness).register(on: router)
     if let registry = dependencies.metrics { MetricsController(registry: registry).register(on: router) }
@@ -67,7 +69,8 @@ public func buildApplication(
     let server = HTTP1Channel.Configuration(
         additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
         idleTimeout: .init(settings.idleTimeout),
-        httpDecoderConfiguration: .init(maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes, maxHeaderFieldCount: 100))
+        httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes, maxHeaderFieldCount: 100))
     return Application(
         router: buildRouter(dependencies, settings: settings),
         server: .http1(configuration: server),

@@ -19,9 +19,11 @@ struct CheckVerifyCodeController: Sendable {
         let language = FresnsHeaders.language(of: request)
         let given = request.headers[.authorization] ?? ""
         guard given.lowercased().hasPrefix("bearer "),
-            FresnsSignature.constantTimeEquals(given.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces), token)
+            FresnsSignature.constantTimeEquals(
+                given.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces), token)
         else {
-            return Envelope(.unauthorized, language: language, status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
+            return Envelope(
+                .unauthorized, language: language, status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
         }
         let body = try await request.collectBody(upTo: maxBodySize)
         switch CheckRequest.parse(json: body.readableBytesView) {

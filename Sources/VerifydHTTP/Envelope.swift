@@ -29,7 +29,8 @@ public struct Envelope: ResponseGenerator, Sendable {
 
     /// The HTTP response carrying this envelope.
     public func response() -> Response {
-        let body = "{\"code\":\(code.rawValue),\"message\":\(Self.jsonString(code.message(language))),\"data\":\(dataJSON ?? "null")}"
+        let body =
+            "{\"code\":\(code.rawValue),\"message\":\(Self.jsonString(code.message(language))),\"data\":\(dataJSON ?? "null")}"
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[HTTPField.Name("X-Verifyd-Code")!] = String(code.rawValue)

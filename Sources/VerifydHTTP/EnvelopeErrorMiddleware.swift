@@ -15,12 +15,16 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
-            return Envelope(Self.code(for: error.status), language: FresnsHeaders.language(of: request), status: error.status,
-                            headers: (error as? HTTPError)?.headers ?? [:]).response()
+            return Envelope(
+                Self.code(for: error.status), language: FresnsHeaders.language(of: request), status: error.status,
+                headers: (error as? HTTPError)?.headers ?? [:]
+            ).response()
         } catch let error as HTTPParserError {
             context.logger.info("malformed HTTP body", metadata: ["error": "\(error)"])
-            return Envelope(.parameterError, language: FresnsHeaders.language(of: request), status: .badRequest,
-                            headers: [.connection: "close"]).response()
+            return Envelope(
+                .parameterError, language: FresnsHeaders.language(of: request), status: .badRequest,
+                headers: [.connection: "close"]
+            ).response()
         } catch let error as RedisError {
             context.logger.warning("redis unavailable for request", metadata: ["error": "\(error)"])
             return Envelope(

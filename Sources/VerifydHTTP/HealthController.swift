@@ -16,7 +16,8 @@ struct HealthController: Sendable {
             let redisUp = redis.isConnected
             let stopping = readiness.isStopping
             let ready = redisUp && !stopping
-            let data = "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"redis\":\(redisUp),\"stopping\":\(stopping)}"
+            let data =
+                "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"redis\":\(redisUp),\"stopping\":\(stopping)}"
             return Envelope(
                 ready ? .ok : .serviceUnavailable, language: .en, status: ready ? .ok : .serviceUnavailable,
                 dataJSON: data)

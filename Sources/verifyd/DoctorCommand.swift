@@ -42,7 +42,10 @@ struct Doctor: AsyncParsableCommand {
         }
         let drivers = configuration.driverSummary
         if configuration.email == .log || configuration.sms == .log {
-            report(.warn, "the development log driver is in use (email: \(drivers.email), sms: \(drivers.sms)): codes are printed, not sent")
+            report(
+                .warn,
+                "the development log driver is in use (email: \(drivers.email), sms: \(drivers.sms)): codes are printed, not sent"
+            )
         }
         if configuration.send.enabledChannels.isEmpty {
             report(.fail, "no channel has a delivery driver: every send answers 32100")
@@ -84,7 +87,8 @@ struct Doctor: AsyncParsableCommand {
         if policy.hasPrefix("allkeys") {
             findings.append((.fail, "maxmemory-policy is \(policy): the outbox and the mirror (no TTL) may be evicted"))
         } else if policy != "noeviction" {
-            findings.append((.warn, "maxmemory-policy is \(policy): codes, limits and tokens (with a TTL) may be evicted"))
+            findings.append(
+                (.warn, "maxmemory-policy is \(policy): codes, limits and tokens (with a TTL) may be evicted"))
         } else {
             findings.append((.ok, "maxmemory-policy is noeviction: nothing is evicted"))
         }

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import RedisClient
-import Verification
 import SettingKit
+import Verification
 import VerifydApp
 
 /// `verifyd mirror …`: fill and inspect the account/session mirror the main application writes.
@@ -22,11 +22,16 @@ struct Mirror: AsyncParsableCommand {
         func run() async throws {
             try await withMirror(options) { writer in
                 let data: Data
-                if file == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else {
-                    guard let contents = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                if file == "-" {
+                    data = FileHandle.standardInput.readDataToEndOfFile()
+                } else {
+                    guard let contents = FileManager.default.contents(atPath: file) else {
+                        throw ValidationError("cannot read \(file)")
+                    }
                     data = contents
                 }
-                let lines = String(decoding: data, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+                let lines = String(decoding: data, as: UTF8.self).split(
+                    omittingEmptySubsequences: false, whereSeparator: \.isNewline)
                 let progress = ImportProgress(total: lines.count)
                 var batch: [MirrorWriter.Account] = []
                 for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -57,8 +62,11 @@ struct Mirror: AsyncParsableCommand {
 
         func run() async throws {
             try await withMirror(options) { writer in
-                guard let fields = try await writer.get(aid: aid) else { throw ValidationError("no account \(aid) in the mirror") }
-                let data = try JSONSerialization.data(withJSONObject: fields.merging(["aid": aid]) { a, _ in a }, options: [.sortedKeys])
+                guard let fields = try await writer.get(aid: aid) else {
+                    throw ValidationError("no account \(aid) in the mirror")
+                }
+                let data = try JSONSerialization.data(
+                    withJSONObject: fields.merging(["aid": aid]) { a, _ in a }, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             }
         }
@@ -69,13 +77,16 @@ struct Mirror: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write one account (and its index entries).")
         @Argument var aid: String
         @Option(name: .customLong("account-email"), help: "the account's email") var email: String?
-        @Option(name: .customLong("account-country-code"), help: "the account's country calling code") var countryCode: Int?
+        @Option(name: .customLong("account-country-code"), help: "the account's country calling code") var countryCode:
+            Int?
         @Option(name: .customLong("account-phone"), help: "the account's national number") var phone: String?
         @OptionGroup var options: SettingArguments
 
         func run() async throws {
-            let account = try MirrorWriter.Account.validated(aid: aid, email: email, countryCode: countryCode, purePhone: phone)
-                .mapError { ValidationError($0.description) }.get()
+            let account = try MirrorWriter.Account.validated(
+                aid: aid, email: email, countryCode: countryCode, purePhone: phone
+            )
+            .mapError { ValidationError($0.description) }.get()
             try await withMirror(options) { writer in try await writer.put(account) }
             print("ok")
         }

@@ -49,7 +49,8 @@ struct SettingArguments: ParsableArguments {
         MetricsSystem.bootstrap(factory)
         let logger = Logger(label: "verifyd")
         if configuration.dev, configuration.usesDevelopmentSecret {
-            logger.warning("VERIFYD_DEV=1 without VERIFYD_CODE_SECRET: using the development secret; never in production")
+            logger.warning(
+                "VERIFYD_DEV=1 without VERIFYD_CODE_SECRET: using the development secret; never in production")
         }
         do {
             var services = try VerifydServices(configuration: configuration, logger: logger)

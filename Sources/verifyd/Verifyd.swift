@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceLifecycle
 import RedisClient
+import ServiceLifecycle
 import SettingKit
 import VerifydApp
 import VerifydHTTP

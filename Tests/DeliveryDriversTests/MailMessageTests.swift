@@ -20,7 +20,9 @@ import Verification
         #expect(text.contains("Subject: =?UTF-8?B?"))
         #expect(text.contains("\r\nDate: ") && text.contains("\r\nMessage-ID: <") && text.contains("@example.com>\r\n"))
         #expect(text.contains("Content-Type: multipart/alternative; boundary="))
-        #expect(text.contains("Content-Type: text/plain; charset=UTF-8") && text.contains("Content-Type: text/html; charset=UTF-8"))
+        #expect(
+            text.contains("Content-Type: text/plain; charset=UTF-8")
+                && text.contains("Content-Type: text/html; charset=UTF-8"))
         #expect(text.contains(Data("code 123456".utf8).base64EncodedString()))
         #expect(!text.contains("\n\n"), "every line ends with CRLF")
     }

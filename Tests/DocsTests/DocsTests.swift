@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import SettingKit
+import Testing
 import VerifydApp
 
 /// The docs stay true: the settings table is the declarations', and every relative link leads somewhere.
@@ -25,7 +25,8 @@ import VerifydApp
     }
 
     @Test func theReadmeIsAFrontDoor() throws {
-        let size = try FileManager.default.attributesOfItem(atPath: Self.root.appendingPathComponent("README.md").path)[.size]
+        let size = try FileManager.default.attributesOfItem(atPath: Self.root.appendingPathComponent("README.md").path)[
+            .size]
         #expect((size as? Int ?? .max) <= 15 * 1024, "README.md is over 15 KB: move reference material to docs/")
     }
 

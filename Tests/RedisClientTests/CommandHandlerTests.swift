@@ -1,10 +1,10 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
+import TestSupport
 import Testing
 
 @testable import RedisClient
-import TestSupport
 
 /// The pipelining handler on an `EmbeddedChannel`: FIFO replies, deadlines, backpressure.
 @Suite struct CommandHandlerTests {

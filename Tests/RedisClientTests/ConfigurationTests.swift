@@ -30,7 +30,9 @@ import Testing
         #expect(c.database == 2 && c.password == "pw")
     }
 
-    @Test(arguments: ["", "localhost:6379", "http://x", "redis://", "redis://h/x", "redis://h:99999", "rediss://h", "unix://relative"])
+    @Test(arguments: [
+        "", "localhost:6379", "http://x", "redis://", "redis://h/x", "redis://h:99999", "rediss://h", "unix://relative",
+    ])
     func rejectsInvalidURLs(_ url: String) {
         #expect(throws: RedisError.self) { try RedisConfiguration(url: url) }
     }

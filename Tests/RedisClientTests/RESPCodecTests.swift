@@ -34,10 +34,11 @@ import Testing
         }
         var values: [RESPValue] = []
         while let value: RESPValue = try channel.readInbound() { values.append(value) }
-        #expect(values == [
-            .simpleString("OK"), .integer(-7), .bulkString([0x61, 0, 0x62]), .null,
-            .array([.integer(1), .array([.bulkString([0x78])]), .null]), .error("ERR bad"),
-        ])
+        #expect(
+            values == [
+                .simpleString("OK"), .integer(-7), .bulkString([0x61, 0, 0x62]), .null,
+                .array([.integer(1), .array([.bulkString([0x78])]), .null]), .error("ERR bad"),
+            ])
         _ = try channel.finish()
     }
 

@@ -1,7 +1,6 @@
 import NIOCore
-import Testing
-
 import RedisClient
+import Testing
 
 /// The public hiredis reply parser on its own: feeds, partial replies, protocol errors.
 @Suite struct RESPReplyParserTests {
@@ -10,10 +9,11 @@ import RedisClient
         try parser.feed(Array("+OK\r\n-ERR bad\r\n:-7\r\n$3\r\na\u{0}b\r\n$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n".utf8))
         var values: [RESPValue] = []
         while let value = try parser.next() { values.append(value) }
-        #expect(values == [
-            .simpleString("OK"), .error("ERR bad"), .integer(-7), .bulkString([0x61, 0, 0x62]), .bulkString([]),
-            .null, .null, .array([]),
-        ])
+        #expect(
+            values == [
+                .simpleString("OK"), .error("ERR bad"), .integer(-7), .bulkString([0x61, 0, 0x62]), .bulkString([]),
+                .null, .null, .array([]),
+            ])
         #expect(try parser.next() == nil)
     }
 
@@ -47,9 +47,10 @@ import RedisClient
             let expected = index < 29 ? 0 : index < wire.count - 1 ? 1 : 2  // the array reply ends at byte 29
             #expect(values.count == expected)
         }
-        #expect(values == [
-            .array([.integer(0), .bulkString(Array("1732700000000-0".utf8))]), .simpleString("OK"),
-        ])
+        #expect(
+            values == [
+                .array([.integer(0), .bulkString(Array("1732700000000-0".utf8))]), .simpleString("OK"),
+            ])
     }
 
     @Test func emptyFeedsChangeNothing() throws {

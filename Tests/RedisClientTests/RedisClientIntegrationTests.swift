@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @testable import RedisClient
 
@@ -20,7 +20,10 @@ import TestSupport
                             RedisCommand("INCRBY", [.string("\(key):n"), .integer(Int64(task))]),
                             RedisCommand("GET", [.string(key)]),
                         ])
-                        #expect(replies == [.simpleString("OK"), .integer(Int64(task)), .bulkString(Array("v\(task)".utf8))])
+                        #expect(
+                            replies == [
+                                .simpleString("OK"), .integer(Int64(task)), .bulkString(Array("v\(task)".utf8)),
+                            ])
                         let single = try await client.send("GET", .string(key))
                         #expect(single.string == "v\(task)")
                     }
@@ -140,7 +143,10 @@ import TestSupport
             let results = await withTaskGroup(of: RedisError?.self) { group in
                 for _ in 0..<6 {
                     group.addTask {
-                        do { _ = try await client.send("PING"); return nil } catch { return error as? RedisError }
+                        do {
+                            _ = try await client.send("PING")
+                            return nil
+                        } catch { return error as? RedisError }
                     }
                 }
                 return await group.reduce(into: [RedisError?]()) { $0.append($1) }

@@ -40,7 +40,10 @@ import Testing
     }
 
     @Test func durationsTakeUnits() {
-        for (text, expected) in [("250ms", Duration.milliseconds(250)), ("2s", .seconds(2)), ("1m", .seconds(60)), ("1500", .milliseconds(1500))] {
+        for (text, expected) in [
+            ("250ms", Duration.milliseconds(250)), ("2s", .seconds(2)), ("1m", .seconds(60)),
+            ("1500", .milliseconds(1500)),
+        ] {
             var reader = SettingsReader(environment: ["VERIFYD_DELIVERY_BACKOFF": text])
             #expect(reader(Self.backoff) == expected, "\(text)")
         }
@@ -70,7 +73,11 @@ import Testing
             Issue.record("expected problems")
             return
         }
-        #expect(error.problems == ["unknown option --nope (see --help)", "unexpected argument 1", "unexpected argument stray", "--port: missing value"])
+        #expect(
+            error.problems == [
+                "unknown option --nope (see --help)", "unexpected argument 1", "unexpected argument stray",
+                "--port: missing value",
+            ])
     }
 
     @Test func theMarkdownTableHasOneRowPerSettingUnderItsGroup() {

@@ -33,9 +33,12 @@ public final class RedisServer: Sendable {
 
     private init(port: Int, arguments: [String], unixSocket: Bool) {
         self.port = port
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("verifyd-redis-\(port)-\(UUID().uuidString.prefix(8))")
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "verifyd-redis-\(port)-\(UUID().uuidString.prefix(8))")
         var extra = arguments
-        if unixSocket { extra += ["--unixsocket", directory.appendingPathComponent("redis.sock").path, "--unixsocketperm", "700"] }
+        if unixSocket {
+            extra += ["--unixsocket", directory.appendingPathComponent("redis.sock").path, "--unixsocketperm", "700"]
+        }
         self.extraArguments = extra
     }
 
@@ -44,10 +47,11 @@ public final class RedisServer: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let child = Process()
         child.executableURL = try Executables.find("redis-server")
-        child.arguments = [
-            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
-        ] + extraArguments
+        child.arguments =
+            [
+                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
+            ] + extraArguments
         child.standardOutput = FileHandle.nullDevice
         child.standardError = FileHandle.nullDevice
         try child.run()

@@ -13,6 +13,8 @@ public func withRedisClient<T: Sendable>(
 }
 
 /// Runs a `RedisClient` for `url`.
-public func withRedisClient<T: Sendable>(url: String, _ body: @Sendable (RedisClient) async throws -> T) async throws -> T {
+public func withRedisClient<T: Sendable>(url: String, _ body: @Sendable (RedisClient) async throws -> T) async throws
+    -> T
+{
     try await withRedisClient(try RedisConfiguration(url: url), body)
 }

@@ -23,7 +23,8 @@ public final class Sink: Sendable {
     /// Starts the sink and waits until it accepts connections.
     public static func start(_ kind: Kind) async throws -> Sink {
         let port = try FreePort.find()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verifyd-sink-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "verifyd-sink-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sinks").appendingPathComponent(kind.rawValue)
@@ -31,11 +32,12 @@ public final class Sink: Sendable {
         child.executableURL = try Python.interpreter()
         child.arguments = [script.path, "--port", String(port), "--dir", directory.path]
         child.standardOutput = FileHandle.nullDevice
-        child.standardError = try FileHandle(forWritingTo: {
-            let log = directory.appendingPathComponent("stderr")
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            return log
-        }())
+        child.standardError = try FileHandle(
+            forWritingTo: {
+                let log = directory.appendingPathComponent("stderr")
+                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+                return log
+            }())
         try child.run()
         let sink = Sink(port: port, directory: directory, process: child)
         try await waitUntil(timeout: .seconds(15), "the \(kind) sink listens on \(port)") {

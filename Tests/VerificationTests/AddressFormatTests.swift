@@ -28,7 +28,8 @@ import Testing
 
     @Test func countryCodes() {
         #expect(AddressFormat.isCountryCode(1) && AddressFormat.isCountryCode(86) && AddressFormat.isCountryCode(999))
-        #expect(!AddressFormat.isCountryCode(0) && !AddressFormat.isCountryCode(1000) && !AddressFormat.isCountryCode(-86))
+        #expect(
+            !AddressFormat.isCountryCode(0) && !AddressFormat.isCountryCode(1000) && !AddressFormat.isCountryCode(-86))
     }
 
     @Test func masksForLogs() {
@@ -45,7 +46,10 @@ import Testing
     }
 
     @Test func parentDomainsOfAnEmail() {
-        #expect(SendVerifyCode.domainCandidates("a@x.mail.example.com") == ["x.mail.example.com", "mail.example.com", "example.com"])
+        #expect(
+            SendVerifyCode.domainCandidates("a@x.mail.example.com") == [
+                "x.mail.example.com", "mail.example.com", "example.com",
+            ])
         #expect(SendVerifyCode.domainCandidates("a@example.com") == ["example.com"])
     }
 }

@@ -8,10 +8,12 @@ import Testing
     private func read(_ text: String) -> [String: JSONScalar]? { JSONObjectReader.members(Array(text.utf8)) }
 
     @Test func readsEveryScalarKind() {
-        let members = read(#" { "s" : "a\"b\\c\/d\n" , "i":-42, "big":9223372036854775808, "d":2.5e1, "t":true, "f":false, "n":null, "o":{"x":[1,{"y":[]}]}, "a":[] } "#)
+        let members = read(
+            #" { "s" : "a\"b\\c\/d\n" , "i":-42, "big":9223372036854775808, "d":2.5e1, "t":true, "f":false, "n":null, "o":{"x":[1,{"y":[]}]}, "a":[] } "#
+        )
         #expect(members?["s"] == .string("a\"b\\c/d\n"))
         #expect(members?["i"] == .integer(-42))
-        #expect(members?["big"] == .number(9223372036854775808))
+        #expect(members?["big"] == .number(9_223_372_036_854_775_808))
         #expect(members?["d"] == .number(25))
         #expect(members?["t"] == .bool(true) && members?["f"] == .bool(false) && members?["n"] == .null)
         #expect(members?["o"] == .structured && members?["a"] == .structured)

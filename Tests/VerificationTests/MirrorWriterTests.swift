@@ -16,12 +16,19 @@ import Testing
 
     @Test func importLinesAreValidatedAndNormalized() throws {
         let line = #"{"aid":"a1","email":"Alice@Example.com","countryCode":86,"purePhone":"13800138000"}"#
-        #expect(try MirrorImportLine.parse(line[...]).get() == account("a1", email: "alice@example.com", countryCode: 86, phone: "13800138000"))
-        #expect(try MirrorImportLine.parse(#"{"aid":"a3","countryCode":"44","purePhone":"7700900123"}"#).get().countryCode == 44)
+        #expect(
+            try MirrorImportLine.parse(line[...]).get()
+                == account("a1", email: "alice@example.com", countryCode: 86, phone: "13800138000"))
+        #expect(
+            try MirrorImportLine.parse(#"{"aid":"a3","countryCode":"44","purePhone":"7700900123"}"#).get().countryCode
+                == 44)
         #expect(MirrorImportLine.parse("not json") == .failure(MirrorError("not a JSON object")))
-        #expect(MirrorImportLine.parse(#"{"aid":"a2","email":"not-an-email"}"#) == .failure(MirrorError("invalid email")))
+        #expect(
+            MirrorImportLine.parse(#"{"aid":"a2","email":"not-an-email"}"#) == .failure(MirrorError("invalid email")))
         #expect((try? MirrorImportLine.parse(#"{"aid":"bad aid","email":"x@example.com"}"#).get()) == nil)
-        #expect((try? MirrorImportLine.parse(#"{"aid":"a4","purePhone":"13800138000"}"#).get()) == nil, "a phone needs a country code")
+        #expect(
+            (try? MirrorImportLine.parse(#"{"aid":"a4","purePhone":"13800138000"}"#).get()) == nil,
+            "a phone needs a country code")
     }
 
     @Test func putMovesIndexEntriesAndDeleteRemovesThem() async throws {
@@ -36,7 +43,10 @@ import Testing
             #expect(try await store.send("HGET", "verify:accounts:email", "alice@example.com").string == "a1")
             #expect(try await store.send("HGET", "verify:accounts:email", "bob@example.com").string == "a2")
             #expect(try await store.send("HGET", "verify:accounts:phone", "8613800138000").string == "a1")
-            #expect(try await writer.get(aid: "a1") == ["email": "alice@example.com", "countryCode": "86", "purePhone": "13800138000"])
+            #expect(
+                try await writer.get(aid: "a1") == [
+                    "email": "alice@example.com", "countryCode": "86", "purePhone": "13800138000",
+                ])
 
             // A new email, no phone: the old email and the unbound phone leave the indexes.
             try await writer.put(account("a1", email: "new@example.com"))
@@ -70,7 +80,9 @@ import Testing
             try await writer.addToken(aid: "a1", token: "tok-2", ttl: nil)
             #expect(try await store.send("TTL", "verify:token:a1:tok-2").int == -1, "no --ttl: no expiry")
             await #expect(throws: MirrorError.self) { try await writer.addToken(aid: "a1", token: "tok-3", ttl: 0) }
-            await #expect(throws: MirrorError.self) { try await writer.addToken(aid: "bad aid", token: "tok-3", ttl: nil) }
+            await #expect(throws: MirrorError.self) {
+                try await writer.addToken(aid: "bad aid", token: "tok-3", ttl: nil)
+            }
             #expect(try await writer.revokeToken(aid: "a1", token: "tok-1"))
             #expect(try await !writer.revokeToken(aid: "a1", token: "tok-1"))
         }

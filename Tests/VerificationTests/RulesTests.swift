@@ -25,7 +25,9 @@ import Testing
     @Test func rateLimitLists() {
         #expect(RateLimit.parseList("1/60,5/600") == RateLimit.fresnsDefault)
         #expect(RateLimit.parseList(" 3 / 5 ")?.first?.window == 5)
-        for bad in ["", "1", "1/0", "0/60", "a/b", "1/60,", "1/60/2"] { #expect(RateLimit.parseList(bad) == nil, "\(bad)") }
+        for bad in ["", "1", "1/0", "0/60", "a/b", "1/60,", "1/60/2"] {
+            #expect(RateLimit.parseList(bad) == nil, "\(bad)")
+        }
     }
 
     @Test func keysShareTheTargetHashTag() {
@@ -83,10 +85,13 @@ import Testing
     @Test func fresnsTestVector() {
         let headers = [
             "X-Fresns-App-Id": "yh1OJ7WL", "X-Fresns-Client-Platform-Id": "2", "X-Fresns-Client-Version": "2.0.0",
-            "X-Fresns-Aid": "wIfu6jaF", "X-Fresns-Aid-Token": "uoX1hk6SHUgB2MFGJwNx38dem9DA7Vsz", "X-Fresns-Uid": "782622",
+            "X-Fresns-Aid": "wIfu6jaF", "X-Fresns-Aid-Token": "uoX1hk6SHUgB2MFGJwNx38dem9DA7Vsz",
+            "X-Fresns-Uid": "782622",
             "X-Fresns-Uid-Token": "PqBpwPLJgfd1sH0X5JffYFGxTSc8RW7c", "X-Fresns-Signature-Timestamp": "1674161913192",
         ]
-        #expect(FresnsSignature.sign(headers, secret: "qUiEaDNQh2IpvGHOKlTMx7ujn8t1CZWX") == "2174eaeab76fb6a3790ed4f7ebb2edfb")
+        #expect(
+            FresnsSignature.sign(headers, secret: "qUiEaDNQh2IpvGHOKlTMx7ujn8t1CZWX")
+                == "2174eaeab76fb6a3790ed4f7ebb2edfb")
         #expect(FresnsSignature.phpURLEncode("a b+c/é~") == "a+b%2Bc%2F%C3%A9%7E")
         #expect(FresnsSignature.constantTimeEquals("abc", "abc") && !FresnsSignature.constantTimeEquals("abc", "abd"))
         #expect(!FresnsSignature.constantTimeEquals("abc", "abcd"))
@@ -101,8 +106,9 @@ import Testing
         let resolver = ClientAddressResolver(trustedProxies: trusted)
         let proxy = IPAddress("10.0.0.2")
         #expect(resolver.resolve(peer: proxy, forwardedFor: "198.51.100.7, 10.0.0.9")?.description == "198.51.100.7")
-        #expect(resolver.resolve(peer: proxy, forwardedFor: "1.1.1.1, 198.51.100.7")?.description == "198.51.100.7",
-                "only the right-most untrusted entry counts")
+        #expect(
+            resolver.resolve(peer: proxy, forwardedFor: "1.1.1.1, 198.51.100.7")?.description == "198.51.100.7",
+            "only the right-most untrusted entry counts")
         #expect(resolver.resolve(peer: IPAddress("203.0.113.5"), forwardedFor: "1.1.1.1")?.description == "203.0.113.5")
         #expect(resolver.resolve(peer: proxy, forwardedFor: "garbage")?.description == "10.0.0.2")
         #expect(IPAddress("2001:db8:1:2:3:4:5:6")?.limitKey == "2001:db8:1:2::/64")

@@ -9,8 +9,13 @@ import Testing
     }
 
     @Test func acceptsNumbersAndNumericStrings() throws {
-        let a = try parse(#"{"type":"sms","useType":"1","templateId":2.0,"account":" 13800138000 ","countryCode":"86"}"#).get()
-        #expect(a == SendRequest(channel: .sms, useType: .newAccount, templateId: 2, account: "13800138000", countryCode: 86))
+        let a = try parse(
+            #"{"type":"sms","useType":"1","templateId":2.0,"account":" 13800138000 ","countryCode":"86"}"#
+        ).get()
+        #expect(
+            a
+                == SendRequest(
+                    channel: .sms, useType: .newAccount, templateId: 2, account: "13800138000", countryCode: 86))
     }
 
     @Test(arguments: [
@@ -58,6 +63,7 @@ import Testing
 
     @Test func deepNestingIsAParameterErrorNotACrash() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
-        #expect(parse(#"{"type":"email","useType":5,"templateId":1,"account":"#+deep+"}") == .failure(.parameterError))
+        #expect(
+            parse(#"{"type":"email","useType":5,"templateId":1,"account":"# + deep + "}") == .failure(.parameterError))
     }
 }

@@ -6,7 +6,8 @@ import Testing
 /// Fresns template files, built-in templates, rendering and language choice.
 @Suite struct TemplateTests {
     private var fixture: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/verifycode-templates.json")
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/verifycode-templates.json")
     }
 
     @Test func fresnsSeededTemplatesLoadUnchanged() throws {
@@ -18,7 +19,8 @@ import Testing
             #expect(templates.byId[id]?.email?.entries.map(\.langTag) == ["en", "zh-Hans", "zh-Hant"])
         }
         // The shared copy, when present beside the repository, is the same file.
-        let shared = fixture.deletingLastPathComponent().appendingPathComponent("../../../../shared/fresns/verifycode-templates.json")
+        let shared = fixture.deletingLastPathComponent().appendingPathComponent(
+            "../../../../shared/fresns/verifycode-templates.json")
         if let original = FileManager.default.contents(atPath: shared.path) {
             #expect(original == FileManager.default.contents(atPath: fixture.path))
         }
@@ -29,16 +31,30 @@ import Testing
         (#"{"other":1}"#, "no verifycode_template1"),
         (#"{"verifycode_template9":[]}"#, "verifycode_template9: template ids are 1 to 8"),
         (#"{"verifycode_template2":{}}"#, "verifycode_template2: expected an array of channels"),
-        (#"{"verifycode_template3":[{"type":"fax","isEnabled":true,"template":[]}]}"#, "verifycode_template3[0].type: expected email or sms"),
-        (#"{"verifycode_template3":[{"type":"email","isEnabled":"yes","template":[]}]}"#, "verifycode_template3[0].isEnabled"),
-        (#"{"verifycode_template4":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"a","content":"b"},{"langTag":"en","content":"b"}]}]}"#,
-         "verifycode_template4[0].template[1].title: expected a string"),
-        (#"{"verifycode_template5":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"a\r\nBcc: x@y.z","content":"b"}]}]}"#,
-         "verifycode_template5[0].template[0].title: must be one line"),
-        (#"{"verifycode_template6":[{"type":"sms","isEnabled":true,"template":[{"langTag":"en","signName":"s","templateCode":"t"}]}]}"#,
-         "verifycode_template6[0].template[0].codeParam"),
-        (#"{"verifycode_template7":[{"type":"sms","isEnabled":true,"template":[{"langTag":"e n","signName":"s","templateCode":"t","codeParam":"c"}]}]}"#,
-         "verifycode_template7[0].template[0].langTag"),
+        (
+            #"{"verifycode_template3":[{"type":"fax","isEnabled":true,"template":[]}]}"#,
+            "verifycode_template3[0].type: expected email or sms"
+        ),
+        (
+            #"{"verifycode_template3":[{"type":"email","isEnabled":"yes","template":[]}]}"#,
+            "verifycode_template3[0].isEnabled"
+        ),
+        (
+            #"{"verifycode_template4":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"a","content":"b"},{"langTag":"en","content":"b"}]}]}"#,
+            "verifycode_template4[0].template[1].title: expected a string"
+        ),
+        (
+            #"{"verifycode_template5":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"a\r\nBcc: x@y.z","content":"b"}]}]}"#,
+            "verifycode_template5[0].template[0].title: must be one line"
+        ),
+        (
+            #"{"verifycode_template6":[{"type":"sms","isEnabled":true,"template":[{"langTag":"en","signName":"s","templateCode":"t"}]}]}"#,
+            "verifycode_template6[0].template[0].codeParam"
+        ),
+        (
+            #"{"verifycode_template7":[{"type":"sms","isEnabled":true,"template":[{"langTag":"e n","signName":"s","templateCode":"t","codeParam":"c"}]}]}"#,
+            "verifycode_template7[0].template[0].langTag"
+        ),
     ])
     func invalidFilesNameTheTemplateAndField(_ json: String, _ expected: String) {
         do {
@@ -96,7 +112,9 @@ import Testing
 
     @Test func languagesMatchByPrimarySubtag() {
         #expect(LanguageTag.pick(["en", "pt"], tag: { $0 }, requested: "pt-BR", fallback: "en") == "pt")
-        #expect(LanguageTag.pick(["en", "zh-Hans", "zh-Hant"], tag: { $0 }, requested: "zh-TW", fallback: "en") == "zh-Hant")
+        #expect(
+            LanguageTag.pick(["en", "zh-Hans", "zh-Hant"], tag: { $0 }, requested: "zh-TW", fallback: "en") == "zh-Hant"
+        )
         #expect(LanguageTag.pick(["en", "zh-Hant"], tag: { $0 }, requested: "zh-CN", fallback: "en") == "en")
     }
 }

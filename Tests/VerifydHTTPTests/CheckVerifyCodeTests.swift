@@ -9,7 +9,9 @@ import Verification
 @Suite struct CheckVerifyCodeTests {
     private let env = ["VERIFYD_INTERNAL_TOKEN": internalToken, "VERIFYD_RATE_LIMITS": "50/60"]
 
-    private func checkBody(_ code: String, account: String = "c@example.com", template: Int = 1, type: String = "email", cc: Int? = nil) -> String {
+    private func checkBody(
+        _ code: String, account: String = "c@example.com", template: Int = 1, type: String = "email", cc: Int? = nil
+    ) -> String {
         var json = #"{"type":"\#(type)","account":"\#(account)","templateId":\#(template),"verifyCode":"\#(code)""#
         if let cc { json += #","countryCode":\#(cc)"# }
         return json + "}"
@@ -26,9 +28,12 @@ import Verification
 
             #expect(try await h.send(body("sms", 5, 5, account: "13800138000", countryCode: 86)).code == .ok)
             let sms = try await h.lastCode()
-            #expect(try await h.check(checkBody(sms, account: "13800138000", template: 4, type: "sms", cc: 86)).code == .codeIncorrect,
-                    "another template's code does not match")
-            #expect(try await h.check(checkBody(sms, account: "13800138000", template: 5, type: "sms", cc: 86)).code == .ok)
+            #expect(
+                try await h.check(checkBody(sms, account: "13800138000", template: 4, type: "sms", cc: 86)).code
+                    == .codeIncorrect,
+                "another template's code does not match")
+            #expect(
+                try await h.check(checkBody(sms, account: "13800138000", template: 5, type: "sms", cc: 86)).code == .ok)
         }
     }
 
@@ -40,7 +45,9 @@ import Verification
             for attempt in 1...5 {
                 #expect(try await h.check(checkBody(wrong)).code == .codeIncorrect, "attempt \(attempt)")
             }
-            #expect(try await h.check(checkBody(code)).code == .codeIncorrect, "the 6th attempt fails even with the right code")
+            #expect(
+                try await h.check(checkBody(code)).code == .codeIncorrect,
+                "the 6th attempt fails even with the right code")
             #expect(try await h.store.send("EXISTS", "verify:{c@example.com}:code:1").int == 0)
         }
     }
@@ -84,11 +91,16 @@ import Verification
         try await Harness.run(env) { h async throws in
             #expect(try await h.check(checkBody("")).code == .codeEmpty)
             #expect(try await h.check(#"{"type":"email","account":"c@example.com","templateId":1}"#).code == .codeEmpty)
-            #expect(try await h.check(#"{"type":"email","account":"c@example.com","templateId":1,"verifyCode":"  "}"#).code == .codeEmpty)
+            #expect(
+                try await h.check(#"{"type":"email","account":"c@example.com","templateId":1,"verifyCode":"  "}"#).code
+                    == .codeEmpty)
             #expect(try await h.check(checkBody("123456")).code == .codeIncorrect, "no code was ever sent")
-            #expect(try await h.check(#"{"account":"c@example.com","templateId":1,"verifyCode":"1"}"#).code == .parameterMissing)
+            #expect(
+                try await h.check(#"{"account":"c@example.com","templateId":1,"verifyCode":"1"}"#).code
+                    == .parameterMissing)
             #expect(try await h.check("[]").code == .parameterError)
-            #expect(try await h.check(checkBody("123456", account: "13800138000", type: "sms")).code == .parameterMissing)
+            #expect(
+                try await h.check(checkBody("123456", account: "13800138000", type: "sms")).code == .parameterMissing)
         }
     }
 

@@ -6,7 +6,9 @@ import Testing
 /// The command line end to end: the built `verifyd` binary's `mirror …` and `doctor` commands, run as child
 /// processes the way operators run them. (MirrorWriter itself is tested without the binary in VerificationTests.)
 @Suite struct CommandLineTests {
-    private func run(_ arguments: [String], redis: RedisServer) throws -> (status: Int32, stdout: String, stderr: String) {
+    private func run(_ arguments: [String], redis: RedisServer) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         let child = Process()
         child.executableURL = try VerifydProcess.binary()
         child.arguments = arguments
@@ -19,7 +21,9 @@ import Testing
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         child.waitUntilExit()
-        return (child.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        return (
+            child.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     @Test func importIsIdempotentAndReportsBadLines() async throws {
@@ -38,7 +42,8 @@ import Testing
             let result = try run(["mirror", "import", file.path], redis: redis)
             #expect(result.status == 0)
             #expect(result.stdout.contains("imported 2 accounts, skipped 3 lines"))
-            #expect(result.stderr.contains("line 2: not a JSON object") && result.stderr.contains("line 3: invalid email"))
+            #expect(
+                result.stderr.contains("line 2: not a JSON object") && result.stderr.contains("line 3: invalid email"))
             #expect(result.stderr.contains("line 5:"))
         }
         try await withRedisClient(url: redis.url) { store async throws in
@@ -51,8 +56,12 @@ import Testing
         #expect(moved.status == 0)
         try await withRedisClient(url: redis.url) { store async throws in
             #expect(try await store.send("HGET", "verify:accounts:email", "new@example.com").string == "a1")
-            #expect(try await store.send("HEXISTS", "verify:accounts:email", "alice@example.com").int == 0, "the old index entry goes")
-            #expect(try await store.send("HEXISTS", "verify:accounts:phone", "8613800138000").int == 0, "so does the unbound phone")
+            #expect(
+                try await store.send("HEXISTS", "verify:accounts:email", "alice@example.com").int == 0,
+                "the old index entry goes")
+            #expect(
+                try await store.send("HEXISTS", "verify:accounts:phone", "8613800138000").int == 0,
+                "so does the unbound phone")
         }
         #expect(try run(["mirror", "get", "a1"], redis: redis).stdout.contains(#""email":"new@example.com""#))
         #expect(try run(["mirror", "token", "add", "a1", "tok-1", "--ttl", "60"], redis: redis).status == 0)
@@ -94,9 +103,14 @@ import Testing
         defer { redis.stop() }
         let healthy = try run(["doctor", "--dev", "1", "--email", "log"], redis: redis)
         #expect(healthy.status == 0)
-        #expect(healthy.stdout.contains("warn VERIFYD_DEV is on") && healthy.stdout.contains("warn the development log driver"))
-        #expect(healthy.stdout.contains("ok   Redis ") && healthy.stdout.contains("warn AOF is off: a restart loses queued codes"))
-        let unreachable = try run(["doctor", "--dev", "1", "--email", "log", "--redis-url", "redis://127.0.0.1:1"], redis: redis)
+        #expect(
+            healthy.stdout.contains("warn VERIFYD_DEV is on")
+                && healthy.stdout.contains("warn the development log driver"))
+        #expect(
+            healthy.stdout.contains("ok   Redis ")
+                && healthy.stdout.contains("warn AOF is off: a restart loses queued codes"))
+        let unreachable = try run(
+            ["doctor", "--dev", "1", "--email", "log", "--redis-url", "redis://127.0.0.1:1"], redis: redis)
         #expect(unreachable.status == 1 && unreachable.stdout.contains("FAIL Redis is unreachable"))
         let invalid = try run(["doctor", "--port", "70000"], redis: redis)
         #expect(invalid.status == 1 && invalid.stdout.contains("VERIFYD_PORT"))

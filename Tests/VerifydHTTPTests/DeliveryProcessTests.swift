@@ -13,10 +13,14 @@ import Verification
         let smtp = try await Sink.start(.smtp)
         defer { smtp.stop() }
         try smtp.set("mode", "hang")
-        let process = try await VerifydProcess.start(environment: testEnvironment(redis: redis, [
-            "VERIFYD_EMAIL": "smtp://127.0.0.1:\(smtp.port)", "VERIFYD_EMAIL_FROM": "noreply@example.com",
-            "VERIFYD_SMTP_STARTTLS": "off", "VERIFYD_SMTP_TIMEOUT_MS": "1000", "VERIFYD_DELIVERY_BACKOFF": "100ms",
-        ]))
+        let process = try await VerifydProcess.start(
+            environment: testEnvironment(
+                redis: redis,
+                [
+                    "VERIFYD_EMAIL": "smtp://127.0.0.1:\(smtp.port)", "VERIFYD_EMAIL_FROM": "noreply@example.com",
+                    "VERIFYD_SMTP_STARTTLS": "off", "VERIFYD_SMTP_TIMEOUT_MS": "1000",
+                    "VERIFYD_DELIVERY_BACKOFF": "100ms",
+                ]))
         defer { process.stop() }
         #expect(try await post(port: process.port, body("email", 5, 1, account: "stall@example.com")).code == .ok)
         try await waitUntil(timeout: .seconds(15), "the relay sees DATA") { smtp.smtpAttempts >= 1 }
@@ -33,14 +37,18 @@ import Verification
         let smtp = try await Sink.start(.smtp)
         defer { smtp.stop() }
         try smtp.set("mode", "hang")
-        let env = testEnvironment(redis: redis, [
-            "VERIFYD_EMAIL": "smtp://127.0.0.1:\(smtp.port)", "VERIFYD_EMAIL_FROM": "noreply@example.com",
-            "VERIFYD_SMTP_TIMEOUT_MS": "60000", "VERIFYD_DELIVERY_CLAIM_IDLE": "1500ms",
-        ])
+        let env = testEnvironment(
+            redis: redis,
+            [
+                "VERIFYD_EMAIL": "smtp://127.0.0.1:\(smtp.port)", "VERIFYD_EMAIL_FROM": "noreply@example.com",
+                "VERIFYD_SMTP_TIMEOUT_MS": "60000", "VERIFYD_DELIVERY_CLAIM_IDLE": "1500ms",
+            ])
         let first = try await VerifydProcess.start(environment: env)
         defer { first.stop() }
         let targets = (0..<3).map { "crash\($0)@example.com" }
-        for target in targets { #expect(try await post(port: first.port, body("email", 5, 1, account: target)).code == .ok) }
+        for target in targets {
+            #expect(try await post(port: first.port, body("email", 5, 1, account: target)).code == .ok)
+        }
         // Kill only once every delivery hangs in DATA: a session still sending its message when the mode turns
         // to "ok" would be accepted by the sink yet never acknowledged, and legitimately delivered twice.
         try await waitUntil(timeout: .seconds(15), "the first worker is stuck in DATA for every code") {
@@ -72,7 +80,9 @@ import Verification
         let server = try await VerifydProcess.start(environment: env)
         defer { server.stop() }
         let targets = (0..<5).map { "aof\($0)@example.com" }
-        for target in targets { #expect(try await post(port: server.port, body("email", 5, 1, account: target)).code == .ok) }
+        for target in targets {
+            #expect(try await post(port: server.port, body("email", 5, 1, account: target)).code == .ok)
+        }
         redis.kill()
         try await redis.launch()
         let worker = try await VerifydProcess.start(environment: env, command: "worker")
@@ -90,25 +100,30 @@ import Verification
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         func write(enabled: Bool) throws {
-            try #"{"verifycode_template1":[{"type":"email","isEnabled":\#(enabled),"template":[{"langTag":"en","title":"T","content":"{code}"}]}]}"#
+            try
+                #"{"verifycode_template1":[{"type":"email","isEnabled":\#(enabled),"template":[{"langTag":"en","title":"T","content":"{code}"}]}]}"#
                 .write(to: file, atomically: true, encoding: .utf8)
         }
         try write(enabled: true)
-        let server = try await VerifydProcess.start(environment: testEnvironment(redis: redis, ["VERIFYD_TEMPLATES": file.path]))
+        let server = try await VerifydProcess.start(
+            environment: testEnvironment(redis: redis, ["VERIFYD_TEMPLATES": file.path]))
         defer { server.stop() }
         #expect(try await post(port: server.port, body("email", 5, 1, account: "h0@example.com")).code == .ok)
         try write(enabled: false)
         server.signal(SIGHUP)
         try await waitUntil(timeout: .seconds(10), "the disabled template takes effect") {
-            try await post(port: server.port, body("email", 5, 1, account: "h1@example.com")).code == .templateUnavailable
+            try await post(port: server.port, body("email", 5, 1, account: "h1@example.com")).code
+                == .templateUnavailable
         }
         try "{ not json".write(to: file, atomically: true, encoding: .utf8)
         server.signal(SIGHUP)
         try await waitUntil(timeout: .seconds(10), "the invalid file is reported") {
             server.errorOutput().contains("templates not reloaded")
         }
-        #expect(try await post(port: server.port, body("email", 5, 1, account: "h2@example.com")).code == .templateUnavailable,
-                "the previous templates stay in force")
+        #expect(
+            try await post(port: server.port, body("email", 5, 1, account: "h2@example.com")).code
+                == .templateUnavailable,
+            "the previous templates stay in force")
     }
 
     @Test func anInvalidTemplatesFileStopsStartUp() throws {

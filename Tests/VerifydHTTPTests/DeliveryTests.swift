@@ -12,7 +12,8 @@ import Verification
 
     private func smtpEnvironment(_ sink: Sink, _ extra: [String: String] = [:]) -> [String: String] {
         [
-            "VERIFYD_EMAIL": "smtp://127.0.0.1:\(sink.port)", "VERIFYD_EMAIL_FROM": "Verifyd Test <noreply@example.com>",
+            "VERIFYD_EMAIL": "smtp://127.0.0.1:\(sink.port)",
+            "VERIFYD_EMAIL_FROM": "Verifyd Test <noreply@example.com>",
             "VERIFYD_SITE_NAME": "Fresns 社区", "VERIFYD_SMTP_TIMEOUT_MS": "5000",
         ].merging(extra) { _, new in new }
     }
@@ -28,7 +29,8 @@ import Verification
         let sink = try await Sink.start(.smtp)
         defer { sink.stop() }
         try await Harness.run(smtpEnvironment(sink), worker: true) { h async throws in
-            let answer = try await h.send(body("email", 5, 2, account: "Reader@Example.com"), headers: ["X-Fresns-Client-Lang-Tag": "zh-Hans"])
+            let answer = try await h.send(
+                body("email", 5, 2, account: "Reader@Example.com"), headers: ["X-Fresns-Client-Lang-Tag": "zh-Hans"])
             #expect(answer.code == .ok)
             try await waitUntil(timeout: .seconds(15), "the mail arrives") { sink.records("messages.jsonl").count == 1 }
             let mail = sink.records("messages.jsonl")[0]
@@ -37,7 +39,9 @@ import Verification
             #expect((mail["from"] as? String)?.contains("noreply@example.com") == true)
             #expect(mail["subject"] as? String == "【Fresns 社区】您的验证码")
             #expect(mail["content_type"] as? String == "multipart/alternative")
-            #expect((mail["date"] as? String)?.isEmpty == false && (mail["message_id"] as? String)?.contains("@example.com") == true)
+            #expect(
+                (mail["date"] as? String)?.isEmpty == false
+                    && (mail["message_id"] as? String)?.contains("@example.com") == true)
             let text = mail["text"] as? String ?? ""
             let html = mail["html"] as? String ?? ""
             let code = try #require(text.firstMatch(of: /\d{6}/).map { String($0.output) })
@@ -56,7 +60,9 @@ import Verification
         defer { sink.stop() }
         try await Harness.run(webhookEnvironment(sink), worker: true) { h async throws in
             #expect(try await h.send(body("sms", 5, 7, account: "13800138000", countryCode: 86)).code == .ok)
-            try await waitUntil(timeout: .seconds(15), "the webhook is called") { sink.records("requests.jsonl").count == 1 }
+            try await waitUntil(timeout: .seconds(15), "the webhook is called") {
+                sink.records("requests.jsonl").count == 1
+            }
             let request = sink.records("requests.jsonl")[0]
             #expect(request["path"] as? String == "/sms")
             #expect(request["authorization"] as? String == "Bearer gateway-token")
@@ -70,7 +76,10 @@ import Verification
             #expect(payload["langTag"] as? String == "en")
             let code = try #require((payload["templateParam"] as? [String: String])?["code"])
             let stored = try await h.store.send("HGET", "verify:{8613800138000}:code:7", "hash").string ?? ""
-            #expect(crypto.matches(code: code, target: .phone(countryCode: 86, number: "13800138000"), templateId: 7, storedHash: stored))
+            #expect(
+                crypto.matches(
+                    code: code, target: .phone(countryCode: 86, number: "13800138000"), templateId: 7,
+                    storedHash: stored))
         }
     }
 
@@ -95,7 +104,8 @@ import Verification
         let sink = try await Sink.start(.http)
         defer { sink.stop() }
         try sink.set("default", "503")
-        try await Harness.run(webhookEnvironment(sink, ["VERIFYD_DELIVERY_MAX_ATTEMPTS": "3"]), worker: true) { h async throws in
+        try await Harness.run(webhookEnvironment(sink, ["VERIFYD_DELIVERY_MAX_ATTEMPTS": "3"]), worker: true) {
+            h async throws in
             #expect(try await h.send(body("sms", 5, account: "13700137000", countryCode: 86)).code == .ok)
             try await waitUntil(timeout: .seconds(20), "the entry is dead-lettered") {
                 try await h.store.send("XLEN", "verify:outbox:dead").int == 1
@@ -133,14 +143,21 @@ import Verification
         try await Harness.run(webhookEnvironment(sink), worker: true) { h async throws in
             let sealed = try crypto.seal(code: "123456", context: "sms|8613600136000|1")
             let past = Int64(Date().timeIntervalSince1970 * 1000) - 1000
-            _ = try await h.store.send(RedisCommand("XADD", [
-                "verify:outbox", "*", "channel", "sms", "to", "8613600136000", "template", "1", "use", "5", "lang", "en",
-                "ttl", "600", "code", .string(sealed), "cc", "86", "phone", "13600136000", "expires", .string(String(past)),
-            ]))
+            _ = try await h.store.send(
+                RedisCommand(
+                    "XADD",
+                    [
+                        "verify:outbox", "*", "channel", "sms", "to", "8613600136000", "template", "1", "use", "5",
+                        "lang", "en",
+                        "ttl", "600", "code", .string(sealed), "cc", "86", "phone", "13600136000", "expires",
+                        .string(String(past)),
+                    ]))
             try await waitUntil(timeout: .seconds(15), "the expired entry is dead-lettered") {
                 try await h.store.send("XLEN", "verify:outbox:dead").int == 1
             }
-            let fields = (try await h.store.send("XRANGE", "verify:outbox:dead", "-", "+").array?.first?.array?[1].array ?? []).compactMap(\.string)
+            let fields =
+                (try await h.store.send("XRANGE", "verify:outbox:dead", "-", "+").array?.first?.array?[1].array ?? [])
+                .compactMap(\.string)
             #expect(fields.prefix(2) == ["reason", "expired"])
             #expect(sink.records("requests.jsonl").isEmpty)
         }
@@ -149,11 +166,14 @@ import Verification
     @Test func disabledTemplateIsTemplateUnavailableAndStoresNothing() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
-        try #"{"verifycode_template1":[{"type":"email","isEnabled":false,"template":[{"langTag":"en","title":"t","content":"{code}"}]},{"type":"sms","isEnabled":true,"template":[]}],"verifycode_template2":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"t","content":"{code}"}]}]}"#
+        try
+            #"{"verifycode_template1":[{"type":"email","isEnabled":false,"template":[{"langTag":"en","title":"t","content":"{code}"}]},{"type":"sms","isEnabled":true,"template":[]}],"verifycode_template2":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"t","content":"{code}"}]}]}"#
             .write(to: file, atomically: true, encoding: .utf8)
         try await Harness.run(["VERIFYD_TEMPLATES": file.path]) { h async throws in
             #expect(try await h.send(body("email", 5, 1, account: "a@example.com")).code == .templateUnavailable)
-            #expect(try await h.send(body("sms", 5, 1, account: "13800138000", countryCode: 86)).code == .templateUnavailable)
+            #expect(
+                try await h.send(body("sms", 5, 1, account: "13800138000", countryCode: 86)).code
+                    == .templateUnavailable)
             #expect(try await h.send(body("email", 5, 3, account: "a@example.com")).code == .templateUnavailable)
             #expect(try await h.store.send("DBSIZE").int == 0, "a refused request stores and counts nothing")
             #expect(try await h.send(body("email", 5, 2, account: "a@example.com")).code == .ok)
@@ -170,8 +190,11 @@ import Verification
             var codes: [String] = []
             for entry in try await h.store.send("XRANGE", "verify:outbox", "-", "+").array ?? [] {
                 let flat = (entry.array?[1].array ?? []).compactMap(\.string)
-                let fields = Dictionary(uniqueKeysWithValues: stride(from: 0, to: flat.count, by: 2).map { (flat[$0], flat[$0 + 1]) })
-                codes.append(try crypto.open(fields["code"] ?? "", context: "\(fields["channel"]!)|\(fields["to"]!)|\(fields["template"]!)"))
+                let fields = Dictionary(
+                    uniqueKeysWithValues: stride(from: 0, to: flat.count, by: 2).map { (flat[$0], flat[$0 + 1]) })
+                codes.append(
+                    try crypto.open(
+                        fields["code"] ?? "", context: "\(fields["channel"]!)|\(fields["to"]!)|\(fields["template"]!)"))
             }
             #expect(codes.count == 6)
             let dump = try await RedisDump.everything(h.store)

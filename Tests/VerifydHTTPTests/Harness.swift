@@ -75,7 +75,9 @@ struct Harness: Sendable {
         defer { server.stop() }
         let configuration = try VerifydConfiguration.load(environment: testEnvironment(redis: server, overrides)).get()
         var logger = Logger(label: "verifyd-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["VERIFYD_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["VERIFYD_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
+            ?? .warning
         var built = try VerifydServices(configuration: configuration, logger: logger)
         built.metrics = TestMetrics.registry
         let services = built
@@ -121,7 +123,9 @@ struct Harness: Sendable {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
-        let answer = try await client.execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) }) {
+        let answer = try await client.execute(
+            uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) }
+        ) {
             try Answer(status: $0.status, headers: $0.headers, body: $0.body)
         }
         // Every answer carries the message of its code, in the language the client asked for.
@@ -133,7 +137,9 @@ struct Harness: Sendable {
     }
 
     /// Writes an account into the mirror the way the main application does, with an optional login token.
-    func seedAccount(aid: String, email: String? = nil, countryCode: Int? = nil, phone: String? = nil, token: String? = nil)
+    func seedAccount(
+        aid: String, email: String? = nil, countryCode: Int? = nil, phone: String? = nil, token: String? = nil
+    )
         async throws
     {
         var fields: [RedisArgument] = [.string("verify:account:\(aid)"), "email", .string(email ?? "")]
@@ -150,7 +156,8 @@ struct Harness: Sendable {
     func lastCode(length: Int = 6) async throws -> String {
         let entry = try await store.send("XREVRANGE", "verify:outbox", "+", "-", "COUNT", 1).array?.first
         let flat = (entry?.array?[1].array ?? []).compactMap(\.string)
-        let fields = Dictionary(uniqueKeysWithValues: stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) })
+        let fields = Dictionary(
+            uniqueKeysWithValues: stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) })
         let context = "\(fields["channel"] ?? "")|\(fields["to"] ?? "")|\(fields["template"] ?? "")"
         return try CodeCrypto(secret: testSecret, length: length).open(fields["code"] ?? "", context: context)
     }
@@ -169,10 +176,11 @@ struct Harness: Sendable {
 }
 
 /// A send-verify-code body.
-func body(_ type: String, _ useType: Int, _ templateId: Int = 1, account: String? = nil, countryCode: Int? = nil) -> String {
+func body(_ type: String, _ useType: Int, _ templateId: Int = 1, account: String? = nil, countryCode: Int? = nil)
+    -> String
+{
     var parts = ["\"type\":\"\(type)\"", "\"useType\":\(useType)", "\"templateId\":\(templateId)"]
     if let account { parts.append("\"account\":\"\(account)\"") }
     if let countryCode { parts.append("\"countryCode\":\(countryCode)") }
     return "{" + parts.joined(separator: ",") + "}"
 }
-

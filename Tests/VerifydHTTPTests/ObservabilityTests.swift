@@ -18,7 +18,10 @@ import Verification
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
                 return String(buffer: response.body)
             }
-            #expect(text.contains(#"verifyd_http_requests_total{route="/api/v2/common/send-verify-code",method="POST",status="200",code="\#(ResultCode.ok.rawValue)"}"#))
+            #expect(
+                text.contains(
+                    #"verifyd_http_requests_total{route="/api/v2/common/send-verify-code",method="POST",status="200",code="\#(ResultCode.ok.rawValue)"}"#
+                ))
             #expect(text.contains(#"code="\#(ResultCode.sentTooOften.rawValue)""#))
             #expect(text.contains(#"verifyd_codes_issued_total{channel="email"}"#))
             #expect(text.contains(#"verifyd_rate_limited_total{limit="target"}"#))

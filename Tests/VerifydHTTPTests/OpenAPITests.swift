@@ -13,7 +13,8 @@ import VerifydHTTP
 /// openapi.yaml stays honest: it lists every route, and its examples are answered as it says.
 @Suite struct OpenAPITests {
     private static var file: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Sources/VerifydHTTP/openapi.yaml")
     }
 
@@ -55,15 +56,18 @@ import VerifydHTTP
             for (path, operations) in paths.sorted(by: { $0.key < $1.key }) {
                 guard let post = operations["post"] as? [String: Any],
                     let content = (post["requestBody"] as? [String: Any])?["content"] as? [String: Any],
-                    let examples = (content["application/json"] as? [String: Any])?["examples"] as? [String: [String: Any]]
+                    let examples = (content["application/json"] as? [String: Any])?["examples"]
+                        as? [String: [String: Any]]
                 else { continue }
                 for (name, example) in examples.sorted(by: { $0.key < $1.key }) {
-                    guard let expect = example["x-verifyd-expect"] as? [String: Int], let value = example["value"] else { continue }
+                    guard let expect = example["x-verifyd-expect"] as? [String: Int], let value = example["value"]
+                    else { continue }
                     let body = String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)
                     let headers = path.hasPrefix("/internal/") ? ["Authorization": "Bearer \(internalToken)"] : [:]
                     let answer = try await h.request(path, method: .post, body: body, headers: headers)
                     #expect(Int(answer.status.code) == expect["status"], "\(path) example \(name)")
-                    #expect(answer.code == expect["code"].flatMap(ResultCode.init(rawValue:)), "\(path) example \(name)")
+                    #expect(
+                        answer.code == expect["code"].flatMap(ResultCode.init(rawValue:)), "\(path) example \(name)")
                     checked += 1
                 }
             }

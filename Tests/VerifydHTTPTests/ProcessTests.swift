@@ -14,7 +14,10 @@ import Verification
         defer { redis.stop() }
         let a = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
         let b = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
-        defer { a.stop(); b.stop() }
+        defer {
+            a.stop()
+            b.stop()
+        }
         let ports = [a.port, b.port]
         let codes = try await withThrowingTaskGroup(of: ResultCode.self) { group in
             for index in 0..<50 {
@@ -33,10 +36,15 @@ import Verification
         defer { redis.stop() }
         let a = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
         let b = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
-        defer { a.stop(); b.stop() }
+        defer {
+            a.stop()
+            b.stop()
+        }
         let targets = (0..<20).map { "user\($0)@example.com" }
         for (index, target) in targets.enumerated() {
-            #expect(try await post(port: index.isMultiple(of: 2) ? a.port : b.port, body("email", 5, 2, account: target)).code == .ok)
+            #expect(
+                try await post(port: index.isMultiple(of: 2) ? a.port : b.port, body("email", 5, 2, account: target))
+                    .code == .ok)
         }
         try await waitUntil(timeout: .seconds(15), "20 codes are printed") {
             a.outputLines().count + b.outputLines().count >= 20
@@ -66,7 +74,8 @@ import Verification
         #expect(logs.contains("code issued") && logs.contains("u***@example.com"), "logs name targets masked")
         for target in targets { #expect(!logs.contains(target), "a full email address reached the logs") }
         for line in a.outputLines() + b.outputLines() {
-            let code = (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["code"] as? String ?? "?"
+            let code =
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["code"] as? String ?? "?"
             #expect(!logs.contains(code), "a code reached the logs")
         }
     }
@@ -76,14 +85,20 @@ import Verification
         let redis = try await RedisServer.start()
         defer { redis.stop() }
         let secrets = [testSecret, internalToken, "sms-bearer-secret-42", "smtp-password-secret-42"]
-        let process = try await VerifydProcess.start(environment: testEnvironment(redis: redis, [
-            "VERIFYD_LOG_LEVEL": "debug", "VERIFYD_INTERNAL_TOKEN": internalToken,
-            "VERIFYD_SMS": "http://127.0.0.1:9/sms", "VERIFYD_SMS_TOKEN": "sms-bearer-secret-42",
-            "VERIFYD_EMAIL": "smtp://user:smtp-password-secret-42@127.0.0.1:9", "VERIFYD_EMAIL_FROM": "n@example.com",
-            "VERIFYD_SMTP_STARTTLS": "off",
-        ]))
+        let process = try await VerifydProcess.start(
+            environment: testEnvironment(
+                redis: redis,
+                [
+                    "VERIFYD_LOG_LEVEL": "debug", "VERIFYD_INTERNAL_TOKEN": internalToken,
+                    "VERIFYD_SMS": "http://127.0.0.1:9/sms", "VERIFYD_SMS_TOKEN": "sms-bearer-secret-42",
+                    "VERIFYD_EMAIL": "smtp://user:smtp-password-secret-42@127.0.0.1:9",
+                    "VERIFYD_EMAIL_FROM": "n@example.com",
+                    "VERIFYD_SMTP_STARTTLS": "off",
+                ]))
         defer { process.stop() }
-        try await waitUntil(timeout: .seconds(10), "the services are listed") { process.errorOutput().contains("Starting service") }
+        try await waitUntil(timeout: .seconds(10), "the services are listed") {
+            process.errorOutput().contains("Starting service")
+        }
         let logs = process.errorOutput()
         #expect(logs.contains("DeliveryWorker"))
         for secret in secrets { #expect(!logs.contains(secret), "a secret reached the logs") }
@@ -93,9 +108,11 @@ import Verification
     @Test func sigtermStopsCleanly() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
-        let instance = try await VerifydProcess.start(environment: testEnvironment(redis: redis, ["VERIFYD_SMS": "log"]))
+        let instance = try await VerifydProcess.start(
+            environment: testEnvironment(redis: redis, ["VERIFYD_SMS": "log"]))
         #expect(try await post(port: instance.port, body("email", 5, account: "t@example.com")).code == .ok)
-        #expect(try await post(port: instance.port, body("sms", 5, account: "13812345678", countryCode: 86)).code == .ok)
+        #expect(
+            try await post(port: instance.port, body("sms", 5, account: "13812345678", countryCode: 86)).code == .ok)
         #expect(!instance.errorOutput().contains("13812345678") && !instance.errorOutput().contains("t@example.com"))
         #expect(!instance.errorOutput().contains(testSecret))
         let status = try await instance.terminate(timeout: .seconds(10))
@@ -119,14 +136,17 @@ func post(port: Int, _ json: String, path: String = "/api/v2/common/send-verify-
     try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
         // With an authority (Host header): nginx refuses HTTP/1.1 requests without one.
         let response = try await client.execute(
-            .init(path, method: .post, authority: "127.0.0.1:\(port)", headers: [.contentType: "application/json"], body: ByteBuffer(string: json)))
+            .init(
+                path, method: .post, authority: "127.0.0.1:\(port)", headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: json)))
         return try Answer(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer())
     }
 }
 
 /// The HTTP status of a GET to a verifyd process.
 func getStatus(port: Int, path: String) async throws -> Int {
-    try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(2))) { client in
+    try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(2))) {
+        client in
         try await client.execute(.init(path, method: .get, authority: "127.0.0.1:\(port)")).status.code
     }
 }

@@ -14,9 +14,12 @@ import Verification
     private let appId = "yh1OJ7WL"
     private let secret = "qUiEaDNQh2IpvGHOKlTMx7ujn8t1CZWX"
 
-    private func signedHeaders(platform: String = "2", timestamp: Int64? = nil, tamper: Bool = false, app: String? = nil) -> [String: String] {
+    private func signedHeaders(
+        platform: String = "2", timestamp: Int64? = nil, tamper: Bool = false, app: String? = nil
+    ) -> [String: String] {
         var headers = [
-            "X-Fresns-App-Id": app ?? appId, "X-Fresns-Client-Platform-Id": platform, "X-Fresns-Client-Version": "2.0.0",
+            "X-Fresns-App-Id": app ?? appId, "X-Fresns-Client-Platform-Id": platform,
+            "X-Fresns-Client-Version": "2.0.0",
             "X-Fresns-Signature-Timestamp": String(timestamp ?? Int64(Date().timeIntervalSince1970 * 1000)),
         ]
         headers["X-Fresns-Signature"] = FresnsSignature.sign(headers, secret: tamper ? "not-the-secret" : secret)
@@ -25,7 +28,8 @@ import Verification
 
     @Test func signatures() async throws {
         try await Harness.run(["VERIFYD_SIGNATURE": "on"]) { h async throws in
-            _ = try await h.store.send("HSET", .string("verify:app:\(appId)"), "secret", .string(secret), "platformId", "2", "enabled", "1")
+            _ = try await h.store.send(
+                "HSET", .string("verify:app:\(appId)"), "secret", .string(secret), "platformId", "2", "enabled", "1")
             _ = try await h.store.send("HSET", "verify:app:disabled1", "secret", "x", "platformId", "2", "enabled", "0")
             let send = body("email", 5, account: "s@example.com")
             #expect(try await h.send(send).code == .appIdInvalid, "no signature headers at all")
@@ -34,21 +38,36 @@ import Verification
             #expect(try await h.send(send, headers: signedHeaders(platform: "4")).code == .keyNotAllowed)
             let old = Int64(Date().timeIntervalSince1970) - 700
             #expect(try await h.send(send, headers: signedHeaders(timestamp: old)).code == .signatureExpired)
-            #expect(try await h.send(send, headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970) + 700)).code == .signatureExpired)
+            #expect(
+                try await h.send(send, headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970) + 700))
+                    .code == .signatureExpired)
             #expect(try await h.send(send, headers: signedHeaders(tamper: true)).code == .signatureError)
             #expect(try await h.outboxLength() == 0)
             #expect(try await h.send(send, headers: signedHeaders()).code == .ok)
-            #expect(try await h.send(body("email", 5, account: "t@example.com"), headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970))).code == .ok,
-                    "10-digit second timestamps are accepted too")
+            #expect(
+                try await h.send(
+                    body("email", 5, account: "t@example.com"),
+                    headers: signedHeaders(timestamp: Int64(Date().timeIntervalSince1970))
+                ).code == .ok,
+                "10-digit second timestamps are accepted too")
         }
     }
 
     @Test func perIPLimitsCountTheSocketPeerAndIgnoreSpoofedHeaders() async throws {
         try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "2/600"]) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "i1@example.com"), headers: ["X-Forwarded-For": "198.51.100.1"]).code == .ok)
-            #expect(try await h.send(body("email", 5, account: "i2@example.com"), headers: ["X-Forwarded-For": "198.51.100.2"]).code == .ok)
-            let third = try await h.send(body("email", 5, account: "i3@example.com"), headers: ["X-Forwarded-For": "198.51.100.3"])
-            #expect(third.code == .sentTooOften, "the header from an untrusted peer is ignored: all three come from 127.0.0.1")
+            #expect(
+                try await h.send(
+                    body("email", 5, account: "i1@example.com"), headers: ["X-Forwarded-For": "198.51.100.1"]
+                ).code == .ok)
+            #expect(
+                try await h.send(
+                    body("email", 5, account: "i2@example.com"), headers: ["X-Forwarded-For": "198.51.100.2"]
+                ).code == .ok)
+            let third = try await h.send(
+                body("email", 5, account: "i3@example.com"), headers: ["X-Forwarded-For": "198.51.100.3"])
+            #expect(
+                third.code == .sentTooOften,
+                "the header from an untrusted peer is ignored: all three come from 127.0.0.1")
             #expect(Int(third.headers[HTTPField.Name("Retry-After")!] ?? "") ?? 0 > 500)
             #expect(try await h.outboxLength() == 2, "a refused send stores and queues nothing")
             #expect(try await h.store.send("EXISTS", "verify:{i3@example.com}:sends").int == 0)
@@ -57,17 +76,28 @@ import Verification
     }
 
     @Test func trustedProxiesForwardTheClientAddress() async throws {
-        try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "1/600", "VERIFYD_TRUSTED_PROXIES": "127.0.0.0/8,10.0.0.0/8"]) { h async throws in
-            #expect(try await h.send(body("email", 5, account: "p1@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]).code == .ok)
-            #expect(try await h.send(body("email", 5, account: "p2@example.com"), headers: ["X-Forwarded-For": "203.0.113.2, 10.0.0.7"]).code == .ok)
-            #expect(try await h.send(body("email", 5, account: "p3@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]).code == .sentTooOften)
+        try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "1/600", "VERIFYD_TRUSTED_PROXIES": "127.0.0.0/8,10.0.0.0/8"])
+        { h async throws in
+            #expect(
+                try await h.send(
+                    body("email", 5, account: "p1@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]
+                ).code == .ok)
+            #expect(
+                try await h.send(
+                    body("email", 5, account: "p2@example.com"), headers: ["X-Forwarded-For": "203.0.113.2, 10.0.0.7"]
+                ).code == .ok)
+            #expect(
+                try await h.send(
+                    body("email", 5, account: "p3@example.com"), headers: ["X-Forwarded-For": "203.0.113.1"]
+                ).code == .sentTooOften)
             #expect(try await h.store.send("EXISTS", "verify:{ip:203.0.113.2}:sends").int == 1)
             #expect(try await h.store.send("EXISTS", "verify:{ip:10.0.0.7}:sends").int == 0)
         }
     }
 
     @Test func smsCountryAllowListAndBudget() async throws {
-        try await Harness.run(["VERIFYD_SMS_COUNTRY_CODES": "86,852", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "2/3600"]) { h async throws in
+        try await Harness.run(["VERIFYD_SMS_COUNTRY_CODES": "86,852", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "2/3600"]) {
+            h async throws in
             #expect(try await h.send(body("sms", 5, account: "2025550100", countryCode: 1)).code == .countryCode)
             #expect(try await h.send(body("sms", 5, account: "13800138001", countryCode: 86)).code == .ok)
             #expect(try await h.send(body("sms", 5, account: "13800138002", countryCode: 86)).code == .ok)
@@ -92,7 +122,8 @@ import Verification
             let port = try #require(h.client.port)
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: port).get()
-            let head = Array("POST /api/v2/common/send-verify-code HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n".utf8)
+            let head = Array(
+                "POST /api/v2/common/send-verify-code HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n".utf8)
             let clock = ContinuousClock()
             let started = clock.now
             var sent = 0
@@ -114,9 +145,11 @@ import Verification
     func brokenChunkedBodiesAre400(_ chunks: String) async throws {
         try await Harness.run { h async throws in
             let port = try #require(h.client.port)
-            let answer = try await rawExchange(port: port, Array((
-                "POST /api/v2/common/send-verify-code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                + "Transfer-Encoding: chunked\r\n\r\n" + chunks).utf8))
+            let answer = try await rawExchange(
+                port: port,
+                Array(
+                    ("POST /api/v2/common/send-verify-code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n" + chunks).utf8))
             #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(80))")
             #expect(answer.contains(#""code":\#(ResultCode.parameterError.rawValue)"#))
         }
@@ -144,7 +177,9 @@ private func rawExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
     let received = NIOLockedValueBox<[UInt8]>([])
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ByteCollector(received)) }
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(ByteCollector(received))
+            }
         }
         .connect(host: "127.0.0.1", port: port).get()
     try await channel.writeAndFlush(ByteBuffer(bytes: bytes))

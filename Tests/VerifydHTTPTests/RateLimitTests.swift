@@ -23,7 +23,9 @@ import Verification
             #expect(refused.code == .sentTooOften)
             #expect((1...3).contains(Int(refused.headers[HTTPField.Name("Retry-After")!] ?? "") ?? 0))
             #expect(try await h.store.send("LRANGE", .string(logKey), 0, -1) == logBefore)
-            #expect((try await h.store.send("PTTL", .string(logKey)).int ?? 0) <= ttlBefore, "a refusal must not extend a window")
+            #expect(
+                (try await h.store.send("PTTL", .string(logKey)).int ?? 0) <= ttlBefore,
+                "a refusal must not extend a window")
 
             // Keep asking: every send is accepted as soon as both windows allow it, and not before.
             var refusals = 0
@@ -52,7 +54,9 @@ import Verification
     @Test func concurrentSendsForOneTargetAcceptExactlyOne() async throws {
         try await Harness.run { h async throws in
             let codes = try await withThrowingTaskGroup(of: ResultCode.self) { group in
-                for _ in 0..<50 { group.addTask { try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code } }
+                for _ in 0..<50 {
+                    group.addTask { try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code }
+                }
                 return try await group.reduce(into: [ResultCode]()) { $0.append($1) }
             }
             #expect(codes.filter { $0 == .ok }.count == 1)

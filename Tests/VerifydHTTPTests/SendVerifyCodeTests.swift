@@ -14,9 +14,10 @@ import Verification
             #expect(answer.code == .ok && answer.message == "ok" && answer.dataIsNull)
 
             let code = try await h.store.send("HGETALL", "verify:{alice@example.com}:code:3").array ?? []
-            let fields = Dictionary(uniqueKeysWithValues: stride(from: 0, to: code.count, by: 2).map {
-                (code[$0].string ?? "", code[$0 + 1].string ?? "")
-            })
+            let fields = Dictionary(
+                uniqueKeysWithValues: stride(from: 0, to: code.count, by: 2).map {
+                    (code[$0].string ?? "", code[$0 + 1].string ?? "")
+                })
             #expect(fields["hash"]?.count == 64, "the code is stored as an HMAC-SHA256")
             #expect(fields["attempts"] == "0")
             let ttl = try await h.store.send("PTTL", "verify:{alice@example.com}:code:3").int ?? 0
@@ -25,16 +26,19 @@ import Verification
             let entries = try await h.store.send("XRANGE", "verify:outbox", "-", "+").array ?? []
             #expect(entries.count == 1)
             let flat = entries.first?.array?[1].array ?? []
-            let entry = Dictionary(uniqueKeysWithValues: stride(from: 0, to: flat.count, by: 2).map {
-                (flat[$0].string ?? "", flat[$0 + 1].string ?? "")
-            })
+            let entry = Dictionary(
+                uniqueKeysWithValues: stride(from: 0, to: flat.count, by: 2).map {
+                    (flat[$0].string ?? "", flat[$0 + 1].string ?? "")
+                })
             #expect(entry["channel"] == "email" && entry["to"] == "alice@example.com" && entry["template"] == "3")
             let sealed = try #require(entry["code"])
             #expect(sealed.count > 20)
             // The sealed code opens to a code whose HMAC is the stored hash: stored iff queued, and the same code.
             let crypto = CodeCrypto(secret: testSecret, length: 6)
             let plain = try crypto.open(sealed, context: "email|alice@example.com|3")
-            #expect(crypto.matches(code: plain, target: .email("alice@example.com"), templateId: 3, storedHash: fields["hash"] ?? ""))
+            #expect(
+                crypto.matches(
+                    code: plain, target: .email("alice@example.com"), templateId: 3, storedHash: fields["hash"] ?? ""))
             #expect(!(sealed.contains(plain)))
         }
     }
@@ -43,10 +47,14 @@ import Verification
         try await Harness.run { h async throws in
             #expect(try await h.send("not json").code == .parameterError)
             #expect(try await h.send("[1,2]").code == .parameterError)
-            #expect(try await h.send(#"{"type":"email","useType":"x","templateId":1,"account":"a@b.co"}"#).code == .parameterError)
+            #expect(
+                try await h.send(#"{"type":"email","useType":"x","templateId":1,"account":"a@b.co"}"#).code
+                    == .parameterError)
             #expect(try await h.send(#"{"type":"email","useType":5,"templateId":1}"#).code == .parameterMissing)
             let missing = try await h.send(#"{"type":"sms","templateId":1,"account":"13800138000"}"#)
-            #expect(missing.code == .parameterMissing && missing.message == "Parameter missing error" && missing.status == .ok)
+            #expect(
+                missing.code == .parameterMissing && missing.message == "Parameter missing error"
+                    && missing.status == .ok)
             #expect(try await h.outboxLength() == 0)
         }
     }
@@ -59,14 +67,22 @@ import Verification
             let email = body("email", 5, account: "x@example.com")
             #expect(try await h.send(email, headers: ["X-Fresns-Aid": "wIfu6jaF"]).code == .tokenMissing)
             #expect(try await h.send(email, headers: ["aid": "wIfu6jaF"]).code == .tokenMissing)
-            #expect(try await h.send(email, headers: ["X-Fresns-Aid": "wIfu6jaF", "X-Fresns-Aid-Token": "wrong"]).code == .tokenInvalid)
-            #expect(try await h.send(email, headers: ["aid": "wIfu6jaF", "token": "bad token:x"]).code == .tokenInvalid)
-            #expect(try await h.send(email, headers: ["X-Fresns-Aid": "ghost", "X-Fresns-Aid-Token": "ghosttoken"]).code == .accountNotFound)
+            #expect(
+                try await h.send(email, headers: ["X-Fresns-Aid": "wIfu6jaF", "X-Fresns-Aid-Token": "wrong"]).code
+                    == .tokenInvalid)
+            #expect(
+                try await h.send(email, headers: ["aid": "wIfu6jaF", "token": "bad token:x"]).code == .tokenInvalid)
+            #expect(
+                try await h.send(email, headers: ["X-Fresns-Aid": "ghost", "X-Fresns-Aid-Token": "ghosttoken"]).code
+                    == .accountNotFound)
             #expect(try await h.send(body("email", 3, account: "new@example.com")).code == .notLoggedIn)
             #expect(try await h.send(body("sms", 4)).code == .notLoggedIn)
             // Login errors come before format errors (check 2 before check 5).
-            #expect(try await h.send(body("email", 5, account: "not-an-email"), headers: ["aid": "wIfu6jaF"]).code == .tokenMissing)
-            let ok = try await h.send(email, headers: ["aid": "wIfu6jaF", "token": "goodtoken", "uid": "7", "X-Fresns-Uid": "7"])
+            #expect(
+                try await h.send(body("email", 5, account: "not-an-email"), headers: ["aid": "wIfu6jaF"]).code
+                    == .tokenMissing)
+            let ok = try await h.send(
+                email, headers: ["aid": "wIfu6jaF", "token": "goodtoken", "uid": "7", "X-Fresns-Uid": "7"])
             #expect(ok.code == .ok)
         }
     }
@@ -85,7 +101,10 @@ import Verification
             #expect(try await h.send(body("sms", 5, account: "13800138000")).code == .parameterMissing)
             #expect(try await h.send(body("email", 5, account: "a@b")).code == .emailFormat)
             #expect(try await h.send(body("email", 5, account: "a b@example.com")).code == .emailFormat)
-            #expect(try await h.send(#"{"type":"email","useType":5,"templateId":1,"account":"a\r\nRCPT TO:<x@y.z>@example.com"}"#).code == .emailFormat)
+            #expect(
+                try await h.send(
+                    #"{"type":"email","useType":5,"templateId":1,"account":"a\r\nRCPT TO:<x@y.z>@example.com"}"#
+                ).code == .emailFormat)
             #expect(try await h.send(body("sms", 5, account: "138-0013", countryCode: 86)).code == .phoneFormat)
             #expect(try await h.send(body("sms", 5, account: "123", countryCode: 86)).code == .phoneFormat)
             #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 1000)).code == .countryCode)
@@ -123,7 +142,9 @@ import Verification
             #expect(try await h.send(body("sms", 1, account: "13800138000", countryCode: 86)).code == .phoneUsed)
             let login = ["X-Fresns-Aid": "blank", "X-Fresns-Aid-Token": "t-blank"]
             #expect(try await h.send(body("email", 3, account: "taken@example.com"), headers: login).code == .emailUsed)
-            #expect(try await h.send(body("sms", 3, account: "13800138000", countryCode: 86), headers: login).code == .phoneUsed)
+            #expect(
+                try await h.send(body("sms", 3, account: "13800138000", countryCode: 86), headers: login).code
+                    == .phoneUsed)
             #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == .accountNotExist)
             #expect(try await h.send(body("sms", 2, account: "13900139000", countryCode: 86)).code == .accountNotExist)
             #expect(try await h.send(body("email", 2, account: "taken@example.com")).code == .ok)
@@ -140,19 +161,26 @@ import Verification
 
     @Test func fillInBlankNeedsABlankSlot() async throws {
         try await Harness.run { h async throws in
-            try await h.seedAccount(aid: "full", email: "full@example.com", countryCode: 86, phone: "13700137000", token: "tok")
+            try await h.seedAccount(
+                aid: "full", email: "full@example.com", countryCode: 86, phone: "13700137000", token: "tok")
             let login = ["X-Fresns-Aid": "full", "X-Fresns-Aid-Token": "tok"]
-            #expect(try await h.send(body("email", 3, account: "fresh@example.com"), headers: login).code == .emailBound)
-            #expect(try await h.send(body("sms", 3, account: "13600136000", countryCode: 86), headers: login).code == .phoneBound)
+            #expect(
+                try await h.send(body("email", 3, account: "fresh@example.com"), headers: login).code == .emailBound)
+            #expect(
+                try await h.send(body("sms", 3, account: "13600136000", countryCode: 86), headers: login).code
+                    == .phoneBound)
         }
     }
 
     @Test func authenticationSendsToTheAccountsOwnAddress() async throws {
         try await Harness.run { h async throws in
-            try await h.seedAccount(aid: "me", email: "Me@Example.com", countryCode: 44, phone: "7700900123", token: "tok")
+            try await h.seedAccount(
+                aid: "me", email: "Me@Example.com", countryCode: 44, phone: "7700900123", token: "tok")
             try await h.seedAccount(aid: "bare", token: "tok2")
             let me = ["X-Fresns-Aid": "me", "X-Fresns-Aid-Token": "tok"]
-            #expect(try await h.send(#"{"type":"email","useType":4,"templateId":8,"account":"ignored"}"#, headers: me).code == .ok)
+            #expect(
+                try await h.send(#"{"type":"email","useType":4,"templateId":8,"account":"ignored"}"#, headers: me).code
+                    == .ok)
             #expect(try await h.store.send("EXISTS", "verify:{me@example.com}:code:8").int == 1)
             #expect(try await h.send(body("sms", 4, 4), headers: me).code == .ok)
             #expect(try await h.store.send("EXISTS", "verify:{447700900123}:code:4").int == 1)
@@ -165,8 +193,9 @@ import Verification
     @Test func rateLimitedSendsGetSentTooOftenWithRetryAfterAndLocalizedMessage() async throws {
         try await Harness.run { h async throws in
             #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == .ok)
-            let refused = try await h.send(body("sms", 5, 7, account: "13800138000", countryCode: 86),
-                                           headers: ["X-Fresns-Client-Lang-Tag": "zh-Hans"])
+            let refused = try await h.send(
+                body("sms", 5, 7, account: "13800138000", countryCode: 86),
+                headers: ["X-Fresns-Client-Lang-Tag": "zh-Hans"])
             #expect(refused.code == .sentTooOften)
             #expect(refused.message == "发送验证码太频繁，请稍后再试")
             let retry = Int(refused.headers[.init("Retry-After")!] ?? "") ?? 0
@@ -190,7 +219,9 @@ import Verification
 
     @Test func transportErrorsAreEnvelopes() async throws {
         try await Harness.run { h async throws in
-            let big = #"{"type":"email","useType":5,"templateId":1,"account":"a@example.com","pad":""# + String(repeating: "x", count: 17_000) + "\"}"
+            let big =
+                #"{"type":"email","useType":5,"templateId":1,"account":"a@example.com","pad":""#
+                + String(repeating: "x", count: 17_000) + "\"}"
             let tooLarge = try await h.send(big)
             #expect(tooLarge.status == .contentTooLarge && tooLarge.code == .payloadTooLarge)
             let missing = try await h.request("/api/v2/nothing", method: .get)

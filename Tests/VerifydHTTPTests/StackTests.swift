@@ -19,7 +19,9 @@ import Verification
         var redisURL: String { "redis://127.0.0.1:\(env["REDIS_PORT"] ?? "0")" }
 
         func mails() -> [String] {
-            let text = (try? String(contentsOf: directory.appendingPathComponent("mail/messages.jsonl"), encoding: .utf8)) ?? ""
+            let text =
+                (try? String(contentsOf: directory.appendingPathComponent("mail/messages.jsonl"), encoding: .utf8))
+                ?? ""
             return text.split(separator: "\n").compactMap {
                 ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?["rcpt_tos"] as? [String]
             }.compactMap(\.first)
@@ -27,17 +29,20 @@ import Verification
     }
 
     private static func script(_ action: String, directory: URL) throws -> Int32 {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         var environment = ProcessInfo.processInfo.environment
         environment["STACK_DIR"] = directory.path
         environment["VERIFYD_BINARY"] = try VerifydProcess.binary().path
         environment["VERIFYD_DELIVERY_CLAIM_IDLE"] = "2s"
         environment["VERIFYD_IP_RATE_LIMITS"] = "off"  // all test traffic comes from 127.0.0.1
-        return try Spawn.run(["/bin/bash", root.appendingPathComponent("scripts/stack.sh").path, action], environment: environment)
+        return try Spawn.run(
+            ["/bin/bash", root.appendingPathComponent("scripts/stack.sh").path, action], environment: environment)
     }
 
     private func withStack(_ body: (Stack) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verifyd-stack-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "verifyd-stack-\(UUID().uuidString.prefix(8))")
         defer {
             _ = try? Self.script("down", directory: directory)
             try? FileManager.default.removeItem(at: directory)
@@ -55,22 +60,32 @@ import Verification
     @Test func requestsReachAllInstancesAndLimitsHoldAcrossThem() async throws {
         try await withStack { stack in
             for index in 0..<9 {
-                #expect(try await post(port: stack.lbPort, body("email", 5, 1, account: "lb\(index)@example.com")).code == .ok)
+                #expect(
+                    try await post(port: stack.lbPort, body("email", 5, 1, account: "lb\(index)@example.com")).code
+                        == .ok)
             }
             for port in stack.instancePorts {
                 let metrics = try await getText(port: port, path: "/metrics")
-                #expect(metrics.contains(#"route="/api/v2/common/send-verify-code",method="POST",status="200",code="\#(ResultCode.ok.rawValue)""#),
-                        "instance \(port) answered none of the requests")
+                #expect(
+                    metrics.contains(
+                        #"route="/api/v2/common/send-verify-code",method="POST",status="200",code="\#(ResultCode.ok.rawValue)""#
+                    ),
+                    "instance \(port) answered none of the requests")
             }
             let codes = try await withThrowingTaskGroup(of: ResultCode.self) { group in
-                for _ in 0..<30 { group.addTask { try await post(port: stack.lbPort, body("email", 5, account: "one@example.com")).code } }
+                for _ in 0..<30 {
+                    group.addTask {
+                        try await post(port: stack.lbPort, body("email", 5, account: "one@example.com")).code
+                    }
+                }
                 return try await group.reduce(into: [ResultCode]()) { $0.append($1) }
             }
             #expect(codes.filter { $0 == .ok }.count == 1 && codes.filter { $0 == .sentTooOften }.count == 29)
             #expect(try await getStatus(port: stack.lbPort, path: "/metrics") == 404, "/metrics is not public")
             let internalStatus = try await TestClient.withClient(host: "127.0.0.1", port: stack.lbPort) { client in
                 try await client.execute(
-                    .init("/internal/v1/check-verify-code", method: .post, authority: "x", body: ByteBuffer(string: "{}"))
+                    .init(
+                        "/internal/v1/check-verify-code", method: .post, authority: "x", body: ByteBuffer(string: "{}"))
                 ).status
             }
             #expect(internalStatus == .notFound, "/internal/ is not public")

@@ -25,7 +25,8 @@ final class VerifydProcess: Sendable {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/verifyd")
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../.build/debug/verifyd")
         if FileManager.default.isExecutableFile(atPath: fallback.path) { return fallback }
         throw TestFailure("verifyd binary not found: run `swift build` first (make test does)")
     }
@@ -34,7 +35,8 @@ final class VerifydProcess: Sendable {
     /// start-up log line).
     static func start(environment: [String: String], command: String = "serve") async throws -> VerifydProcess {
         let port = try FreePort.find()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verifyd-proc-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "verifyd-proc-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
@@ -43,7 +45,9 @@ final class VerifydProcess: Sendable {
         let child = Process()
         child.executableURL = try binary()
         child.arguments = [command]
-        child.environment = environment.merging(["VERIFYD_PORT": String(port), "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]) { _, new in new }
+        child.environment = environment.merging([
+            "VERIFYD_PORT": String(port), "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "",
+        ]) { _, new in new }
         child.standardOutput = try FileHandle(forWritingTo: out)
         child.standardError = try FileHandle(forWritingTo: err)
         try child.run()

@@ -15,15 +15,17 @@ let benchmarks: @Sendable () -> Void = {
 
     // A send script call as SendVerifyCode issues it for an email address: 5 keys, the code hash, limits and
     // the outbox fields (with the sealed code).
-    let evalsha = RedisCommand("EVALSHA", [
-        "6b1bf486c81ceb7edf3c093f4c48a86a6a8f3e0b", 5,
-        "verify:{user@example.com}:code:2", "verify:outbox", "verify:email-domains:blocked",
-        "verify:accounts:email", "verify:{user@example.com}:sends",
-        "0f5bdc5a1c8e4a3e8e6d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7", 600_000, 1, 1, "example.com",
-        "user@example.com", "free", 2, 1, 60_000, 5, 3_600_000,
-        "channel", "email", "to", "user@example.com", "template", "2", "use", "5", "lang", "en", "ttl", "600",
-        "code", "q3Jd0Tq5oY0bS8yWmJgG7lV1c2ZkXo9yB4hQ3w==",
-    ])
+    let evalsha = RedisCommand(
+        "EVALSHA",
+        [
+            "6b1bf486c81ceb7edf3c093f4c48a86a6a8f3e0b", 5,
+            "verify:{user@example.com}:code:2", "verify:outbox", "verify:email-domains:blocked",
+            "verify:accounts:email", "verify:{user@example.com}:sends",
+            "0f5bdc5a1c8e4a3e8e6d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7", 600_000, 1, 1, "example.com",
+            "user@example.com", "free", 2, 1, 60_000, 5, 3_600_000,
+            "channel", "email", "to", "user@example.com", "template", "2", "use", "5", "lang", "en", "ttl", "600",
+            "code", "q3Jd0Tq5oY0bS8yWmJgG7lV1c2ZkXo9yB4hQ3w==",
+        ])
 
     Benchmark("RESP encode EVALSHA (send script, 27 arguments)") { benchmark in
         var buffer = ByteBuffer()

@@ -31,7 +31,9 @@ final class CurlSMTPTransport: Sendable {
         try result.get()
     }
 
-    private static func perform(_ settings: SMTPSettings, recipient: String, message: [UInt8]) -> Result<Void, DeliveryFailure> {
+    private static func perform(
+        _ settings: SMTPSettings, recipient: String, message: [UInt8]
+    ) -> Result<Void, DeliveryFailure> {
         guard let handle = curl_easy_init() else { return .failure(.transient("curl_easy_init failed")) }
         defer { curl_easy_cleanup(handle) }
         let source = UploadSource(message)

@@ -20,7 +20,9 @@ public struct MailAddress: Sendable, Equatable {
                 .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             name = display.isEmpty ? nil : display
         }
-        guard let valid = AddressFormat.email(address) else { throw MailConfigurationError("not an email address: \(address)") }
+        guard let valid = AddressFormat.email(address) else {
+            throw MailConfigurationError("not an email address: \(address)")
+        }
         self.name = name
         self.address = valid
     }

@@ -12,7 +12,8 @@ struct MailMessage {
 
     /// The message bytes, CRLF line ends. Throws when a header value would carry a CR or LF.
     func render() throws(DeliveryFailure) -> [UInt8] {
-        for value in [to, subject, from.address, from.name ?? ""] where value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
+        for value in [to, subject, from.address, from.name ?? ""]
+        where value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
             throw .permanent("CR or LF in a mail header")
         }
         guard AddressFormat.email(to) == to else { throw .permanent("invalid recipient") }

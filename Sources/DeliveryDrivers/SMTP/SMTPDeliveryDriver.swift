@@ -14,7 +14,8 @@ public struct SMTPDeliveryDriver: DeliveryDriver {
 
     public func deliver(_ message: DeliveryMessage) async throws {
         guard case .email(let email) = message.content else { throw DeliveryFailure.permanent("not an email") }
-        let mail = MailMessage(from: settings.from, to: message.recipient, subject: email.subject, text: email.text, html: email.html)
+        let mail = MailMessage(
+            from: settings.from, to: message.recipient, subject: email.subject, text: email.text, html: email.html)
         try await transport.send(to: message.recipient, message: try mail.render())
     }
 }

@@ -26,7 +26,9 @@ public struct SMTPSettings: Sendable, Equatable {
     public var caFile: String?
 
     /// Parses the URL; `from` is `VERIFYD_EMAIL_FROM`.
-    public init(url text: String, startTLS: StartTLS, from: MailAddress, timeout: Duration = .seconds(30), caFile: String? = nil)
+    public init(
+        url text: String, startTLS: StartTLS, from: MailAddress, timeout: Duration = .seconds(30), caFile: String? = nil
+    )
         throws(MailConfigurationError)
     {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
@@ -47,7 +49,9 @@ public struct SMTPSettings: Sendable, Equatable {
     }
 
     /// The URL without credentials, for logs.
-    public var redacted: String { username == nil ? url : url.replacingOccurrences(of: "://", with: "://\(username!):***@") }
+    public var redacted: String {
+        username == nil ? url : url.replacingOccurrences(of: "://", with: "://\(username!):***@")
+    }
 }
 
 /// A problem with the mail configuration.

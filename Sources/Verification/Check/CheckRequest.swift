@@ -23,7 +23,8 @@ public struct CheckRequest: Sendable, Equatable {
             case .integer(let i)? where i >= 0: code = String(i)
             default: throw .parameterError
             }
-            return CheckRequest(channel: channel, account: account, countryCode: countryCode, templateId: templateId, code: code)
+            return CheckRequest(
+                channel: channel, account: account, countryCode: countryCode, templateId: templateId, code: code)
         }
     }
 }

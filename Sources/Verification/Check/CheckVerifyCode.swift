@@ -45,7 +45,10 @@ public struct CheckVerifyCode: Sendable {
         VerificationMetrics.checked(matched ? "ok" : "refused")
         logger.info(
             "code checked",
-            metadata: ["target": "\(target.masked)", "template": "\(request.templateId)", "outcome": "\(matched ? "ok" : "refused")"])
+            metadata: [
+                "target": "\(target.masked)", "template": "\(request.templateId)",
+                "outcome": "\(matched ? "ok" : "refused")",
+            ])
         return matched ? .ok : .codeIncorrect
     }
 }

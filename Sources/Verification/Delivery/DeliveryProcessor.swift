@@ -21,7 +21,8 @@ struct DeliveryProcessor: Sendable {
         self.templates = templates
         self.retry = retry
         self.logger = logger
-        self.limiters = Dictionary(uniqueKeysWithValues: Channel.allCases.map { ($0, ConcurrencyLimiter(limit: concurrency)) })
+        self.limiters = Dictionary(
+            uniqueKeysWithValues: Channel.allCases.map { ($0, ConcurrencyLimiter(limit: concurrency)) })
     }
 
     /// Runs attempts from `firstAttempt` until delivered, dead-lettered, or handed back at shutdown.
@@ -31,7 +32,9 @@ struct DeliveryProcessor: Sendable {
             let outcome = await attemptOnce(entry, attempt: attempt, on: stream)
             guard case .retry(let reason) = outcome else { return }
             let delay = retry.delay(afterAttempt: attempt)
-            logger.info("delivery will be retried", metadata: ["id": "\(entry.id)", "attempt": "\(attempt)", "reason": "\(reason)"])
+            logger.info(
+                "delivery will be retried",
+                metadata: ["id": "\(entry.id)", "attempt": "\(attempt)", "reason": "\(reason)"])
             guard await sleepUnlessStopping(delay) else {
                 logger.info("stopping: entry handed back for another worker", metadata: ["id": "\(entry.id)"])
                 return
@@ -39,14 +42,19 @@ struct DeliveryProcessor: Sendable {
             do {
                 guard try await stream.reclaimForRetry(entry.id) else { return }
             } catch {
-                logger.warning("could not reclaim entry for retry; left pending", metadata: ["id": "\(entry.id)", "error": "\(error)"])
+                logger.warning(
+                    "could not reclaim entry for retry; left pending",
+                    metadata: ["id": "\(entry.id)", "error": "\(error)"])
                 return
             }
             attempt += 1
         }
     }
 
-    private enum Outcome { case done, retry(String) }
+    private enum Outcome {
+        case done
+        case retry(String)
+    }
 
     private func attemptOnce(_ entry: OutboxStream.Entry, attempt: Int, on stream: OutboxStream) async -> Outcome {
         do {
@@ -69,7 +77,9 @@ struct DeliveryProcessor: Sendable {
                     let reason = "\(driver.name) \(classified) after \(attempt) attempt\(attempt == 1 ? "" : "s")"
                     try await stream.deadLetter(entry.id, reason: reason)
                     VerificationMetrics.delivery(message.channel, "dead")
-                    if case .permanent = classified { VerificationMetrics.deadLetter("permanent") } else {
+                    if case .permanent = classified {
+                        VerificationMetrics.deadLetter("permanent")
+                    } else {
                         VerificationMetrics.deadLetter("exhausted")
                     }
                     logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(reason)"])
@@ -87,7 +97,8 @@ struct DeliveryProcessor: Sendable {
             }
         } catch {
             // Redis trouble while acknowledging or dead-lettering: the entry stays pending and is claimed later.
-            logger.warning("outbox update failed; entry stays pending", metadata: ["id": "\(entry.id)", "error": "\(error)"])
+            logger.warning(
+                "outbox update failed; entry stays pending", metadata: ["id": "\(entry.id)", "error": "\(error)"])
             return .done
         }
     }
@@ -107,7 +118,8 @@ struct DeliveryProcessor: Sendable {
         guard let item = OutboxEntry(fields: entry.fields) else { return .failure(Undeliverable(reason: "malformed")) }
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         guard item.expiresAt > nowMs else { return .failure(Undeliverable(reason: "expired")) }
-        let context = OutboxEntry.sealContext(channel: item.channel, recipient: item.recipient, templateId: item.templateId)
+        let context = OutboxEntry.sealContext(
+            channel: item.channel, recipient: item.recipient, templateId: item.templateId)
         guard let code = try? crypto.open(item.sealedCode, context: context) else {
             return .failure(Undeliverable(reason: "unsealable"))
         }
@@ -117,7 +129,10 @@ struct DeliveryProcessor: Sendable {
         let content: DeliveryMessage.Content
         switch item.channel {
         case .email:
-            guard let email = templates.email(templateId: item.templateId, langTag: item.langTag, code: code, ttl: item.ttl) else {
+            guard
+                let email = templates.email(
+                    templateId: item.templateId, langTag: item.langTag, code: code, ttl: item.ttl)
+            else {
                 return .failure(Undeliverable(reason: "template \(item.templateId) unavailable for email"))
             }
             content = .email(email)

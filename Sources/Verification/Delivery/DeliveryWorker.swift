@@ -91,12 +91,16 @@ public struct DeliveryWorker: Service {
                     }
                     if clock.now >= nextClaim {
                         try await stream.touch(Array(await held.ids))
-                        for entry in try await stream.claimStale(minIdle: settings.claimIdle, count: min(room, settings.batchSize)) {
+                        for entry in try await stream.claimStale(
+                            minIdle: settings.claimIdle, count: min(room, settings.batchSize))
+                        {
                             await start(entry, attempt: max(1, try await stream.deliveryCount(entry.id)))
                         }
                         nextClaim = clock.now + settings.claimEvery
                     }
-                    for entry in try await stream.readNew(count: min(room, settings.batchSize), block: settings.blockTime) {
+                    for entry in try await stream.readNew(
+                        count: min(room, settings.batchSize), block: settings.blockTime)
+                    {
                         await start(entry, attempt: 1)
                     }
                     failures = 0
@@ -105,7 +109,8 @@ public struct DeliveryWorker: Service {
                     if case RedisError.server(let message) = error, message.hasPrefix("NOGROUP") { groupReady = false }
                     let unreachable = (error as? RedisError)?.isConnectivity == true
                     if (failures == 1 && !unreachable) || failures == 50 {
-                        logger.warning("outbox read failed", metadata: ["error": "\(error)", "failures": "\(failures)"])
+                        logger.warning(
+                            "outbox read failed", metadata: ["error": "\(error)", "failures": "\(failures)"])
                     }
                     try? await Task.sleep(for: .milliseconds(min(1000, 50 * failures)))
                 }

@@ -17,7 +17,9 @@ public struct OutboxMonitor: Service {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let (depth, age) = try? await sample() { VerificationMetrics.outbox(depth: depth, oldestAgeSeconds: age) }
+            if let (depth, age) = try? await sample() {
+                VerificationMetrics.outbox(depth: depth, oldestAgeSeconds: age)
+            }
             try? await Task.sleep(for: interval)
         }
     }

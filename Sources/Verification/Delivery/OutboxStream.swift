@@ -33,7 +33,8 @@ struct OutboxStream: Sendable {
     /// Creates the consumer group (from the start of the stream) unless it exists.
     func ensureGroup() async throws {
         do {
-            _ = try await redis.send(RedisCommand("XGROUP", ["CREATE", .string(keys.outbox), .string(keys.outboxGroup), "0", "MKSTREAM"]))
+            _ = try await redis.send(
+                RedisCommand("XGROUP", ["CREATE", .string(keys.outbox), .string(keys.outboxGroup), "0", "MKSTREAM"]))
         } catch RedisError.server(let message) where message.hasPrefix("BUSYGROUP") {
             return
         }
@@ -44,8 +45,10 @@ struct OutboxStream: Sendable {
         let ms = block.wholeMilliseconds
         let command = RedisCommand(
             "XREADGROUP",
-            ["GROUP", .string(keys.outboxGroup), .string(consumer), "COUNT", .integer(Int64(count)), "BLOCK",
-             .integer(ms), "STREAMS", .string(keys.outbox), ">"])
+            [
+                "GROUP", .string(keys.outboxGroup), .string(consumer), "COUNT", .integer(Int64(count)), "BLOCK",
+                .integer(ms), "STREAMS", .string(keys.outbox), ">",
+            ])
         let reply = try await reader.send(command, timeout: block + reader.configuration.commandTimeout)
         guard let streams = reply.array, let stream = streams.first?.array, stream.count == 2 else { return [] }
         return Self.entries(stream[1])
@@ -55,8 +58,10 @@ struct OutboxStream: Sendable {
     func claimStale(minIdle: Duration, count: Int) async throws -> [Entry] {
         let command = RedisCommand(
             "XAUTOCLAIM",
-            [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer),
-             .integer(minIdle.wholeMilliseconds), "0-0", "COUNT", .integer(Int64(count))])
+            [
+                .string(keys.outbox), .string(keys.outboxGroup), .string(consumer),
+                .integer(minIdle.wholeMilliseconds), "0-0", "COUNT", .integer(Int64(count)),
+            ])
         let reply = try await redis.send(command)
         guard let parts = reply.array, parts.count >= 2 else { return [] }
         // Entries deleted meanwhile come back as nil; XAUTOCLAIM drops them from the PEL itself.
@@ -97,7 +102,8 @@ struct OutboxStream: Sendable {
             RedisCommand("XPENDING", [.string(keys.outbox), .string(keys.outboxGroup), .string(id), .string(id), 1]))
         guard owner.array?.first?.array?[1].string == consumer else { return false }
         let reply = try await redis.send(
-            RedisCommand("XCLAIM", [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), 0, .string(id)]))
+            RedisCommand(
+                "XCLAIM", [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), 0, .string(id)]))
         guard let claimed = reply.array, let first = claimed.first, !first.isNull else { return false }
         _ = try await redis.send(RedisCommand("HINCRBY", [.string(keys.stats), "retries", 1]))
         return true
@@ -107,7 +113,8 @@ struct OutboxStream: Sendable {
     /// so no other worker takes them over while this one is alive. Does not count as a delivery.
     func touch(_ ids: [String]) async throws {
         guard !ids.isEmpty else { return }
-        let arguments: [RedisArgument] = [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), 0]
+        let arguments: [RedisArgument] =
+            [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), 0]
             + ids.map { .string($0) } + ["JUSTID"]
         _ = try await redis.send(RedisCommand("XCLAIM", arguments))
     }

@@ -37,7 +37,9 @@ private struct JSONScanner {
     var atEnd: Bool { index == bytes.count }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+        {
             index += 1
         }
     }
@@ -88,9 +90,15 @@ private struct JSONScanner {
         guard index < bytes.count else { throw JSONSyntaxError() }
         switch bytes[index] {
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return try number()
         }
     }
@@ -165,7 +173,9 @@ private struct JSONScanner {
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             integral = false
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard digit() else { throw JSONSyntaxError() }
             skipDigits()
         }
@@ -198,7 +208,8 @@ private struct JSONScanner {
         guard index < bytes.count else { throw JSONSyntaxError() }
         let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
         index += 1
-        let text = escaped ? String(validating: try Self.unescape(raw), as: UTF8.self) : String(validating: raw, as: UTF8.self)
+        let text =
+            escaped ? String(validating: try Self.unescape(raw), as: UTF8.self) : String(validating: raw, as: UTF8.self)
         guard let text else { throw JSONSyntaxError() }
         return text
     }

@@ -2,8 +2,12 @@
 public enum MirrorImportLine {
     /// The account on the line, or why it is skipped.
     public static func parse(_ line: Substring) -> Result<MirrorWriter.Account, MirrorError> {
-        guard let object = JSONObjectReader.members(line.utf8) else { return .failure(MirrorError("not a JSON object")) }
-        guard case .string(let aid)? = object["aid"] else { return .failure(MirrorError("aid missing or not a string")) }
+        guard let object = JSONObjectReader.members(line.utf8) else {
+            return .failure(MirrorError("not a JSON object"))
+        }
+        guard case .string(let aid)? = object["aid"] else {
+            return .failure(MirrorError("aid missing or not a string"))
+        }
         func text(_ key: String) -> Result<String?, MirrorError> {
             switch object[key] {
             case nil, .null?: return .success(nil)

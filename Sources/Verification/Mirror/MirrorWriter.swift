@@ -49,8 +49,12 @@ public struct MirrorWriter: Sendable {
         public var purePhone: String?
 
         /// Validates and normalizes (lowercased email, digits-only phone); nil with the reason when invalid.
-        public static func validated(aid: String, email: String?, countryCode: Int?, purePhone: String?) -> Result<Account, MirrorError> {
-            guard Session.isPlausibleAid(aid) else { return .failure(MirrorError("aid must be 1-64 characters of A-Z a-z 0-9 _ -")) }
+        public static func validated(
+            aid: String, email: String?, countryCode: Int?, purePhone: String?
+        ) -> Result<Account, MirrorError> {
+            guard Session.isPlausibleAid(aid) else {
+                return .failure(MirrorError("aid must be 1-64 characters of A-Z a-z 0-9 _ -"))
+            }
             var account = Account(aid: aid)
             if let email, !email.isEmpty {
                 guard let normalized = AddressFormat.email(email) else { return .failure(MirrorError("invalid email")) }
@@ -60,7 +64,9 @@ public struct MirrorWriter: Sendable {
                 guard let countryCode, AddressFormat.isCountryCode(countryCode) else {
                     return .failure(MirrorError("a phone needs a countryCode of 1-999"))
                 }
-                guard let phone = AddressFormat.phone(purePhone) else { return .failure(MirrorError("purePhone must be 4-15 digits")) }
+                guard let phone = AddressFormat.phone(purePhone) else {
+                    return .failure(MirrorError("purePhone must be 4-15 digits"))
+                }
                 account.countryCode = countryCode
                 account.purePhone = phone
             }
@@ -74,9 +80,12 @@ public struct MirrorWriter: Sendable {
     func putCommand(_ account: Account) -> RedisCommand {
         RedisCommand(
             "EVALSHA",
-            [.string(Self.putScript.sha1), 3, .string(keys.account(account.aid)), .string(keys.emailIndex), .string(keys.phoneIndex),
-             .string(account.aid), .string(account.email ?? ""), .string(account.countryCode.map(String.init) ?? ""),
-             .string(account.purePhone ?? "")])
+            [
+                .string(Self.putScript.sha1), 3, .string(keys.account(account.aid)), .string(keys.emailIndex),
+                .string(keys.phoneIndex),
+                .string(account.aid), .string(account.email ?? ""), .string(account.countryCode.map(String.init) ?? ""),
+                .string(account.purePhone ?? ""),
+            ])
     }
 
     /// Writes one account.
@@ -104,7 +113,9 @@ public struct MirrorWriter: Sendable {
 
     /// Marks a login token valid, for `ttl` seconds when given.
     public func addToken(aid: String, token: String, ttl: Int?) async throws {
-        guard Session.isPlausibleAid(aid), Session.isPlausibleToken(token) else { throw MirrorError("invalid aid or token") }
+        guard Session.isPlausibleAid(aid), Session.isPlausibleToken(token) else {
+            throw MirrorError("invalid aid or token")
+        }
         if let ttl, ttl <= 0 { throw MirrorError("--ttl must be a positive number of seconds") }
         var arguments: [RedisArgument] = [.string(keys.token(aid: aid, token: token)), "1"]
         if let ttl { arguments += ["EX", .integer(Int64(ttl))] }
@@ -129,7 +140,9 @@ public struct MirrorWriter: Sendable {
             RedisCommand("XLEN", [.string(keys.outbox)]), RedisCommand("XLEN", [.string(keys.outboxDead)]),
             RedisCommand("SCARD", [.string(keys.blockedEmailDomains)]), RedisCommand("DBSIZE"),
         ])
-        let names = ["emails indexed", "phones indexed", "outbox entries", "dead letters", "blocked domains", "keys in database"]
+        let names = [
+            "emails indexed", "phones indexed", "outbox entries", "dead letters", "blocked domains", "keys in database",
+        ]
         return zip(names, replies.map { $0.int ?? 0 }).map { ($0, $1) }
     }
 }

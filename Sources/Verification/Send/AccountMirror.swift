@@ -14,7 +14,8 @@ struct AccountMirror: Sendable {
 
     /// The command that tells whether an address belongs to some account.
     func ownerCommand(_ target: Target) -> RedisCommand {
-        RedisCommand("HEXISTS", [.string(target.channel == .email ? keys.emailIndex : keys.phoneIndex), .string(target.key)])
+        RedisCommand(
+            "HEXISTS", [.string(target.channel == .email ? keys.emailIndex : keys.phoneIndex), .string(target.key)])
     }
 
     /// Reads an account from its HGETALL reply; nil when the hash does not exist.

@@ -15,7 +15,9 @@ public struct SendVerifyCode: Sendable {
     private var mirror: AccountMirror { AccountMirror(keys: settings.keys) }
 
     /// The use case on a running Redis client.
-    public init(redis: RedisClient, settings: SendSettings, crypto: CodeCrypto, templates: TemplateStore, logger: Logger) {
+    public init(
+        redis: RedisClient, settings: SendSettings, crypto: CodeCrypto, templates: TemplateStore, logger: Logger
+    ) {
         self.redis = redis
         self.settings = settings
         self.crypto = crypto
@@ -25,7 +27,8 @@ public struct SendVerifyCode: Sendable {
 
     /// Runs every check after parsing (login, channel and template, format, domain, ownership, limits); `langTag` is the client's language tag (for the template).
     /// Throws `RedisError` when Redis cannot answer.
-    public func send(_ request: SendRequest, session: Session, langTag: String?, clientIP: IPAddress? = nil) async throws
+    public func send(_ request: SendRequest, session: Session, langTag: String?, clientIP: IPAddress? = nil)
+        async throws
         -> SendOutcome
     {
         let formatted = checkChannelAndFormat(request)
@@ -49,8 +52,11 @@ public struct SendVerifyCode: Sendable {
         var domainAt: Int?
         if !inScript, case .success(let target?) = formatted, target.channel == .email {
             domainAt = commands.count
-            commands.append(RedisCommand(
-                "SMISMEMBER", [.string(settings.keys.blockedEmailDomains)] + Self.domainCandidates(target.key).map { .string($0) }))
+            commands.append(
+                RedisCommand(
+                    "SMISMEMBER",
+                    [.string(settings.keys.blockedEmailDomains)] + Self.domainCandidates(target.key).map { .string($0) }
+                ))
         }
         let replies = commands.isEmpty ? [] : try await redis.pipeline(commands)
         if let error = replies.first(where: { if case .error = $0 { true } else { false } }) {
@@ -84,9 +90,12 @@ public struct SendVerifyCode: Sendable {
             target = own
         }
         let tag = langTag.flatMap { LanguageTag.isValid($0) ? $0 : nil } ?? ""
-        let guards = inScript ? AddressGuards(
-            domains: target.channel == .email ? Self.domainCandidates(target.key) : [], owner: ownerRule(request.useType)
-        ) : AddressGuards()
+        let guards =
+            inScript
+            ? AddressGuards(
+                domains: target.channel == .email ? Self.domainCandidates(target.key) : [],
+                owner: ownerRule(request.useType)
+            ) : AddressGuards()
         return try await issue(request, target: target, langTag: tag, clientIP: clientIP, guards: guards)
     }
 
@@ -106,7 +115,9 @@ public struct SendVerifyCode: Sendable {
             guard let countryCode = request.countryCode else { return .failure(.parameterMissing) }
             guard let number = AddressFormat.phone(account) else { return .failure(.phoneFormat) }
             guard AddressFormat.isCountryCode(countryCode) else { return .failure(.countryCode) }
-            if let allowed = settings.abuse.smsCountryCodes, !allowed.contains(countryCode) { return .failure(.countryCode) }
+            if let allowed = settings.abuse.smsCountryCodes, !allowed.contains(countryCode) {
+                return .failure(.countryCode)
+            }
             return .success(.phone(countryCode: countryCode, number: number))
         }
     }
@@ -164,7 +175,9 @@ public struct SendVerifyCode: Sendable {
     }
 
     /// The send logs the script checks and writes: the target's, the client IP's, the country code's.
-    private func sendLogs(_ target: Target, clientIP: IPAddress?) -> [(kind: LimitKind, key: String, limits: [RateLimit])] {
+    private func sendLogs(_ target: Target, clientIP: IPAddress?) -> [(
+        kind: LimitKind, key: String, limits: [RateLimit]
+    )] {
         var logs: [(LimitKind, String, [RateLimit])] = [(.target, settings.keys.sendLog(target), settings.limits)]
         if let clientIP, !settings.abuse.ipLimits.isEmpty {
             logs.append((.ip, settings.keys.ipSendLog(clientIP.limitKey), settings.abuse.ipLimits))
@@ -180,27 +193,32 @@ public struct SendVerifyCode: Sendable {
         _ request: SendRequest, target: Target, langTag: String, clientIP: IPAddress?, guards: AddressGuards
     ) async throws -> SendOutcome {
         let code = crypto.generate()
-        let context = OutboxEntry.sealContext(channel: target.channel, recipient: target.key, templateId: request.templateId)
+        let context = OutboxEntry.sealContext(
+            channel: target.channel, recipient: target.key, templateId: request.templateId)
         let entry = OutboxEntry(
             target: target, templateId: request.templateId, useType: request.useType.rawValue, langTag: langTag,
             ttl: settings.codeTTL, sealedCode: try crypto.seal(code: code, context: context))
         let logs = sendLogs(target, clientIP: clientIP)
         var arguments: [RedisArgument] = [
             .string(crypto.hash(code: code, target: target, templateId: request.templateId)),
-            .integer(Int64(settings.codeTTL) * 1000), .integer(Int64(logs.count)), .integer(Int64(guards.domains.count)),
+            .integer(Int64(settings.codeTTL) * 1000), .integer(Int64(logs.count)),
+            .integer(Int64(guards.domains.count)),
         ]
         arguments += guards.domains.map { .string($0) }
         arguments += [.string(guards.owner == nil ? "" : target.key), .string(guards.owner?.rawValue ?? "")]
         for log in logs {
             arguments.append(.integer(Int64(log.limits.count)))
-            for limit in log.limits { arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)] }
+            for limit in log.limits {
+                arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)]
+            }
         }
         for pair in entry.fields { arguments += [.string(pair.field), .string(pair.value)] }
-        let keys: [RedisArgument] = [
-            .string(settings.keys.code(target, templateId: request.templateId)), .string(settings.keys.outbox),
-            .string(settings.keys.blockedEmailDomains),
-            .string(target.channel == .email ? settings.keys.emailIndex : settings.keys.phoneIndex),
-        ] + logs.map { .string($0.key) }
+        let keys: [RedisArgument] =
+            [
+                .string(settings.keys.code(target, templateId: request.templateId)), .string(settings.keys.outbox),
+                .string(settings.keys.blockedEmailDomains),
+                .string(target.channel == .email ? settings.keys.emailIndex : settings.keys.phoneIndex),
+            ] + logs.map { .string($0.key) }
         let reply = try await redis.eval(SendScript.script, keys: keys, arguments: arguments)
         guard let parts = reply.array, let status = parts.first?.int else {
             throw RedisError.protocolError("unexpected send script reply")
@@ -216,7 +234,8 @@ public struct SendVerifyCode: Sendable {
             let waitMs = parts[1].int ?? 1000
             let index = Int(parts.count > 2 ? parts[2].int ?? 1 : 1) - 1
             let kind = logs.indices.contains(index) ? logs[index].kind : .target
-            logger.info("send refused by rate limit", metadata: ["target": "\(target.masked)", "limit": "\(kind.rawValue)"])
+            logger.info(
+                "send refused by rate limit", metadata: ["target": "\(target.masked)", "limit": "\(kind.rawValue)"])
             VerificationMetrics.rateLimited(kind)
             return .rateLimited(retryAfter: Int(max(1, (waitMs + 999) / 1000)), by: kind)
         }

@@ -19,7 +19,8 @@ public enum BuiltInTemplates {
             let email: [EmailTemplate] = [
                 EmailTemplate(
                     langTag: "en", title: "[{sitename}] Your verification code",
-                    content: "<p>{sitename}</p><p>Your verification code for \(purpose.en) is <strong>{code}</strong>.</p>"
+                    content:
+                        "<p>{sitename}</p><p>Your verification code for \(purpose.en) is <strong>{code}</strong>.</p>"
                         + "<p>It is valid for {time}. If you did not ask for it, you can ignore this message.</p>"),
                 EmailTemplate(
                     langTag: "zh-Hans", title: "【{sitename}】您的验证码",
@@ -30,9 +31,13 @@ public enum BuiltInTemplates {
                     content: "<p>{sitename}</p><p>您正在\(purpose.hant)，驗證碼：<strong>{code}</strong></p>"
                         + "<p>有效期 {time}。如非本人操作，請忽略本郵件。</p>"),
             ]
-            let sms = [SMSTemplate(langTag: "en", signName: "{sitename}", templateCode: "verifyd_template\(id)", codeParam: "code")]
+            let sms = [
+                SMSTemplate(
+                    langTag: "en", signName: "{sitename}", templateCode: "verifyd_template\(id)", codeParam: "code")
+            ]
             byId[id] = TemplateChannels(
-                email: ChannelTemplates(isEnabled: true, entries: email), sms: ChannelTemplates(isEnabled: true, entries: sms))
+                email: ChannelTemplates(isEnabled: true, entries: email),
+                sms: ChannelTemplates(isEnabled: true, entries: sms))
         }
         return VerifyCodeTemplates(byId: byId)
     }()

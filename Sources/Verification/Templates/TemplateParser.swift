@@ -12,7 +12,9 @@ struct TemplateParser {
             }
             list = decoded
         }
-        guard case .array(let items) = list else { throw TemplateError("\(name): expected an array of channels, got \(list.kind)") }
+        guard case .array(let items) = list else {
+            throw TemplateError("\(name): expected an array of channels, got \(list.kind)")
+        }
         var result = TemplateChannels()
         for (index, item) in items.enumerated() {
             let path = "\(name)[\(index)]"
@@ -23,10 +25,14 @@ struct TemplateParser {
             }
             switch try string(object, "type", path) {
             case "email":
-                let parsed = try entries.enumerated().map { (i, e) throws(TemplateError) in try email(e, "\(path).template[\(i)]") }
+                let parsed = try entries.enumerated().map { (i, e) throws(TemplateError) in
+                    try email(e, "\(path).template[\(i)]")
+                }
                 result.email = ChannelTemplates(isEnabled: isEnabled, entries: parsed)
             case "sms":
-                let parsed = try entries.enumerated().map { (i, e) throws(TemplateError) in try sms(e, "\(path).template[\(i)]") }
+                let parsed = try entries.enumerated().map { (i, e) throws(TemplateError) in
+                    try sms(e, "\(path).template[\(i)]")
+                }
                 result.sms = ChannelTemplates(isEnabled: isEnabled, entries: parsed)
             case let other:
                 throw TemplateError("\(path).type: expected email or sms, got \(other)")
@@ -61,7 +67,9 @@ struct TemplateParser {
         guard case .string(let value)? = object[key] else {
             throw TemplateError("\(path).\(key): expected a string, got \(object[key]?.kind ?? "nothing")")
         }
-        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw TemplateError("\(path).\(key): is empty") }
+        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw TemplateError("\(path).\(key): is empty")
+        }
         return value
     }
 
@@ -80,19 +88,25 @@ public enum LanguageTag {
     public static func isValid(_ tag: String) -> Bool {
         guard let first = tag.unicodeScalars.first, (1...35).contains(tag.utf8.count) else { return false }
         return first.properties.isAlphabetic && first.isASCII
-            && tag.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 }
+            && tag.utf8.allSatisfy {
+                ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95
+            }
     }
 
     /// The entry for `requested`: exact tag, then the same language (Chinese by script: zh-CN → zh-Hans,
     /// zh-TW → zh-Hant; others by primary subtag: pt-BR → pt or pt-PT), then `fallback`, then the first.
     public static func pick<T>(_ entries: [T], tag: (T) -> String, requested: String?, fallback: String) -> T? {
         func find(_ wanted: String) -> T? { entries.first { tag($0).caseInsensitiveCompare(wanted) == .orderedSame } }
-        func primary(_ tag: String) -> String { tag.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map(String.init) ?? "" }
+        func primary(_ tag: String) -> String {
+            tag.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map(String.init) ?? ""
+        }
         if let requested, !requested.isEmpty {
             if let exact = find(requested) { return exact }
             if primary(requested) == "zh" {
                 let script = Language(tag: requested)
-                if let near = entries.first(where: { primary(tag($0)) == "zh" && Language(tag: tag($0)) == script }) { return near }
+                if let near = entries.first(where: { primary(tag($0)) == "zh" && Language(tag: tag($0)) == script }) {
+                    return near
+                }
             } else if let near = entries.first(where: { primary(tag($0)) == primary(requested) }) {
                 return near
             }

@@ -16,7 +16,9 @@ public final class TemplateStore: Sendable {
         self.path = path
         self.siteName = siteName
         self.defaultLanguage = defaultLanguage
-        self.state = NIOLockedValueBox(try path.map { p throws(TemplateError) in try VerifyCodeTemplates.load(contentsOf: p) } ?? BuiltInTemplates.templates)
+        self.state = NIOLockedValueBox(
+            try path.map { p throws(TemplateError) in try VerifyCodeTemplates.load(contentsOf: p) }
+                ?? BuiltInTemplates.templates)
     }
 
     /// The templates in force.

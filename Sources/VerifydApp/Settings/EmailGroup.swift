@@ -40,7 +40,8 @@ enum EmailGroup {
             do {
                 let sender = try MailAddress(parsing: fromText)
                 configuration.email = .smtp(
-                    try SMTPSettings(url: url ?? "", startTLS: startTLS, from: sender, timeout: timeout, caFile: caFile))
+                    try SMTPSettings(url: url ?? "", startTLS: startTLS, from: sender, timeout: timeout, caFile: caFile)
+                )
             } catch {
                 read.problem("VERIFYD_EMAIL / VERIFYD_EMAIL_FROM: \(error)")
             }

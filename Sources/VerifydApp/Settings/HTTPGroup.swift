@@ -13,7 +13,8 @@ enum HTTPGroup {
         "VERIFYD_REQUEST_TIMEOUT_MS", group: .http, default: 10000, in: 100...600_000,
         help: "a request must arrive whole within this; also the keep-alive idle limit")
     static let maxHeaderBytes = Setting<Int>.integer(
-        "VERIFYD_MAX_HEADER_BYTES", group: .http, default: 16384, in: 1024...65536, help: "largest request header block")
+        "VERIFYD_MAX_HEADER_BYTES", group: .http, default: 16384, in: 1024...65536, help: "largest request header block"
+    )
     static let drainDelay = Setting<Duration>.milliseconds(
         "VERIFYD_DRAIN_DELAY_MS", group: .http, default: 0, in: 0...600_000,
         help: "on SIGTERM, answer /health/ready 503 this long before closing the listener")
@@ -29,7 +30,8 @@ enum HTTPGroup {
         configuration.http.host = read(host) ?? configuration.http.host
         configuration.http.port = read(port)
         configuration.http.requestTimeout = read(requestTimeout)
-        configuration.http.idleTimeout = max(configuration.http.idleTimeout, configuration.http.requestTimeout + .seconds(5))
+        configuration.http.idleTimeout = max(
+            configuration.http.idleTimeout, configuration.http.requestTimeout + .seconds(5))
         configuration.http.maxHeaderBytes = read(maxHeaderBytes)
         configuration.http.drainDelay = read(drainDelay)
         configuration.http.trustedProxies = read(trustedProxies)

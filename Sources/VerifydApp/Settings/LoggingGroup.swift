@@ -7,7 +7,8 @@ enum LoggingGroup {
         "VERIFYD_LOG_LEVEL", group: .logging, format: "trace, debug, info, notice, warning, error, critical",
         default: .info, defaultText: "info", help: "the least severe level logged"
     ) { text in
-        Logger.Level(rawValue: text.lowercased()).map { .success($0) } ?? .failure(SettingProblem("unknown level \(text)"))
+        Logger.Level(rawValue: text.lowercased()).map { .success($0) }
+            ?? .failure(SettingProblem("unknown level \(text)"))
     }
     static let format = Setting<Bool?>(
         "VERIFYD_LOG_FORMAT", group: .logging, format: "json or text", default: nil,

@@ -6,15 +6,18 @@ import Verification
 enum RedisGroup {
     static let url = Setting<RedisConfiguration>(
         "VERIFYD_REDIS_URL", group: .redis, format: "redis://[user:password@]host[:port][/db] or unix:///path",
-        default: RedisConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 6379)), defaultText: "redis://127.0.0.1:6379",
+        default: RedisConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 6379)),
+        defaultText: "redis://127.0.0.1:6379",
         secrecy: .urlCredentials, help: "the Redis server"
     ) { text in
         do { return .success(try RedisConfiguration(url: text)) } catch { return .failure(SettingProblem("\(error)")) }
     }
     static let timeout = Setting<Duration>.milliseconds(
-        "VERIFYD_REDIS_TIMEOUT_MS", group: .redis, default: 1000, in: 10...60000, help: "deadline of each Redis command")
+        "VERIFYD_REDIS_TIMEOUT_MS", group: .redis, default: 1000, in: 10...60000, help: "deadline of each Redis command"
+    )
     static let poolSize = Setting<Int>.integer(
-        "VERIFYD_REDIS_POOL_SIZE", group: .redis, default: 2, in: 1...64, help: "pipelined Redis connections per process")
+        "VERIFYD_REDIS_POOL_SIZE", group: .redis, default: 2, in: 1...64,
+        help: "pipelined Redis connections per process")
     static let keyPrefix = Setting<KeyLayout>(
         "VERIFYD_KEY_PREFIX", group: .redis, format: "text without braces or spaces", default: KeyLayout(),
         defaultText: "verify:", help: "prefix of every Redis key"

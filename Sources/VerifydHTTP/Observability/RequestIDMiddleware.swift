@@ -19,7 +19,10 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     /// An incoming id is kept when it is 1–128 characters of `[A-Za-z0-9._-]`.
     static func sanitized(_ value: String) -> String? {
         guard (1...128).contains(value.utf8.count),
-            value.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 })
+            value.utf8.allSatisfy({
+                ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46
+                    || $0 == 95
+            })
         else { return nil }
         return value
     }
