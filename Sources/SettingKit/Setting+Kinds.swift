@@ -91,3 +91,18 @@ extension Setting where Value == String? {
         ) { .success($0) }
     }
 }
+
+extension Setting where Value == String? {
+    /// A secret of at least `minimumLength` bytes, never printed; unset is nil.
+    public static func secret(
+        _ name: String, group: SettingGroup, minimumLength: Int = 16, defaultText: String, help: String
+    ) -> Setting<String?> {
+        Setting(
+            name, group: group, format: "\(minimumLength)+ characters", default: nil, defaultText: defaultText,
+            secrecy: .secret, help: help
+        ) { text in
+            text.utf8.count < minimumLength
+                ? .failure(SettingProblem("must be at least \(minimumLength) characters")) : .success(text)
+        }
+    }
+}

@@ -3,9 +3,9 @@ import SettingKit
 
 /// Email delivery: none, the development log, or an SMTP relay.
 enum EmailGroup {
-    static let driver = Setting<String?>.text(
+    static let driver = DriverChoice.setting(
         "VERIFYD_EMAIL", group: .email, format: "smtp://[user:password@]host[:port], smtps://…, log or none",
-        defaultText: "none", secrecy: .urlCredentials, help: "email delivery")
+        help: "email delivery")
     static let startTLS = Setting<SMTPSettings.StartTLS>(
         "VERIFYD_SMTP_STARTTLS", group: .email, format: "required, opportunistic or off", default: .opportunistic,
         defaultText: "opportunistic", help: "STARTTLS on smtp://"
@@ -24,15 +24,15 @@ enum EmailGroup {
         help: "CA bundle to trust for the SMTP relay")
 
     static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
-        let url = read(driver)
+        let choice = read(driver)
         let startTLS = read(startTLS)
         let fromText = read(from)
         let timeout = read(timeout)
         let caFile = read(caFile)
-        switch url?.lowercased() {
-        case nil, "none": configuration.email = .none
-        case "log": configuration.email = .log
-        case .some:
+        switch choice {
+        case .none: configuration.email = .none
+        case .log: configuration.email = .log
+        case .url(let url):
             guard let fromText else {
                 read.problem("VERIFYD_EMAIL_FROM: required when VERIFYD_EMAIL is an SMTP URL")
                 return
@@ -40,7 +40,7 @@ enum EmailGroup {
             do {
                 let sender = try MailAddress(parsing: fromText)
                 configuration.email = .smtp(
-                    try SMTPSettings(url: url ?? "", startTLS: startTLS, from: sender, timeout: timeout, caFile: caFile)
+                    try SMTPSettings(url: url, startTLS: startTLS, from: sender, timeout: timeout, caFile: caFile)
                 )
             } catch {
                 read.problem("VERIFYD_EMAIL / VERIFYD_EMAIL_FROM: \(error)")

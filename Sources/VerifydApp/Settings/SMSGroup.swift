@@ -3,24 +3,24 @@ import SettingKit
 
 /// SMS delivery: none, the development log, or a gateway's HTTP webhook.
 enum SMSGroup {
-    static let driver = Setting<String?>.text(
+    static let driver = DriverChoice.setting(
         "VERIFYD_SMS", group: .sms, format: "https://… webhook (http:// for local use), log or none",
-        defaultText: "none", secrecy: .urlCredentials, help: "SMS delivery")
+        help: "SMS delivery")
     static let token = Setting<String?>.text(
         "VERIFYD_SMS_TOKEN", group: .sms, secrecy: .secret, help: "bearer token sent to the SMS webhook")
     static let timeout = Setting<Duration>.milliseconds(
         "VERIFYD_SMS_TIMEOUT_MS", group: .sms, default: 10000, in: 100...600_000, help: "deadline of one webhook call")
 
     static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
-        let url = read(driver)
+        let choice = read(driver)
         let token = read(token)
         let timeout = read(timeout)
-        switch url?.lowercased() {
-        case nil, "none": configuration.sms = .none
-        case "log": configuration.sms = .log
-        case .some:
+        switch choice {
+        case .none: configuration.sms = .none
+        case .log: configuration.sms = .log
+        case .url(let url):
             do {
-                configuration.sms = .webhook(try WebhookSettings(url: url ?? "", bearerToken: token, timeout: timeout))
+                configuration.sms = .webhook(try WebhookSettings(url: url, bearerToken: token, timeout: timeout))
             } catch {
                 read.problem("VERIFYD_SMS: \(error)")
             }

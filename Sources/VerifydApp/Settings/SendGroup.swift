@@ -14,11 +14,9 @@ enum SendGroup {
         "VERIFYD_CODE_LENGTH", group: .send, default: 6, in: 4...10, help: "digits per code")
     static let codeTTL = Setting<Int>.integer(
         "VERIFYD_CODE_TTL", group: .send, default: 600, in: 1...86400, help: "seconds a code stays valid")
-    static let codeSecret = Setting<String?>(
-        "VERIFYD_CODE_SECRET", group: .send, format: "16+ characters", default: nil,
-        defaultText: "required unless VERIFYD_DEV=1", secrecy: .secret,
-        help: "secret for code hashes and outbox encryption"
-    ) { $0.utf8.count < 16 ? .failure(SettingProblem("must be at least 16 characters")) : .success($0) }
+    static let codeSecret = Setting<String?>.secret(
+        "VERIFYD_CODE_SECRET", group: .send, defaultText: "required unless VERIFYD_DEV=1",
+        help: "secret for code hashes and outbox encryption")
     static let dev = Setting<Bool>.flag(
         "VERIFYD_DEV", group: .send, default: false,
         help: "development: allows running without VERIFYD_CODE_SECRET, text logs by default")
