@@ -181,7 +181,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DeliveryDriversTests",
-            dependencies: ["DeliveryDrivers", "Verification"],
+            dependencies: [
+                "DeliveryDrivers", "Verification", "RedisClient", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
