@@ -50,6 +50,9 @@ public struct SettingsReader: Sendable {
         return entries.first(where: { $0.info.name == setting.info.name })?.given != nil
     }
 
+    /// Records problems found before reading (in the options), ahead of the others.
+    public mutating func prepend(problems earlier: [String]) { problems.insert(contentsOf: earlier, at: 0) }
+
     /// Records a problem that involves more than one setting.
     public mutating func problem(_ text: String) { problems.append(text) }
 

@@ -26,17 +26,10 @@ struct Doctor: AsyncParsableCommand {
             print("\(verdict.rawValue) \(finding)")
             if verdict == .fail { failures += 1 }
         }
-        let configuration: VerifydConfiguration
-        switch options.read(SettingGroup.all) {
-        case .failure(let error):
-            for problem in error.problems { report(.fail, "configuration: \(problem)") }
-            throw ExitCode(1)
-        case .success(let (value, reader)):
-            for problem in reader.problems { report(.fail, "configuration: \(problem)") }
-            if !reader.problems.isEmpty { throw ExitCode(1) }
-            configuration = value
-            report(.ok, "configuration is valid")
-        }
+        let (configuration, reader) = options.read(SettingGroup.all)
+        for problem in reader.problems { report(.fail, "configuration: \(problem)") }
+        if !reader.problems.isEmpty { throw ExitCode(1) }
+        report(.ok, "configuration is valid")
         if configuration.dev {
             report(.warn, "VERIFYD_DEV is on: development mode, never for production")
         }

@@ -14,25 +14,25 @@ struct SettingArguments: ParsableArguments {
 
     /// The configuration of `groups` from the environment and these arguments, or exit 64 naming every problem.
     func load(_ groups: Set<SettingGroup>) throws -> VerifydConfiguration {
-        switch read(groups) {
-        case .failure(let error):
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            throw ExitCode(64)
-        case .success(let (configuration, reader)):
-            guard reader.problems.isEmpty else {
-                FileHandle.standardError.write(Data((SettingsError(problems: reader.problems).description + "\n").utf8))
-                throw ExitCode(64)
-            }
-            return configuration
-        }
+        let (configuration, reader) = read(groups)
+        try Self.exitOnProblems(reader)
+        return configuration
     }
 
-    /// The configuration and what was read, or the options' problems (unknown option, missing value).
-    func read(_ groups: Set<SettingGroup>) -> Result<(VerifydConfiguration, SettingsReader), SettingsError> {
-        SettingOptions.parse(settings, known: VerifydConfiguration.catalog.settings).map { options in
-            VerifydConfiguration.read(
-                environment: ProcessInfo.processInfo.environment, options: options, groups: groups)
-        }
+    /// The configuration and what was read; the options' own problems (unknown option, missing value) come first.
+    func read(_ groups: Set<SettingGroup>) -> (VerifydConfiguration, SettingsReader) {
+        let options = SettingOptions.parse(settings, known: VerifydConfiguration.catalog.settings)
+        var (configuration, reader) = VerifydConfiguration.read(
+            environment: ProcessInfo.processInfo.environment, options: (try? options.get()) ?? [:], groups: groups)
+        if case .failure(let error) = options { reader.prepend(problems: error.problems) }
+        return (configuration, reader)
+    }
+
+    /// Prints every problem as a `configuration error:` line and exits with status 64, if there is any.
+    static func exitOnProblems(_ reader: SettingsReader) throws {
+        guard !reader.problems.isEmpty else { return }
+        FileHandle.standardError.write(Data((SettingsError(problems: reader.problems).description + "\n").utf8))
+        throw ExitCode(64)
     }
 
     /// The process's services, with logging and metrics bootstrapped, or exit 64 naming every problem.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Logging
 import RedisClient
 import ServiceLifecycle
@@ -65,16 +64,8 @@ struct Config: AsyncParsableCommand {
             print(VerifydConfiguration.catalog.markdown(), terminator: "")
             return
         }
-        switch options.read(SettingGroup.all) {
-        case .failure(let error):
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            throw ExitCode(64)
-        case .success(let (_, reader)):
-            print(SettingsCatalog.effective(reader.entries))
-            guard reader.problems.isEmpty else {
-                FileHandle.standardError.write(Data((SettingsError(problems: reader.problems).description + "\n").utf8))
-                throw ExitCode(64)
-            }
-        }
+        let (_, reader) = options.read(SettingGroup.all)
+        print(SettingsCatalog.effective(reader.entries))
+        try SettingArguments.exitOnProblems(reader)
     }
 }
