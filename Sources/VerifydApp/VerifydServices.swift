@@ -56,11 +56,11 @@ public struct VerifydServices: Sendable {
             sendVerifyCode: SendVerifyCode(
                 redis: redis, settings: configuration.send, crypto: crypto, templates: templates, logger: logger),
             checkVerifyCode: CheckVerifyCode(
-                redis: redis, keys: configuration.send.keys, crypto: crypto,
+                redis: redis, keys: configuration.keys, crypto: crypto,
                 maxAttempts: configuration.maxCheckAttempts,
                 logger: logger),
             signatures: configuration.requireSignature
-                ? SignatureVerifier(redis: redis, keys: configuration.send.keys) : nil,
+                ? SignatureVerifier(redis: redis, keys: configuration.keys) : nil,
             readiness: readiness, metrics: metrics)
     }
 
@@ -76,7 +76,7 @@ public struct VerifydServices: Sendable {
     public func serveGroup() -> ServiceGroup {
         var services: [any Service] = [
             redis, TemplateReloader(store: templates, logger: logger),
-            OutboxMonitor(redis: redis, keys: configuration.send.keys),
+            OutboxMonitor(redis: redis, keys: configuration.keys),
         ]
         if configuration.runWorker { services.append(worker()) }
         services.append(buildApplication(dependencies(), settings: configuration.http, logger: logger))
