@@ -16,6 +16,29 @@ CURLcode verifyd_curl_set_read_function(CURL *handle, size_t (*function)(char *,
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, function);
 }
 
+CURLMcode verifyd_curl_multi_set_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
+void *verifyd_curl_private(CURL *handle) {
+    void *pointer = NULL;
+    curl_easy_getinfo(handle, CURLINFO_PRIVATE, (char **)&pointer);
+    return pointer;
+}
+
+int verifyd_curl_message_done(CURLMsg *message, CURL **handle, CURLcode *result) {
+    if (message == NULL || message->msg != CURLMSG_DONE) return 0;
+    *handle = message->easy_handle;
+    *result = message->data.result;
+    return 1;
+}
+
+int verifyd_curl_active_socket(CURL *handle) {
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, &socket) != CURLE_OK) return -1;
+    return socket == CURL_SOCKET_BAD ? -1 : (int)socket;
+}
+
 long verifyd_curl_response_code(CURL *handle) {
     long code = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &code);
@@ -39,6 +62,11 @@ const CURLoption verifyd_CURLOPT_SSL_VERIFYPEER = CURLOPT_SSL_VERIFYPEER;
 const CURLoption verifyd_CURLOPT_SSL_VERIFYHOST = CURLOPT_SSL_VERIFYHOST;
 const CURLoption verifyd_CURLOPT_CAINFO = CURLOPT_CAINFO;
 const CURLoption verifyd_CURLOPT_LOGIN_OPTIONS = CURLOPT_LOGIN_OPTIONS;
+const CURLoption verifyd_CURLOPT_PRIVATE = CURLOPT_PRIVATE;
+const CURLoption verifyd_CURLOPT_CONNECT_ONLY = CURLOPT_CONNECT_ONLY;
+const CURLMoption verifyd_CURLMOPT_MAX_HOST_CONNECTIONS = CURLMOPT_MAX_HOST_CONNECTIONS;
+const CURLMoption verifyd_CURLMOPT_MAX_TOTAL_CONNECTIONS = CURLMOPT_MAX_TOTAL_CONNECTIONS;
+const CURLMoption verifyd_CURLMOPT_MAXCONNECTS = CURLMOPT_MAXCONNECTS;
 const long verifyd_CURLUSESSL_NONE = CURLUSESSL_NONE;
 const long verifyd_CURLUSESSL_TRY = CURLUSESSL_TRY;
 const long verifyd_CURLUSESSL_ALL = CURLUSESSL_ALL;

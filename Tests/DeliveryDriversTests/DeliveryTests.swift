@@ -209,7 +209,7 @@ struct DeliveryHarness: Sendable {
         let templates = try TemplateStore(path: nil, siteName: siteName, defaultLanguage: "en")
         var drivers: [Channel: any DeliveryDriver] = [:]
         if let email { drivers[.email] = SMTPDeliveryDriver(settings: email, concurrency: settings.concurrency) }
-        if let sms { drivers[.sms] = WebhookSMSDriver(settings: sms) }
+        if let sms { drivers[.sms] = WebhookSMSDriver(settings: sms, concurrency: settings.concurrency) }
         let useCase = SendVerifyCode(
             redis: redis, settings: SendSettings(keys: settings.keys, enabledChannels: Set(drivers.keys)),
             crypto: crypto, templates: templates, logger: logger)
@@ -249,6 +249,7 @@ struct DeliveryHarness: Sendable {
         case .accepted: return .ok
         case .refused(let code): return code
         case .rateLimited: return .sentTooOften
+        case .backlogged: return .deliveryBacklog
         }
     }
 

@@ -42,4 +42,19 @@ import Verification
         #expect(tls.port == 465 && tls.implicitTLS)
         #expect(throws: MailConfigurationError.self) { try SMTPSettings(url: "http://x", startTLS: .off, from: from) }
     }
+
+    @Test func datesAreRFC5322InUTC() {
+        #expect(MailEncoding.date(Date(timeIntervalSince1970: 1_795_801_200)) == "Fri, 27 Nov 2026 17:40:00 +0000")
+        #expect(MailEncoding.date(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 +0000")
+        #expect(MailEncoding.date(Date(timeIntervalSince1970: 951_868_799.9)) == "Tue, 29 Feb 2000 23:59:59 +0000")
+    }
+
+    @Test func theDataSectionIsDotStuffedAndEnded() {
+        func data(_ text: String) -> String {
+            String(decoding: SMTPEncoding.dataSection(Array(text.utf8)), as: UTF8.self)
+        }
+        #expect(data("a\r\n.b\r\n..c\r\n") == "a\r\n..b\r\n...c\r\n.\r\n")
+        #expect(data(".\r\nend") == "..\r\nend\r\n.\r\n", "a lone dot line is doubled; a last line gets its CRLF")
+        #expect(data("") == ".\r\n")
+    }
 }

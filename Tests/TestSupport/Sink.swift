@@ -20,8 +20,8 @@ public final class Sink: Sendable {
         self.process = process
     }
 
-    /// Starts the sink and waits until it accepts connections.
-    public static func start(_ kind: Kind) async throws -> Sink {
+    /// Starts the sink (with extra command-line `arguments`) and waits until it accepts connections.
+    public static func start(_ kind: Kind, arguments: [String] = []) async throws -> Sink {
         let port = try FreePort.find()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "verifyd-sink-\(UUID().uuidString.prefix(8))")
@@ -30,7 +30,7 @@ public final class Sink: Sendable {
             .appendingPathComponent("sinks").appendingPathComponent(kind.rawValue)
         let child = Process()
         child.executableURL = try Python.interpreter()
-        child.arguments = [script.path, "--port", String(port), "--dir", directory.path]
+        child.arguments = [script.path, "--port", String(port), "--dir", directory.path] + arguments
         child.standardOutput = FileHandle.nullDevice
         child.standardError = try FileHandle(
             forWritingTo: {

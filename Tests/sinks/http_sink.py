@@ -7,30 +7,34 @@ The status of each answer comes from DIR/statuses: a comma-separated list consum
 Optional delay before each answer (so deliveries are in flight for a while): `--delay SECONDS`, or DIR/delay
 (seconds, read at each request, overrides the option). With a delay the request is recorded after it, when the
 answer is written: `at` is then the answer's time and `received_at` the request's arrival.
-"""
-import argparse, json, os, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-lock = threading.Lock()
+One asyncio loop serves every connection (HTTP/1.1 keep-alive, HTTP/1.0 closes after the answer), so a delay
+keeps any number of requests in flight at once without a thread each: a bench against it measures the client.
+"""
+import argparse, asyncio, json, os, time
+
+MAX_HEADER = 64 * 1024
 
 
 def next_status(directory):
-    with lock:
-        path = os.path.join(directory, "statuses")
-        queue = []
-        if os.path.exists(path):
-            with open(path) as f:
-                queue = [s.strip() for s in f.read().split(",") if s.strip()]
-        if queue:
-            status = queue.pop(0)
-            with open(path, "w") as f:
-                f.write(",".join(queue))
-            return status
-        try:
-            with open(os.path.join(directory, "default")) as f:
-                return f.read().strip() or "200"
-        except FileNotFoundError:
-            return "200"
+    # One event loop: requests are answered one at a time here, so the queue needs no lock.
+    path = os.path.join(directory, "statuses")
+    queue = []
+    try:
+        with open(path) as f:
+            queue = [s.strip() for s in f.read().split(",") if s.strip()]
+    except FileNotFoundError:
+        pass
+    if queue:
+        status = queue.pop(0)
+        with open(path, "w") as f:
+            f.write(",".join(queue))
+        return status
+    try:
+        with open(os.path.join(directory, "default")) as f:
+            return f.read().strip() or "200"
+    except FileNotFoundError:
+        return "200"
 
 
 def delay_seconds(server):
@@ -41,39 +45,93 @@ def delay_seconds(server):
         return server.delay
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):
+class Server:
+    def __init__(self, directory, delay):
+        self.directory = directory
+        self.delay = delay
+        self.log = None
+
+    def record(self, record):
+        if self.log is None:  # created by the first request, as before
+            self.log = open(os.path.join(self.directory, "requests.jsonl"), "a", encoding="utf-8")
+        self.log.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.log.flush()
+
+    async def connection(self, reader, writer):
+        try:
+            while await self.exchange(reader, writer):
+                pass
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    async def exchange(self, reader, writer):
+        """Reads one request and answers it; False when the connection is to be closed."""
+        head = await reader.readuntil(b"\r\n\r\n")
+        if len(head) > MAX_HEADER:
+            return False
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, version = lines[0].split(" ", 2)
+        headers = {}
+        for line in lines[1:]:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                headers[name.strip().lower()] = value.strip()
         received_at = time.time()
-        length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length)
-        delay = delay_seconds(self.server)
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                if size == 0:  # the last chunk: trailer lines, then an empty line
+                    while await reader.readuntil(b"\r\n") != b"\r\n":
+                        pass
+                    break
+                body += (await reader.readexactly(size + 2))[:-2]
+        else:
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+        connection = headers.get("connection", "").lower()
+        keep_alive = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
+        if method != "POST":
+            self.answer(writer, 501, b"", keep_alive)
+            await writer.drain()
+            return keep_alive
+        delay = delay_seconds(self)
         if delay > 0:
-            time.sleep(delay)
-        status = next_status(self.server.directory)
-        record = {
-            "path": self.path,
-            "authorization": self.headers.get("Authorization"),
-            "content_type": self.headers.get("Content-Type"),
+            await asyncio.sleep(delay)
+        status = next_status(self.directory)
+        self.record({
+            "path": target,
+            "authorization": headers.get("authorization"),
+            "content_type": headers.get("content-type"),
             "body": json.loads(body) if body else None,
             "status": status,
             "at": time.time(),
             "received_at": received_at,
-        }
-        with lock:
-            with open(os.path.join(self.server.directory, "requests.jsonl"), "a") as f:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        })
         if status == "hang":
-            time.sleep(3600)
-            return
-        payload = b'{"ok":true}'
-        self.send_response(int(status))
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+            await asyncio.sleep(3600)
+            return False
+        self.answer(writer, int(status), b'{"ok":true}', keep_alive)
+        await writer.drain()
+        return keep_alive
 
-    def log_message(self, *args):
-        pass
+    @staticmethod
+    def answer(writer, status, payload, keep_alive):
+        head = (f"HTTP/1.1 {status} {'OK' if status < 300 else 'Status'}\r\n"
+                "Content-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\n"
+                f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n")
+        writer.write(head.encode("latin-1") + payload)
+
+
+async def serve(args):
+    server = Server(args.dir, args.delay)
+    listener = await asyncio.start_server(server.connection, "127.0.0.1", args.port, backlog=1024,
+                                          limit=MAX_HEADER)
+    print("ready", flush=True)
+    async with listener:
+        await listener.serve_forever()
 
 
 def main():
@@ -83,13 +141,10 @@ def main():
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each answer")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    ThreadingHTTPServer.request_queue_size = 128
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.directory = args.dir
-    server.delay = args.delay
-    print("ready", flush=True)
-    server.serve_forever()
+    try:
+        asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":

@@ -13,16 +13,40 @@ The behaviour is read from DIR/mode at each DATA command, so a test can change i
 DIR/modes, when present and not empty, is a comma-separated queue consumed one mode per DATA command before
 DIR/mode is read (for example `tempfail,tempfail` then whatever DIR/mode says). Each DATA command also appends the
 mode it used and the recipients as one JSON line to DIR/attempts.jsonl.
+
+Optional delay before accepting a message (a provider that takes a while per message): `--delay SECONDS`, or
+DIR/delay (seconds, read at each DATA command, overrides the option); only the `ok` mode waits. Each message in
+DIR/messages.jsonl carries `session`, a number per SMTP connection (1, 2, … in the order of their first message), and
+`peer_port`, the client's port, so several messages sent over one session can be told apart. With
+`--envelope-only` a message is recorded without parsing its MIME structure (sender, recipients, size, session and
+times only): for benches, where parsing would cost the sink more CPU than the client under test spends.
+With `--tls-cert FILE --tls-key FILE` the sink offers STARTTLS with that certificate.
 """
-import argparse, asyncio, json, os, sys, time
+import argparse, asyncio, itertools, json, os, ssl, sys, time
 from email import policy
 from email.parser import BytesParser
 from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, directory):
+    def __init__(self, directory, delay=0.0, envelope_only=False):
         self.directory = directory
+        self.delay = delay
+        self.envelope_only = envelope_only
+        self.sessions = itertools.count(1)
+
+    def delay_seconds(self):
+        try:
+            with open(os.path.join(self.directory, "delay")) as f:
+                return float(f.read().strip() or 0)
+        except (FileNotFoundError, ValueError):
+            return self.delay
+
+    def session_id(self, session):
+        """A number per connection: aiosmtpd makes one Session per connection (no TLS here, so no second one)."""
+        if not hasattr(session, "sink_id"):
+            session.sink_id = next(self.sessions)
+        return session.sink_id
 
     def mode(self):
         path = os.path.join(self.directory, "modes")
@@ -47,6 +71,7 @@ class Handler:
             f.write("x")
 
     async def handle_DATA(self, server, session, envelope):
+        data_at = time.time()
         mode = self.mode()
         self.count("attempts")
         with open(os.path.join(self.directory, "attempts.jsonl"), "a") as f:
@@ -61,13 +86,23 @@ class Handler:
             session.transport.close() if hasattr(session, "transport") else None
             server.transport.close()
             return "421 closing"
-        self.record(envelope)
         if mode == "acceptdrop":
+            self.record(session, envelope, data_at)
             server.transport.close()
             return "421 closing"
+        delay = self.delay_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self.record(session, envelope, data_at)
         return "250 OK"
 
-    def record(self, envelope):
+    def record(self, session, envelope, data_at):
+        if self.envelope_only:
+            content = envelope.original_content or envelope.content or b""
+            self.write({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos, "size": len(content),
+                        "received_at": time.time(), "data_at": data_at, "session": self.session_id(session),
+                        "peer_port": session.peer[1] if isinstance(session.peer, tuple) else None})
+            return
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
         text = message.get_body(preferencelist=("plain",))
         html = message.get_body(preferencelist=("html",))
@@ -83,7 +118,13 @@ class Handler:
             "text": text.get_content() if text else None,
             "html": html.get_content() if html else None,
             "received_at": time.time(),
+            "data_at": data_at,
+            "session": self.session_id(session),
+            "peer_port": session.peer[1] if isinstance(session.peer, tuple) else None,
         }
+        self.write(record)
+
+    def write(self, record):
         with open(os.path.join(self.directory, "messages.jsonl"), "a") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
@@ -92,9 +133,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before accepting a message")
+    parser.add_argument("--envelope-only", action="store_true", help="record messages without parsing them")
+    parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    controller = Controller(Handler(args.dir), hostname="127.0.0.1", port=args.port, decode_data=False)
+    tls = {}
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        tls = {"tls_context": context}
+    controller = Controller(Handler(args.dir, args.delay, args.envelope_only), hostname="127.0.0.1", port=args.port,
+                            decode_data=False, **tls)
     controller.start()
     print("ready", flush=True)
     try:

@@ -8,8 +8,17 @@ CURLcode verifyd_curl_set_string(CURL *handle, CURLoption option, const char *va
 CURLcode verifyd_curl_set_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode verifyd_curl_set_read_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 long verifyd_curl_response_code(CURL *handle);
+// curl_multi_setopt is variadic too.
+CURLMcode verifyd_curl_multi_set_long(CURLM *multi, CURLMoption option, long value);
+// CURLINFO_PRIVATE: the pointer set with CURLOPT_PRIVATE.
+void *verifyd_curl_private(CURL *handle);
+// CURLINFO_ACTIVESOCKET: the socket of a CURLOPT_CONNECT_ONLY connection, -1 when there is none.
+int verifyd_curl_active_socket(CURL *handle);
+// A finished transfer from curl_multi_info_read: 1 and its handle and result when `message` is CURLMSG_DONE, else 0
+// (CURLMsg's result sits in a union).
+int verifyd_curl_message_done(CURLMsg *message, CURL **handle, CURLcode *result);
 
-// CURLOPT_* and CURLUSESSL_* values, since some are macros Swift does not import.
+// CURLOPT_*, CURLMOPT_* and CURLUSESSL_* values, since some are macros Swift does not import.
 extern const CURLoption verifyd_CURLOPT_URL;
 extern const CURLoption verifyd_CURLOPT_MAIL_FROM;
 extern const CURLoption verifyd_CURLOPT_MAIL_RCPT;
@@ -27,6 +36,11 @@ extern const CURLoption verifyd_CURLOPT_SSL_VERIFYPEER;
 extern const CURLoption verifyd_CURLOPT_SSL_VERIFYHOST;
 extern const CURLoption verifyd_CURLOPT_CAINFO;
 extern const CURLoption verifyd_CURLOPT_LOGIN_OPTIONS;
+extern const CURLoption verifyd_CURLOPT_PRIVATE;
+extern const CURLoption verifyd_CURLOPT_CONNECT_ONLY;
+extern const CURLMoption verifyd_CURLMOPT_MAX_HOST_CONNECTIONS;
+extern const CURLMoption verifyd_CURLMOPT_MAX_TOTAL_CONNECTIONS;
+extern const CURLMoption verifyd_CURLMOPT_MAXCONNECTS;
 extern const long verifyd_CURLUSESSL_NONE;
 extern const long verifyd_CURLUSESSL_TRY;
 extern const long verifyd_CURLUSESSL_ALL;

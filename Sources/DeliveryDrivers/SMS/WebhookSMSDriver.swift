@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Verification
 
 /// How to reach the SMS gateway webhook.
@@ -24,15 +25,31 @@ public struct WebhookSettings: Sendable, Equatable {
 /// SMS through an HTTP webhook: a POST of Fresns' SMS command as JSON.
 ///
 /// 2xx is delivered; 4xx is a permanent failure; 5xx, timeouts and connection errors are transient.
+///
+/// The driver has an `HTTPClient` of its own, whose pool keeps up to `concurrency` connections to the gateway
+/// (`HTTPClient.shared` keeps 8 per host, which would cap the calls in flight at 8). It runs on NIO's singleton event
+/// loops and is shut down when the last copy of the driver is released: no one has to remember to, and it is never
+/// released un-shut-down (which AsyncHTTPClient treats as a bug).
 public struct WebhookSMSDriver: DeliveryDriver {
     public let name = "webhook"
     private let settings: WebhookSettings
-    private let client: HTTPClient
+    private let holder: ClientHolder
 
-    /// A driver posting to `settings.url` with the shared HTTP client.
-    public init(settings: WebhookSettings, client: HTTPClient = .shared) {
+    /// A driver posting to `settings.url` with a client of its own: up to `concurrency` connections to the gateway,
+    /// closed after 60 s idle.
+    public init(settings: WebhookSettings, concurrency: Int) {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, concurrency))
+        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         self.settings = settings
-        self.client = client
+        self.holder = ClientHolder(client, owned: true)
+    }
+
+    /// A driver posting to `settings.url` with `client`, which the caller owns (and shuts down).
+    public init(settings: WebhookSettings, client: HTTPClient) {
+        self.settings = settings
+        self.holder = ClientHolder(client, owned: false)
     }
 
     /// Fresns' SMS command, plus the language of the chosen template and the template id.
@@ -64,7 +81,7 @@ public struct WebhookSMSDriver: DeliveryDriver {
         request.body = .bytes(ByteBuffer(bytes: try encoder.encode(payload)))
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: .init(settings.timeout))
+            response = try await holder.client.execute(request, timeout: .init(settings.timeout))
         } catch {
             throw DeliveryFailure.transient("webhook: \(error)")
         }
@@ -75,6 +92,20 @@ public struct WebhookSMSDriver: DeliveryDriver {
         default: throw DeliveryFailure.transient("webhook HTTP \(response.status.code)")
         }
     }
+}
+
+/// The driver's client, shut down when the last copy of the driver is released if the driver made it. The shutdown
+/// does not block: the client closes its idle connections and stays alive until it is done.
+private final class ClientHolder: Sendable {
+    let client: HTTPClient
+    private let owned: Bool
+
+    init(_ client: HTTPClient, owned: Bool) {
+        self.client = client
+        self.owned = owned
+    }
+
+    deinit { if owned { client.shutdown { _ in } } }
 }
 
 extension WebhookSettings: SecretHolding {
