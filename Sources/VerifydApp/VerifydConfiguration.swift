@@ -48,6 +48,8 @@ public struct VerifydConfiguration: Sendable {
     public var maxCheckAttempts = 5
     /// The delivery worker.
     public var delivery = DeliveryWorker.Settings()
+    /// A channel whose oldest queued code waited longer refuses new sends.
+    public var maxDeliveryWait: Duration = .seconds(60)
     /// Whether `serve` runs a worker too.
     public var runWorker = true
     /// A Fresns templates file, or nil for the built-in templates.

@@ -16,6 +16,8 @@ public struct VerifydServices: Sendable {
     public let templates: TemplateStore
     public let drivers: DeliveryDrivers
     public let readiness = Readiness()
+    /// Each channel's oldest queued delivery, as the outbox monitor sees it; sends refuse when it is too old.
+    public let backlog: DeliveryBacklog
     /// The registry `/metrics` renders (the one the process bootstrapped swift-metrics with).
     public var metrics: PrometheusCollectorRegistry?
     let logger: Logger
@@ -30,6 +32,7 @@ public struct VerifydServices: Sendable {
             path: configuration.templatesPath, siteName: configuration.siteName,
             defaultLanguage: configuration.defaultLanguage)
         self.drivers = Self.makeDrivers(configuration)
+        self.backlog = DeliveryBacklog(maxWait: configuration.maxDeliveryWait, logger: logger)
     }
 
     /// The driver chosen for each channel.
@@ -44,7 +47,8 @@ public struct VerifydServices: Sendable {
         switch configuration.sms {
         case .none: break
         case .log: drivers[.sms] = LogDeliveryDriver()
-        case .webhook(let settings): drivers[.sms] = WebhookSMSDriver(settings: settings)
+        case .webhook(let settings):
+            drivers[.sms] = WebhookSMSDriver(settings: settings, concurrency: configuration.delivery.concurrency)
         }
         return DeliveryDrivers(drivers)
     }
@@ -54,7 +58,8 @@ public struct VerifydServices: Sendable {
         AppDependencies(
             redis: redis,
             sendVerifyCode: SendVerifyCode(
-                redis: redis, settings: configuration.send, crypto: crypto, templates: templates, logger: logger),
+                redis: redis, settings: configuration.send, crypto: crypto, templates: templates, logger: logger,
+                backlog: backlog),
             checkVerifyCode: CheckVerifyCode(
                 redis: redis, keys: configuration.keys, crypto: crypto,
                 maxAttempts: configuration.maxCheckAttempts,
@@ -76,7 +81,7 @@ public struct VerifydServices: Sendable {
     public func serveGroup() -> ServiceGroup {
         var services: [any Service] = [
             redis, TemplateReloader(store: templates, logger: logger),
-            OutboxMonitor(redis: redis, keys: configuration.keys),
+            OutboxMonitor(redis: redis, keys: configuration.keys, backlog: backlog),
         ]
         if configuration.runWorker { services.append(worker()) }
         services.append(buildApplication(dependencies(), settings: configuration.http, logger: logger))

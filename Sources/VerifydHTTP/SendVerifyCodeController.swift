@@ -39,6 +39,10 @@ struct SendVerifyCodeController: Sendable {
             return Envelope(code, language: language)
         case .rateLimited(let seconds, _):
             return Envelope(.sentTooOften, language: language, headers: [FresnsHeaders.retryAfter: String(seconds)])
+        case .backlogged(let seconds):
+            return Envelope(
+                .deliveryBacklog, language: language, status: .serviceUnavailable,
+                headers: [FresnsHeaders.retryAfter: String(seconds)])
         }
     }
 }

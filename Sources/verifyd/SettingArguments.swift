@@ -46,6 +46,10 @@ struct SettingArguments: ParsableArguments {
             .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
             .milliseconds(500), .seconds(1), .seconds(2.5),
         ]
+        // Seconds from a send's 200 to the provider's acceptance: a person waits for this.
+        factory.valueHistogramBuckets["verifyd_delivery_wait_seconds"] = [
+            0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
+        ]
         MetricsSystem.bootstrap(factory)
         let logger = Logger(label: "verifyd")
         if configuration.dev, configuration.usesDevelopmentSecret {

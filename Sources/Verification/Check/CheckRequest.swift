@@ -7,6 +7,15 @@ public struct CheckRequest: Sendable, Equatable {
     /// The submitted code, trimmed; empty when none was given.
     public var code: String
 
+    /// A request from its parts; `account` and `code` as given (already trimmed).
+    public init(channel: Channel, account: String, countryCode: Int?, templateId: Int, code: String) {
+        self.channel = channel
+        self.account = account
+        self.countryCode = countryCode
+        self.templateId = templateId
+        self.code = code
+    }
+
     /// Parses a JSON body: not an object or a bad value → 30000, a required field missing → 30001.
     /// A missing or empty `verifyCode` is not an error here: the check answers 33202 for it.
     public static func parse(json body: some Collection<UInt8>) -> Result<CheckRequest, ResultCode> {

@@ -60,11 +60,19 @@ struct DeliveryProcessor: Sendable {
         do {
             switch prepare(entry) {
             case .failure(let failure):
-                try await stream.deadLetter(entry.id, reason: failure.reason)
+                try await record(entry) { _ in try await stream.deadLetter(entry.id, reason: failure.reason) }
                 VerificationMetrics.deadLetter(failure.kind)
                 logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(failure.reason)"])
                 return .done
-            case .success(let (message, driver)):
+            case .success(let (message, driver, target)):
+                guard await isCurrent(message, target: target, on: stream) else {
+                    try await record(entry) { _ in try await stream.dropSuperseded(entry.id) }
+                    VerificationMetrics.delivery(message.channel, "superseded")
+                    logger.info(
+                        "code superseded, used or expired: not sent",
+                        metadata: ["id": "\(entry.id)", "channel": "\(message.channel.rawValue)"])
+                    return .done
+                }
                 let limiter = limiters[message.channel]!
                 do {
                     try await limiter.run { try await driver.deliver(message) }
@@ -75,7 +83,7 @@ struct DeliveryProcessor: Sendable {
                         return .retry(reason)
                     }
                     let reason = "\(driver.name) \(classified) after \(attempt) attempt\(attempt == 1 ? "" : "s")"
-                    try await stream.deadLetter(entry.id, reason: reason)
+                    try await record(entry) { _ in try await stream.deadLetter(entry.id, reason: reason) }
                     VerificationMetrics.delivery(message.channel, "dead")
                     if case .permanent = classified {
                         VerificationMetrics.deadLetter("permanent")
@@ -85,22 +93,70 @@ struct DeliveryProcessor: Sendable {
                     logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(reason)"])
                     return .done
                 }
-                let first = try await stream.complete(entry.id)
+                let wait = Self.waitSinceAccepted(entry.id)
+                VerificationMetrics.deliveryWait(message.channel, seconds: wait)
+                let first = try await record(entry) { retried in try await stream.complete(entry.id, retried: retried) }
                 VerificationMetrics.delivery(message.channel, first ? "delivered" : "duplicate")
                 logger.info(
                     "code delivered",
                     metadata: [
                         "id": "\(entry.id)", "channel": "\(message.channel.rawValue)", "driver": "\(driver.name)",
                         "to": "\(Masking.mask(message.recipient))", "attempt": "\(attempt)",
+                        "wait_ms": "\(Int(wait * 1000))",
                     ])
                 return .done
             }
         } catch {
-            // Redis trouble while acknowledging or dead-lettering: the entry stays pending and is claimed later.
+            // Not a Redis outage (those are waited out in `record`): the entry stays pending and is claimed later.
             logger.warning(
                 "outbox update failed; entry stays pending", metadata: ["id": "\(entry.id)", "error": "\(error)"])
             return .done
         }
+    }
+
+    /// Whether the code is still the one its target and template hold: a newer send replaces it, a check uses
+    /// it, and its key expires with it. A lost answer from Redis counts as current (the provider is called).
+    private func isCurrent(_ message: DeliveryMessage, target: Target, on stream: OutboxStream) async -> Bool {
+        let stored: String?
+        do {
+            stored = try await stream.currentCodeHash(target, templateId: message.templateId)
+        } catch {
+            return true
+        }
+        guard let stored else { return false }
+        return crypto.matches(code: message.code, target: target, templateId: message.templateId, storedHash: stored)
+    }
+
+    /// Records a delivery's outcome in Redis, waiting out an outage: the entry stays held and touched meanwhile, so
+    /// no other worker takes it over and sends it again. Gives up only when the worker is stopping. `write` is told
+    /// whether an earlier try may have reached Redis without its answer reaching us.
+    private func record<T: Sendable>(
+        _ entry: OutboxStream.Entry, _ write: (_ retried: Bool) async throws -> T
+    ) async throws -> T {
+        var pause = Duration.milliseconds(50)
+        var logged = false
+        var retried = false
+        while true {
+            do {
+                return try await write(retried)
+            } catch let error as RedisError where error.isConnectivity {
+                if !logged {
+                    logger.warning(
+                        "outbox update waits for Redis", metadata: ["id": "\(entry.id)", "error": "\(error)"])
+                    logged = true
+                }
+                guard await sleepUnlessStopping(pause) else { throw error }
+                pause = min(pause * 2, .seconds(1))
+                retried = true
+            }
+        }
+    }
+
+    /// Seconds from the send's acceptance (the entry id's time, Redis' clock) to now.
+    static func waitSinceAccepted(_ id: String) -> Double {
+        guard let acceptedMs = id.split(separator: "-").first.flatMap({ Int64($0) }) else { return 0 }
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        return Double(max(0, nowMs - acceptedMs)) / 1000
     }
 
     private struct Undeliverable: Error {
@@ -114,7 +170,9 @@ struct DeliveryProcessor: Sendable {
     }
 
     /// The message and its driver, or why the entry can never be delivered.
-    private func prepare(_ entry: OutboxStream.Entry) -> Result<(DeliveryMessage, any DeliveryDriver), Undeliverable> {
+    private func prepare(
+        _ entry: OutboxStream.Entry
+    ) -> Result<(DeliveryMessage, any DeliveryDriver, Target), Undeliverable> {
         guard let item = OutboxEntry(fields: entry.fields) else { return .failure(Undeliverable(reason: "malformed")) }
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         guard item.expiresAt > nowMs else { return .failure(Undeliverable(reason: "expired")) }
@@ -146,7 +204,12 @@ struct DeliveryProcessor: Sendable {
             id: entry.id, channel: item.channel, recipient: item.recipient, countryCode: item.countryCode,
             nationalNumber: item.nationalNumber, templateId: item.templateId, langTag: item.langTag, code: code,
             expiresAt: item.expiresAt, content: content)
-        return .success((message, driver))
+        let target =
+            switch (item.countryCode, item.nationalNumber) {
+            case (let countryCode?, let number?): Target.phone(countryCode: countryCode, number: number)
+            default: Target.email(item.recipient)
+            }
+        return .success((message, driver, target))
     }
 
     /// Sleeps `duration` in short steps; false when graceful shutdown began meanwhile.

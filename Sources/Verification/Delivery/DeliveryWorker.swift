@@ -7,25 +7,31 @@ import ServiceLifecycle
 ///
 /// Each entry goes to one worker at a time; it is acknowledged (and deleted) only after the provider accepted it.
 /// Transient failures are retried with backoff up to `retry.maxAttempts`; permanent ones, exhausted ones and
-/// expired codes go to the dead-letter stream. Entries left pending by a worker that died (or stopped while
-/// waiting to retry) are claimed by another after `claimIdle`.
+/// expired codes go to the dead-letter stream. A worker holds at most twice as many entries as it has delivery
+/// slots, so a backlog stays in the stream for every live worker to share; it touches the entries it holds every
+/// `claimEvery`, and entries left pending by a worker that died (or stopped while waiting to retry) are claimed by
+/// another, all at once, once they have been idle for `claimIdle`.
 public struct DeliveryWorker: Service {
     /// Settings of the worker loop.
     public struct Settings: Sendable {
+        /// The key layout (prefix).
         public var keys = KeyLayout()
-        public var batchSize = 16
+        /// The most entries one read or claim asks for.
+        public var batchSize = 64
+        /// How long a read waits for new entries.
         public var blockTime: Duration = .seconds(1)
-        public var claimIdle: Duration = .seconds(60)
-        public var claimEvery: Duration = .seconds(5)
+        /// Entries of another worker idle this long are taken over.
+        public var claimIdle: Duration = .seconds(10)
+        /// How often held entries are touched and stale ones claimed.
+        public var claimEvery: Duration = .milliseconds(3333)
+        /// Retries of transient failures.
         public var retry = RetryPolicy()
         /// Provider calls at once, per driver.
-        public var concurrency = 8
-        /// Entries held at once (delivering or waiting to retry).
-        public var maxHeld = 256
+        public var concurrency = 256
         /// A name unique to this process.
         public var consumer = DeliveryWorker.defaultConsumerName()
 
-        /// Defaults: batches of 16, 1 s block, claim after 60 s idle, 5 attempts from 1 s.
+        /// Defaults: batches of 64, 1 s block, claim after 10 s idle, 256 calls per driver, 5 attempts from 1 s.
         public init() {}
     }
 
@@ -33,6 +39,8 @@ public struct DeliveryWorker: Service {
     private let redis: RedisClient
     private let processor: DeliveryProcessor
     private let settings: Settings
+    /// The most entries held at once: twice the delivery slots (`concurrency` per driver).
+    private let maxHeld: Int
     private let logger: Logger
 
     /// A worker using the shared `redis` pool, plus a connection of its own for blocking reads.
@@ -45,6 +53,7 @@ public struct DeliveryWorker: Service {
         self.reader = RedisClient(configuration: configuration, logger: logger, connectionName: "verifyd-worker")
         self.redis = redis
         self.settings = settings
+        self.maxHeld = 2 * settings.concurrency * max(1, drivers.enabledChannels.count)
         self.logger = logger
         self.processor = DeliveryProcessor(
             drivers: drivers, crypto: crypto, templates: templates, retry: settings.retry,
@@ -68,7 +77,7 @@ public struct DeliveryWorker: Service {
 
     private func loop() async {
         let stream = OutboxStream(reader: reader, redis: redis, keys: settings.keys, consumer: settings.consumer)
-        let held = InFlightEntries()
+        let held = HeldEntries()
         let clock = ContinuousClock()
         var groupReady = false
         var nextClaim = clock.now
@@ -82,8 +91,8 @@ public struct DeliveryWorker: Service {
                 }
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                await held.waitBelow(settings.maxHeld)
-                let room = settings.maxHeld - (await held.count)
+                // Wakes for room, and for the heartbeat even when every slot is busy.
+                await held.waitBelow(maxHeld, timeout: max(.zero, nextClaim - clock.now))
                 do {
                     if !groupReady {
                         try await stream.ensureGroup()
@@ -91,17 +100,16 @@ public struct DeliveryWorker: Service {
                     }
                     if clock.now >= nextClaim {
                         try await stream.touch(Array(await held.ids))
-                        for entry in try await stream.claimStale(
-                            minIdle: settings.claimIdle, count: min(room, settings.batchSize))
-                        {
-                            await start(entry, attempt: max(1, try await stream.deliveryCount(entry.id)))
-                        }
+                        try await claimStale(stream, held: held, start: start)
                         nextClaim = clock.now + settings.claimEvery
                     }
-                    for entry in try await stream.readNew(
-                        count: min(room, settings.batchSize), block: settings.blockTime)
-                    {
-                        await start(entry, attempt: 1)
+                    let room = maxHeld - (await held.count)
+                    if room > 0 {
+                        // Never BLOCK 0 (forever): at least 1 ms, at most until the next heartbeat.
+                        let block = max(.milliseconds(1), min(settings.blockTime, nextClaim - clock.now))
+                        for entry in try await stream.readNew(count: min(room, settings.batchSize), block: block) {
+                            await start(entry, attempt: 1)
+                        }
                     }
                     failures = 0
                 } catch {
@@ -116,6 +124,24 @@ public struct DeliveryWorker: Service {
                 }
             }
         }
+    }
+
+    /// Claims every entry left idle by another worker, following XAUTOCLAIM's cursor until none is left or no
+    /// room is.
+    private func claimStale(
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, Int) async -> Void
+    ) async throws {
+        var cursor = "0-0"
+        repeat {
+            let room = maxHeld - (await held.count)
+            guard room > 0 else { return }
+            let claimed = try await stream.claimStale(
+                minIdle: settings.claimIdle, count: min(room, settings.batchSize), from: cursor)
+            for entry in claimed.entries {
+                await start(entry, max(1, try await stream.deliveryCount(entry.id)))
+            }
+            cursor = claimed.next
+        } while cursor != "0-0"
     }
 }
 

@@ -2,41 +2,79 @@ import Logging
 import RedisClient
 import ServiceLifecycle
 
-/// Samples the outbox every few seconds for the depth and oldest-entry-age gauges.
+/// Samples the outbox every `interval`: its depth and the age of each channel's oldest queued entry, for the gauges
+/// and for the backlog that refuses sends a channel cannot deliver in time.
 public struct OutboxMonitor: Service {
     let redis: RedisClient
     let keys: KeyLayout
+    let backlog: DeliveryBacklog?
     let interval: Duration
 
-    /// A monitor reading through `redis`.
-    public init(redis: RedisClient, keys: KeyLayout, interval: Duration = .seconds(5)) {
+    /// A monitor reading through `redis`, feeding `backlog` when given.
+    public init(redis: RedisClient, keys: KeyLayout, backlog: DeliveryBacklog? = nil, interval: Duration = .seconds(1))
+    {
         self.redis = redis
         self.keys = keys
+        self.backlog = backlog
         self.interval = interval
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let (depth, age) = try? await sample() {
-                VerificationMetrics.outbox(depth: depth, oldestAgeSeconds: age)
+            if let (depth, ages) = try? await sample() {
+                VerificationMetrics.outbox(depth: depth, oldestAges: ages)
+                backlog?.record(ages)
             }
             try? await Task.sleep(for: interval)
         }
     }
 
-    /// The outbox length and the age (s, by Redis time) of its oldest entry, in one round trip.
-    func sample() async throws -> (Int64, Double) {
-        let replies = try await redis.pipeline([
-            RedisCommand("XLEN", [.string(keys.outbox)]),
-            RedisCommand("XRANGE", [.string(keys.outbox), "-", "+", "COUNT", 1]),
-            RedisCommand("TIME"),
-        ])
-        let depth = replies[0].int ?? 0
-        let time = replies[2].array ?? []
+    /// The first entry of each channel among the oldest `ARGV[1]` entries, Redis' time and the stream's length.
+    /// ARGV[2…] are the channels. Entries are scanned in pages of 256 until every channel is found.
+    static let oldestScript = RedisScript(
+        """
+        local budget = tonumber(ARGV[1])
+        local found, missing = {}, #ARGV - 1
+        local start, scanned = '-', 0
+        while missing > 0 and scanned < budget do
+          local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)
+          for _, entry in ipairs(page) do
+            local fields = entry[2]
+            for i = 1, #fields, 2 do
+              if fields[i] == 'channel' then
+                if not found[fields[i + 1]] then found[fields[i + 1]] = entry[1]; missing = missing - 1 end
+                break
+              end
+            end
+            if missing == 0 then break end
+          end
+          scanned = scanned + #page
+          if #page < 256 then break end
+          start = '(' .. page[#page][1]
+        end
+        local reply = {redis.call('XLEN', KEYS[1]), redis.call('TIME')}
+        for i = 2, #ARGV do reply[#reply + 1] = found[ARGV[i]] or '' end
+        return reply
+        """)
+
+    /// The outbox length and, per channel, how long its oldest entry has waited (by Redis' clock); a channel with
+    /// no entry among the oldest 10,000 counts as not waiting.
+    func sample() async throws -> (Int64, [Channel: Duration]) {
+        let channels = Channel.allCases
+        let reply = try await redis.eval(
+            Self.oldestScript, keys: [.string(keys.outbox)],
+            arguments: ["10000"] + channels.map { .string($0.rawValue) })
+        let parts = reply.array ?? []
+        guard parts.count == 2 + channels.count else { return (0, [:]) }
+        let time = parts[1].array ?? []
         let nowMs = (time.first?.int ?? 0) * 1000 + (time.count > 1 ? (time[1].int ?? 0) / 1000 : 0)
-        let oldestId = replies[1].array?.first?.array?.first?.string ?? ""
-        guard let oldestMs = oldestId.split(separator: "-").first.flatMap({ Int64($0) }) else { return (depth, 0) }
-        return (depth, Double(max(0, nowMs - oldestMs)) / 1000)
+        var ages: [Channel: Duration] = [:]
+        for (index, channel) in channels.enumerated() {
+            let id = parts[2 + index].string ?? ""
+            guard let oldestMs = id.split(separator: "-").first.flatMap({ Int64($0) }) else { continue }
+            ages[channel] = .milliseconds(max(0, nowMs - oldestMs))
+        }
+        return (parts[0].int ?? 0, ages)
     }
 }
 

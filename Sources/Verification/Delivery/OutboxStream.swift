@@ -54,37 +54,65 @@ struct OutboxStream: Sendable {
         return Self.entries(stream[1])
     }
 
-    /// Entries pending on any consumer for longer than `minIdle` (a dead worker's), now claimed by this one.
-    func claimStale(minIdle: Duration, count: Int) async throws -> [Entry] {
+    /// Up to `count` entries pending on any consumer for longer than `minIdle` (a dead worker's), now claimed by
+    /// this one, scanning the pending list from `cursor`; also the cursor to go on from ("0-0" once all was seen).
+    func claimStale(minIdle: Duration, count: Int, from cursor: String = "0-0") async throws -> (
+        entries: [Entry], next: String
+    ) {
         let command = RedisCommand(
             "XAUTOCLAIM",
             [
                 .string(keys.outbox), .string(keys.outboxGroup), .string(consumer),
-                .integer(minIdle.wholeMilliseconds), "0-0", "COUNT", .integer(Int64(count)),
+                .integer(minIdle.wholeMilliseconds), .string(cursor), "COUNT", .integer(Int64(count)),
             ])
         let reply = try await redis.send(command)
-        guard let parts = reply.array, parts.count >= 2 else { return [] }
+        guard let parts = reply.array, parts.count >= 2 else { return ([], "0-0") }
         // Entries deleted meanwhile come back as nil; XAUTOCLAIM drops them from the PEL itself.
-        return Self.entries(parts[1])
+        return (Self.entries(parts[1]), parts[0].string ?? "0-0")
     }
 
     /// Acknowledges and deletes a delivered entry and counts it: `delivered`, or `duplicates` when another
-    /// worker had already acknowledged it (the at-least-once window).
+    /// worker had already acknowledged it (the at-least-once window). ARGV[3] is 1 when an earlier try may have
+    /// acknowledged it already (its answer was lost): then an entry already acknowledged is not a duplicate.
     static let completeScript = RedisScript(
         """
         local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
         redis.call('XDEL', KEYS[1], ARGV[2])
-        if acked == 1 then redis.call('HINCRBY', KEYS[2], 'delivered', 1) else redis.call('HINCRBY', KEYS[2], 'duplicates', 1) end
+        if acked == 1 then redis.call('HINCRBY', KEYS[2], 'delivered', 1)
+        elseif ARGV[3] ~= '1' then redis.call('HINCRBY', KEYS[2], 'duplicates', 1) end
         return acked
         """)
 
-    /// Acknowledges, deletes and counts a delivered entry in one round trip; true unless it was a duplicate.
+    /// Acknowledges, deletes and counts a delivered entry in one round trip; false when another worker had already
+    /// acknowledged it (unless `retried`: then the earlier try may have done so).
     @discardableResult
-    func complete(_ id: String) async throws -> Bool {
+    func complete(_ id: String, retried: Bool = false) async throws -> Bool {
         let reply = try await redis.eval(
             Self.completeScript, keys: [.string(keys.outbox), .string(keys.stats)],
+            arguments: [.string(keys.outboxGroup), .string(id), retried ? "1" : "0"])
+        return reply.int == 1 || retried
+    }
+
+    /// Acknowledges, deletes and counts (`superseded`) an entry whose code is no longer the one to send.
+    static let dropScript = RedisScript(
+        """
+        local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('XDEL', KEYS[1], ARGV[2])
+        if acked == 1 then redis.call('HINCRBY', KEYS[2], 'superseded', 1) end
+        return acked
+        """)
+
+    /// Drops an entry without delivering it: its code was replaced by a newer one, used or expired.
+    func dropSuperseded(_ id: String) async throws {
+        _ = try await redis.eval(
+            Self.dropScript, keys: [.string(keys.outbox), .string(keys.stats)],
             arguments: [.string(keys.outboxGroup), .string(id)])
-        return reply.int == 1
+    }
+
+    /// The stored hash of the code a target and template currently have, or nil when there is none (used,
+    /// expired or never issued).
+    func currentCodeHash(_ target: Target, templateId: Int) async throws -> String? {
+        try await redis.send(RedisCommand("HGET", [.string(keys.code(target, templateId: templateId)), "hash"])).string
     }
 
     /// How many times the entry was delivered to a consumer (XPENDING), 0 when it is no longer pending.

@@ -23,14 +23,28 @@ public enum VerificationMetrics {
             .increment()
     }
 
+    /// The time from a send's acceptance to the provider's acceptance of its code.
+    static func deliveryWait(_ channel: Channel, seconds: Double) {
+        Recorder(label: "verifyd_delivery_wait_seconds", dimensions: [("channel", channel.rawValue)], aggregate: true)
+            .record(seconds)
+    }
+
     /// An entry went to the dead-letter stream, by reason class.
     static func deadLetter(_ reason: String) {
         Counter(label: "verifyd_dead_letters_total", dimensions: [("reason", reason)]).increment()
     }
 
-    /// The outbox's length and the age of its oldest entry.
-    static func outbox(depth: Int64, oldestAgeSeconds: Double) {
+    /// The outbox's length and how long each channel's oldest queued entry has waited.
+    static func outbox(depth: Int64, oldestAges: [Channel: Duration]) {
         Gauge(label: "verifyd_outbox_depth").record(depth)
-        Gauge(label: "verifyd_outbox_oldest_age_seconds").record(oldestAgeSeconds)
+        for channel in Channel.allCases {
+            Gauge(label: "verifyd_outbox_oldest_age_seconds", dimensions: [("channel", channel.rawValue)])
+                .record((oldestAges[channel] ?? .zero).seconds)
+        }
+    }
+
+    /// A send was refused because its channel's queue is backlogged.
+    static func backlogged(_ channel: Channel) {
+        Counter(label: "verifyd_sends_backlogged_total", dimensions: [("channel", channel.rawValue)]).increment()
     }
 }

@@ -41,5 +41,9 @@ extension ResultCode {
         39413: ("Request body too large", "请求体过大", "請求體過大"),
         39500: ("Internal server error", "服务器内部错误", "伺服器內部錯誤"),
         39503: ("Service temporarily unavailable, please try again later", "服务暂时不可用，请稍后再试", "服務暫時不可用，請稍後再試"),
+        39504: (
+            "Too many codes are waiting to be delivered, please try again later", "待发送的验证码过多，请稍后再试",
+            "待發送的驗證碼過多，請稍後再試"
+        ),
     ]
 }

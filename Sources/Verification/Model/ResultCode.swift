@@ -39,6 +39,8 @@ public enum ResultCode: Int, Error, Sendable, CaseIterable {
     case internalError = 39500
     /// verifyd: Redis is unreachable or too slow; retry later.
     case serviceUnavailable = 39503
+    /// verifyd: the channel's delivery queue is backlogged beyond `VERIFYD_DELIVERY_MAX_WAIT`; retry later.
+    case deliveryBacklog = 39504
 
     /// The message for this code in the given language.
     public func message(_ language: Language) -> String {

@@ -34,4 +34,6 @@ public enum SendOutcome: Sendable, Equatable {
     case refused(ResultCode)
     /// Refused by a rate limit (of the target, the client IP or the country code); retry after this many seconds.
     case rateLimited(retryAfter: Int, by: LimitKind)
+    /// Refused because the channel's delivery queue is backlogged; retry after this many seconds.
+    case backlogged(retryAfter: Int)
 }

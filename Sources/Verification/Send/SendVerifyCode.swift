@@ -12,12 +12,15 @@ public struct SendVerifyCode: Sendable {
     let crypto: CodeCrypto
     let templates: TemplateStore
     let logger: Logger
+    let backlog: DeliveryBacklog?
     private var mirror: AccountMirror { AccountMirror(keys: settings.keys) }
 
-    /// The use case on a running Redis client.
+    /// The use case on a running Redis client; with a `backlog`, a channel that cannot deliver in time refuses.
     public init(
-        redis: RedisClient, settings: SendSettings, crypto: CodeCrypto, templates: TemplateStore, logger: Logger
+        redis: RedisClient, settings: SendSettings, crypto: CodeCrypto, templates: TemplateStore, logger: Logger,
+        backlog: DeliveryBacklog? = nil
     ) {
+        self.backlog = backlog
         self.redis = redis
         self.settings = settings
         self.crypto = crypto
@@ -96,6 +99,10 @@ public struct SendVerifyCode: Sendable {
                 domains: target.channel == .email ? Self.domainCandidates(target.key) : [],
                 owner: ownerRule(request.useType)
             ) : AddressGuards()
+        if backlog?.isBacklogged(target.channel) == true {
+            VerificationMetrics.backlogged(target.channel)
+            return .backlogged(retryAfter: DeliveryBacklog.retryAfterSeconds)
+        }
         return try await issue(request, target: target, langTag: tag, clientIP: clientIP, guards: guards)
     }
 

@@ -10,11 +10,17 @@ enum DeliveryGroup {
         "VERIFYD_DELIVERY_MAX_ATTEMPTS", group: .delivery, default: 5, in: 1...50,
         help: "delivery attempts before the dead-letter stream")
     static let concurrency = Setting<Int>.integer(
-        "VERIFYD_DELIVERY_CONCURRENCY", group: .delivery, default: 8, in: 1...256,
-        help: "provider calls at once per driver")
+        "VERIFYD_DELIVERY_CONCURRENCY", group: .delivery, default: 256, in: 1...1024,
+        help: "provider calls (and SMTP connections) at once per driver; a worker holds at most twice as many entries")
     static let claimIdle = Setting<Duration>.duration(
-        "VERIFYD_DELIVERY_CLAIM_IDLE", group: .delivery, default: .seconds(60),
-        in: .milliseconds(300)...(.seconds(86400)), help: "take over entries pending this long on another worker")
+        "VERIFYD_DELIVERY_CLAIM_IDLE", group: .delivery, default: .seconds(10),
+        in: .milliseconds(300)...(.seconds(86400)),
+        help:
+            "take over entries another worker has not touched for this long (live workers touch theirs every third of it)"
+    )
+    static let maxWait = Setting<Duration>.duration(
+        "VERIFYD_DELIVERY_MAX_WAIT", group: .delivery, default: .seconds(60), in: .seconds(1)...(.seconds(3600)),
+        help: "a channel whose oldest queued code waited longer refuses new sends (503, 39504, Retry-After)")
     static let worker = Setting<Bool>.flag(
         "VERIFYD_WORKER", group: .delivery, default: true, help: "`serve` also runs a delivery worker")
     static let templates = Setting<String?>.text(
@@ -43,6 +49,7 @@ enum DeliveryGroup {
         delivery.claimEvery = min(.seconds(5), delivery.claimIdle / 3)
         delivery.blockTime = min(.seconds(1), delivery.claimIdle / 3)
         configuration.delivery = delivery
+        configuration.maxDeliveryWait = read(maxWait)
         configuration.runWorker = read(worker)
         configuration.templatesPath = read(templates)
         configuration.siteName = read(siteName)

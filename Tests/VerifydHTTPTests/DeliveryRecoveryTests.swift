@@ -1,0 +1,84 @@
+import Foundation
+import RedisClient
+import TestSupport
+import Testing
+import Verification
+
+/// Faults between a delivery and its acknowledgement, with real processes: a worker killed while it holds entries,
+/// and Redis paused while deliveries complete.
+@Suite(.serialized) struct DeliveryRecoveryTests {
+    /// The environment of an instance delivering SMS to `sink`.
+    private func environment(_ redis: RedisServer, _ sink: Sink, _ extra: [String: String] = [:]) -> [String: String] {
+        testEnvironment(redis: redis, ["VERIFYD_SMS": "http://127.0.0.1:\(sink.port)/sms"].merging(extra) { $1 })
+    }
+
+    /// The numbers the webhook sink was called for.
+    private func delivered(_ sink: Sink) -> [String] {
+        sink.records("requests.jsonl").compactMap { ($0["body"] as? [String: Any])?["phoneNumber"] as? String }
+    }
+
+    @Test func aKilledWorkersEntriesAreAllTakenOverWithinTheClaimTimeout() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let sink = try await Sink.start(.http)
+        defer { sink.stop() }
+        try sink.set("default", "hang")
+        let claimIdle = 3
+        let env = environment(redis, sink, ["VERIFYD_DELIVERY_CLAIM_IDLE": "\(claimIdle)s"])
+        let victim = try await VerifydProcess.start(environment: env)
+        defer { victim.stop() }
+        let numbers = (0..<20).map { String(13_600_000_000 + $0) }
+        for number in numbers {
+            #expect(try await post(port: victim.port, body("sms", 5, 1, account: number, countryCode: 86)).code == .ok)
+        }
+        try await withRedisClient(url: redis.url) { store in
+            try await waitUntil(timeout: .seconds(15), "the victim holds every entry") {
+                try await store.send("XPENDING", "verify:outbox", "verifyd").array?.first?.int == Int64(numbers.count)
+            }
+            victim.signal(SIGKILL)
+            try sink.set("default", "200")
+            let survivor = try await VerifydProcess.start(environment: env, command: "worker")
+            defer { survivor.stop() }
+            try await waitUntil(
+                timeout: .seconds(claimIdle + 2), "the survivor delivers every stranded entry within the claim timeout"
+            ) { Set(delivered(sink)).count == numbers.count }
+            #expect(Set(delivered(sink)) == Set(numbers))
+            try await waitUntil(timeout: .seconds(5), "the outbox is empty") {
+                try await store.send("XLEN", "verify:outbox").int == 0
+            }
+        }
+    }
+
+    @Test func aRedisPauseWhileDeliveriesCompleteCausesNoDuplicate() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let sink = try await Sink.start(.http)
+        defer { sink.stop() }
+        try sink.set("delay", "1.5")
+        let env = environment(redis, sink)
+        let a = try await VerifydProcess.start(environment: env)
+        defer { a.stop() }
+        let b = try await VerifydProcess.start(environment: env)
+        defer { b.stop() }
+        let numbers = (0..<20).map { String(13_700_000_000 + $0) }
+        for (index, number) in numbers.enumerated() {
+            let port = index.isMultiple(of: 2) ? a.port : b.port
+            #expect(try await post(port: port, body("sms", 5, 1, account: number, countryCode: 86)).code == .ok)
+        }
+        try await withRedisClient(url: redis.url) { store in
+            try await waitUntil(timeout: .seconds(10), "every entry is being delivered") {
+                try await store.send("XPENDING", "verify:outbox", "verifyd").array?.first?.int == Int64(numbers.count)
+            }
+            // The provider answers while Redis is stopped: no acknowledgement can reach it for 2 s.
+            redis.pause()
+            try await Task.sleep(for: .seconds(2))
+            redis.resume()
+            try await waitUntil(timeout: .seconds(15), "every code is acknowledged") {
+                try await store.send("HGET", "verify:stats", "delivered").string.flatMap(Int.init) == numbers.count
+            }
+            #expect(Set(delivered(sink)) == Set(numbers), "none lost")
+            #expect(delivered(sink).count == numbers.count, "none delivered twice")
+            #expect(try await store.send("HGET", "verify:stats", "duplicates").string.flatMap(Int.init) ?? 0 == 0)
+        }
+    }
+}
