@@ -12,10 +12,6 @@ CURLcode verifyd_curl_set_pointer(CURL *handle, CURLoption option, void *value) 
     return curl_easy_setopt(handle, option, value);
 }
 
-CURLcode verifyd_curl_set_read_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *)) {
-    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, function);
-}
-
 CURLMcode verifyd_curl_multi_set_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }
@@ -46,22 +42,14 @@ long verifyd_curl_response_code(CURL *handle) {
 }
 
 const CURLoption verifyd_CURLOPT_URL = CURLOPT_URL;
-const CURLoption verifyd_CURLOPT_MAIL_FROM = CURLOPT_MAIL_FROM;
-const CURLoption verifyd_CURLOPT_MAIL_RCPT = CURLOPT_MAIL_RCPT;
 const CURLoption verifyd_CURLOPT_USERNAME = CURLOPT_USERNAME;
 const CURLoption verifyd_CURLOPT_PASSWORD = CURLOPT_PASSWORD;
 const CURLoption verifyd_CURLOPT_USE_SSL = CURLOPT_USE_SSL;
-const CURLoption verifyd_CURLOPT_UPLOAD = CURLOPT_UPLOAD;
-const CURLoption verifyd_CURLOPT_READDATA = CURLOPT_READDATA;
-const CURLoption verifyd_CURLOPT_INFILESIZE_LARGE = CURLOPT_INFILESIZE_LARGE;
 const CURLoption verifyd_CURLOPT_TIMEOUT_MS = CURLOPT_TIMEOUT_MS;
 const CURLoption verifyd_CURLOPT_CONNECTTIMEOUT_MS = CURLOPT_CONNECTTIMEOUT_MS;
 const CURLoption verifyd_CURLOPT_SERVER_RESPONSE_TIMEOUT = CURLOPT_SERVER_RESPONSE_TIMEOUT;
 const CURLoption verifyd_CURLOPT_NOSIGNAL = CURLOPT_NOSIGNAL;
-const CURLoption verifyd_CURLOPT_SSL_VERIFYPEER = CURLOPT_SSL_VERIFYPEER;
-const CURLoption verifyd_CURLOPT_SSL_VERIFYHOST = CURLOPT_SSL_VERIFYHOST;
 const CURLoption verifyd_CURLOPT_CAINFO = CURLOPT_CAINFO;
-const CURLoption verifyd_CURLOPT_LOGIN_OPTIONS = CURLOPT_LOGIN_OPTIONS;
 const CURLoption verifyd_CURLOPT_PRIVATE = CURLOPT_PRIVATE;
 const CURLoption verifyd_CURLOPT_CONNECT_ONLY = CURLOPT_CONNECT_ONLY;
 const CURLMoption verifyd_CURLMOPT_MAX_HOST_CONNECTIONS = CURLMOPT_MAX_HOST_CONNECTIONS;

@@ -6,7 +6,6 @@
 CURLcode verifyd_curl_set_long(CURL *handle, CURLoption option, long value);
 CURLcode verifyd_curl_set_string(CURL *handle, CURLoption option, const char *value);
 CURLcode verifyd_curl_set_pointer(CURL *handle, CURLoption option, void *value);
-CURLcode verifyd_curl_set_read_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 long verifyd_curl_response_code(CURL *handle);
 // curl_multi_setopt is variadic too.
 CURLMcode verifyd_curl_multi_set_long(CURLM *multi, CURLMoption option, long value);
@@ -20,22 +19,14 @@ int verifyd_curl_message_done(CURLMsg *message, CURL **handle, CURLcode *result)
 
 // CURLOPT_*, CURLMOPT_* and CURLUSESSL_* values, since some are macros Swift does not import.
 extern const CURLoption verifyd_CURLOPT_URL;
-extern const CURLoption verifyd_CURLOPT_MAIL_FROM;
-extern const CURLoption verifyd_CURLOPT_MAIL_RCPT;
 extern const CURLoption verifyd_CURLOPT_USERNAME;
 extern const CURLoption verifyd_CURLOPT_PASSWORD;
 extern const CURLoption verifyd_CURLOPT_USE_SSL;
-extern const CURLoption verifyd_CURLOPT_UPLOAD;
-extern const CURLoption verifyd_CURLOPT_READDATA;
-extern const CURLoption verifyd_CURLOPT_INFILESIZE_LARGE;
 extern const CURLoption verifyd_CURLOPT_TIMEOUT_MS;
 extern const CURLoption verifyd_CURLOPT_CONNECTTIMEOUT_MS;
 extern const CURLoption verifyd_CURLOPT_SERVER_RESPONSE_TIMEOUT;
 extern const CURLoption verifyd_CURLOPT_NOSIGNAL;
-extern const CURLoption verifyd_CURLOPT_SSL_VERIFYPEER;
-extern const CURLoption verifyd_CURLOPT_SSL_VERIFYHOST;
 extern const CURLoption verifyd_CURLOPT_CAINFO;
-extern const CURLoption verifyd_CURLOPT_LOGIN_OPTIONS;
 extern const CURLoption verifyd_CURLOPT_PRIVATE;
 extern const CURLoption verifyd_CURLOPT_CONNECT_ONLY;
 extern const CURLMoption verifyd_CURLMOPT_MAX_HOST_CONNECTIONS;
