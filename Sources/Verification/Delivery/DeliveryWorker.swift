@@ -80,6 +80,7 @@ public struct DeliveryWorker: Service {
         let held = HeldEntries()
         let clock = ContinuousClock()
         var groupReady = false
+        var recoverOwn = false
         var nextClaim = clock.now
         var failures = 0
         await withDiscardingTaskGroup { deliveries in
@@ -103,6 +104,10 @@ public struct DeliveryWorker: Service {
                         try await claimStale(stream, held: held, start: start)
                         nextClaim = clock.now + settings.claimEvery
                     }
+                    if recoverOwn {
+                        try await recoverOwnPending(stream, held: held, start: start)
+                        recoverOwn = false
+                    }
                     let room = maxHeld - (await held.count)
                     if room > 0 {
                         // Never BLOCK 0 (forever): at least 1 ms, at most until the next heartbeat.
@@ -114,6 +119,7 @@ public struct DeliveryWorker: Service {
                     failures = 0
                 } catch {
                     failures += 1
+                    recoverOwn = true
                     if case RedisError.server(let message) = error, message.hasPrefix("NOGROUP") { groupReady = false }
                     let unreachable = (error as? RedisError)?.isConnectivity == true
                     if (failures == 1 && !unreachable) || failures == 50 {
@@ -123,6 +129,20 @@ public struct DeliveryWorker: Service {
                     try? await Task.sleep(for: .milliseconds(min(1000, 50 * failures)))
                 }
             }
+        }
+    }
+
+    /// Takes up the entries a lost read reply left on this worker's own pending list, now rather than after the
+    /// claim timeout. Those it holds already are skipped by `start`.
+    private func recoverOwnPending(
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, Int) async -> Void
+    ) async throws {
+        var after = "0"
+        while maxHeld > (await held.count) {
+            let page = try await stream.readOwnPending(after: after, count: settings.batchSize)
+            guard let last = page.last else { return }
+            for entry in page { await start(entry, max(1, try await stream.deliveryCount(entry.id))) }
+            after = last.id
         }
     }
 

@@ -54,6 +54,21 @@ struct OutboxStream: Sendable {
         return Self.entries(stream[1])
     }
 
+    /// Up to `count` of this consumer's own pending entries after the id `after` ("0" for all). After a read whose
+    /// reply was lost (Redis killed or paused mid-read), Redis counts entries as delivered to this worker that it
+    /// never received.
+    func readOwnPending(after: String, count: Int) async throws -> [Entry] {
+        let command = RedisCommand(
+            "XREADGROUP",
+            [
+                "GROUP", .string(keys.outboxGroup), .string(consumer), "COUNT", .integer(Int64(count)), "STREAMS",
+                .string(keys.outbox), .string(after),
+            ])
+        let reply = try await redis.send(command)
+        guard let streams = reply.array, let stream = streams.first?.array, stream.count == 2 else { return [] }
+        return Self.entries(stream[1])
+    }
+
     /// Up to `count` entries pending on any consumer for longer than `minIdle` (a dead worker's), now claimed by
     /// this one, scanning the pending list from `cursor`; also the cursor to go on from ("0-0" once all was seen).
     func claimStale(minIdle: Duration, count: Int, from cursor: String = "0-0") async throws -> (
