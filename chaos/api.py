@@ -1,4 +1,4 @@
-"""The verifyd API the scenarios call: its routes, request bodies, and unique SMS targets."""
+"""The verifyd API the scenarios call: its routes, request bodies, and unique SMS and email targets."""
 import json
 
 SEND = "/api/v2/common/send-verify-code"
@@ -26,6 +26,35 @@ class Targets:
     def next(self):
         self.n += 1
         return 86, f"{self.prefix}{self.n:08d}"
+
+    @staticmethod
+    def body(target):
+        return sms_body(target)
+
+    @staticmethod
+    def key(target):
+        return key(target)
+
+
+class EmailTargets:
+    """Unique email addresses, `c{prefix}-{counter}@chaos.example` (lower case: the SMTP recipient as sent)."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.n = 0
+
+    def next(self):
+        self.n += 1
+        return f"c{self.prefix}-{self.n:08d}@chaos.example"
+
+    @staticmethod
+    def body(target):
+        return email_body(target)
+
+    @staticmethod
+    def key(target):
+        """As the SMTP sink records the recipient and the outbox its `to`."""
+        return target
 
 
 def key(target):

@@ -26,7 +26,11 @@ DOCUMENTED = frozenset(TABLE.values())
 # The codes that come with an HTTP status other than 200 (every other code is answered 200).
 HTTP_STATUS = {CODES.unauthorized: 401, CODES.notFound: 404, CODES.methodNotAllowed: 405,
                CODES.requestTimeout: 408, CODES.payloadTooLarge: 413, CODES.internalError: 500,
-               CODES.serviceUnavailable: 503}
+               CODES.serviceUnavailable: 503, CODES.deliveryBacklog: 503}
+
+# The documented 503s of a send: Redis unreachable or too slow (Retry-After: 1), or the channel's delivery queue
+# backlogged past VERIFYD_DELIVERY_MAX_WAIT (Retry-After: 10).
+UNAVAILABLE = frozenset({CODES.serviceUnavailable, CODES.deliveryBacklog})
 
 
 def outcome(status, code):

@@ -35,6 +35,10 @@ class Scenario:
         self.lost = 0
         self.late = 0  # stored although the answer was 503
         self.duplicates = 0
+        # Delivering scenarios (checks.record_waits): seconds from each accepted send's 200 to the provider's
+        # acceptance, and the accepted codes the provider got more than once. None: the scenario delivered nothing.
+        self.waits = None
+        self.delivered_twice = 0
         self.faults = 0
         self.assertions = 0
         # --short runs the debug binary, several times slower: latency bounds that depend on verifyd's CPU (not on
@@ -87,8 +91,8 @@ class Scenario:
     async def http_sink(self, delay=0.0):
         return await self._started(HttpSink(self, delay))
 
-    async def smtp_sink(self):
-        return await self._started(SmtpSink(self))
+    async def smtp_sink(self, delay=0.0, envelope_only=False):
+        return await self._started(SmtpSink(self, delay, envelope_only))
 
     async def verifyd(self, redis, name="verifyd", **env):
         return await self._started(Verifyd(self, name, redis, env))

@@ -14,11 +14,13 @@ _FAILURES = (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOve
 
 
 class Answer:
-    __slots__ = ("status", "headers", "body", "code", "envelope", "start", "end", "outcome", "error", "target", "tag")
+    __slots__ = ("status", "headers", "body", "code", "envelope", "start", "end", "answered_at", "outcome", "error",
+                 "target", "tag")
 
     def __init__(self, start):
         self.start = start
         self.end = None
+        self.answered_at = None  # time.time() when the exchange ended: the clock the sinks record with
         self.status = None
         self.headers = {}
         self.body = b""
@@ -135,6 +137,7 @@ async def exchange(port, raw, timeout, *, half_close=False, head_only=False, pie
         answer.fail(error)
     finally:
         answer.end = time.monotonic()
+        answer.answered_at = time.time()
         if writer is not None:
             writer.close()
     return answer
@@ -167,6 +170,7 @@ class Connection:
         except _FAILURES as error:
             answer.fail(error)
         answer.end = time.monotonic()
+        answer.answered_at = time.time()
         return answer
 
     def close(self):

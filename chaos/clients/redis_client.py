@@ -64,11 +64,11 @@ class Store:
         return {c["name"]: int(c["pending"]) for c in await self.db.xinfo_consumers(OUTBOX, GROUP)}
 
     async def held_by(self, consumer):
-        """The targets of the entries `consumer` has claimed and not acknowledged."""
-        pending = await self.db.xpending_range(OUTBOX, GROUP, "-", "+", 1000, consumername=consumer)
+        """The entries `consumer` has claimed and not acknowledged, as (their number, their targets)."""
+        pending = await self.db.xpending_range(OUTBOX, GROUP, "-", "+", 100000, consumername=consumer)
         held = set()
         for p in pending:
             for _, fields in await self.db.xrange(OUTBOX, p["message_id"], p["message_id"]):
                 held.add(fields.get("to"))
         held.discard(None)
-        return held
+        return len(pending), held

@@ -1,5 +1,6 @@
 """The probe: a process of its own (so the floods' event loop cannot delay it) that sends a /health/live and a
-send on fresh connections every `--interval` seconds until the stop file exists, one JSON line per request.
+send on fresh connections every `--interval` seconds until the stop file exists, one JSON line per request (with
+`answered_at`, the answer's time.time()).
 
     python3 -m chaos.load.probe PORT STOP_FILE OUT_FILE   (from the repository root)
 """
@@ -23,7 +24,8 @@ async def probe(port, stop_file, out, interval):
                               ("send", build_request("POST", SEND, sms_body(target)))):
                 a = await exchange(port, raw, 20)
                 f.write(json.dumps({"kind": kind, "latency": a.latency, "status": a.status, "code": a.code,
-                                    "outcome": a.outcome, "target": key(target) if kind == "send" else None}) + "\n")
+                                    "outcome": a.outcome, "target": key(target) if kind == "send" else None,
+                                    "answered_at": a.answered_at}) + "\n")
                 f.flush()
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - t0)))
 

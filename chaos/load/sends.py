@@ -1,7 +1,8 @@
-"""Steady load: concurrent clients sending to unique SMS targets, every answer recorded with its timing."""
+"""Steady load: concurrent clients sending to unique targets (api.Targets for SMS, api.EmailTargets for email),
+every answer recorded with its timing."""
 import asyncio
 
-from ..api import SEND, key, sms_body
+from ..api import SEND
 from ..clients.http import build_request, exchange
 from ..codes import CODES
 
@@ -20,8 +21,8 @@ class SendLoad:
     async def _client(self):
         while not self.stop.is_set():
             target = self.targets.next()
-            answer = await exchange(self.port, build_request("POST", SEND, sms_body(target)), self.timeout)
-            answer.target = key(target)
+            answer = await exchange(self.port, build_request("POST", SEND, self.targets.body(target)), self.timeout)
+            answer.target = self.targets.key(target)
             self.answers.append(answer)
             self.scenario.count(answer)
             if self.pace:
@@ -32,6 +33,10 @@ class SendLoad:
 
     def accepted(self):
         return [a for a in self.answers if a.status == 200 and a.code == CODES.ok]
+
+    def answered_at(self):
+        """When each accepted send's 200 reached its client (time.time()), by target."""
+        return {a.target: a.answered_at for a in self.accepted()}
 
     def first_success_after(self, t):
         """When the first send started at or after `t` succeeded (None if none did)."""

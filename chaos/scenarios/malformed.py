@@ -10,7 +10,7 @@ import random
 import time
 
 from ..api import INTERNAL_TOKEN, Targets
-from ..checks import follow
+from ..checks import follow, record_waits
 from ..clients.http import exchange, get
 from ..codes import CODES, DOCUMENTED, HTTP_STATUS
 from ..load.malformed import BARE400, CLOSED, cases
@@ -85,8 +85,9 @@ class Malformed(Scenario):
         classes = collections.Counter(a.klass() for _, a in results)
         self.numbers["answers"] = " ".join(f"{k}={v}" for k, v in sorted(classes.items()))
         await self.check_memory(vd, baseline, peak)
-        accepted = [a.target for _, a in results if a.code == CODES.ok and a.target]
-        await follow(self, redis, vd.delivered, accepted, timeout=60)
+        answered_at = {a.target: a.answered_at for _, a in results if a.code == CODES.ok and a.target}
+        got = await follow(self, redis, vd.delivered, list(answered_at), timeout=60)
+        record_waits(self, answered_at, vd.delivered_at(), got)
         signs = vd.crash_signs()
         self.check(not signs, f"verifyd logged failures: {signs[:3]}")
 

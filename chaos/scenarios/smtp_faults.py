@@ -8,6 +8,7 @@ import random
 import re
 
 from ..api import SEND, email_body
+from ..checks import record_waits
 from ..clients.http import build_request, exchange
 from ..codes import CODES
 from ..scenario import Scenario
@@ -32,6 +33,7 @@ class SmtpFaults(Scenario):
         self.expect_dead = {}  # target → dead letter reason
         self.dup_allowed = collections.Counter()  # target → accepted-then-dropped attempts
         self.all_accepted = []
+        self.answered_at = {}  # target → when its 200 reached the client (time.time())
         self.stuck = set()  # targets whose SMTP attempt outlived VERIFYD_SMTP_TIMEOUT_MS
         smtp.set("mode", "ok")
         n = 3 if self.short else 6
@@ -153,6 +155,8 @@ class SmtpFaults(Scenario):
         self.dead += sum(1 for r in accepted if dead_to.get(r, 0) >= 1)
         self.lost += sum(1 for r in accepted if delivered.get(r, 0) == 0 and dead_to.get(r, 0) == 0)
         self.duplicates += sum(max(0, delivered.get(r, 0) - 1) for r in accepted)
+        # Reported only: the retries are deliberate, and so are the second copies of accept-then-drop.
+        record_waits(self, self.answered_at, self.smtp.delivered_at(), delivered)
         stuck = f"; stuck in an SMTP attempt: {len(self.stuck)}" if self.stuck else ""
         self.check(self.lost == 0, f"lost = {self.lost} (accepted codes neither delivered nor dead-lettered within "
                                    f"the scenario's deadlines{stuck})")
@@ -174,6 +178,7 @@ class SmtpFaults(Scenario):
         for a in answers:
             self.count(a)
         ok = [t for t, a in zip(targets, answers) if a.status == 200 and a.code == CODES.ok]
+        self.answered_at.update((t, a.answered_at) for t, a in zip(targets, answers) if t in ok)
         self.check(len(ok) == n, f"{name}: all {n} sends accepted ({[a.short() for a in answers]})")
         self.all_accepted += ok
         return ok
