@@ -84,10 +84,14 @@ public struct DeliveryWorker: Service {
         var nextClaim = clock.now
         var failures = 0
         await withDiscardingTaskGroup { deliveries in
-            func start(_ entry: OutboxStream.Entry, attempt: Int) async {
+            /// Delivers `entry` unless this worker holds it already. A `claimed` entry (taken over, or found on this
+            /// worker's own list) is first checked to be still pending, once held: a delivery of it that finished
+            /// just before has acknowledged it, and it must not go out again. Its attempt number is its delivery count.
+            func start(_ entry: OutboxStream.Entry, claimed: Bool) async {
                 guard await held.add(entry.id) else { return }
                 deliveries.addTask {
-                    await processor.process(entry, firstAttempt: attempt, on: stream)
+                    let attempt = claimed ? ((try? await stream.deliveryCount(entry.id)) ?? 0) : 1
+                    if attempt > 0 { await processor.process(entry, firstAttempt: attempt, on: stream) }
                     await held.remove(entry.id)
                 }
             }
@@ -113,7 +117,7 @@ public struct DeliveryWorker: Service {
                         // Never BLOCK 0 (forever): at least 1 ms, at most until the next heartbeat.
                         let block = max(.milliseconds(1), min(settings.blockTime, nextClaim - clock.now))
                         for entry in try await stream.readNew(count: min(room, settings.batchSize), block: block) {
-                            await start(entry, attempt: 1)
+                            await start(entry, claimed: false)
                         }
                     }
                     failures = 0
@@ -135,13 +139,13 @@ public struct DeliveryWorker: Service {
     /// Takes up the entries a lost read reply left on this worker's own pending list, now rather than after the
     /// claim timeout. Those it holds already are skipped by `start`.
     private func recoverOwnPending(
-        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, Int) async -> Void
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, Bool) async -> Void
     ) async throws {
         var after = "0"
         while maxHeld > (await held.count) {
             let page = try await stream.readOwnPending(after: after, count: settings.batchSize)
             guard let last = page.last else { return }
-            for entry in page { await start(entry, max(1, try await stream.deliveryCount(entry.id))) }
+            for entry in page { await start(entry, true) }
             after = last.id
         }
     }
@@ -149,7 +153,7 @@ public struct DeliveryWorker: Service {
     /// Claims every entry left idle by another worker, following XAUTOCLAIM's cursor until none is left or no
     /// room is.
     private func claimStale(
-        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, Int) async -> Void
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, Bool) async -> Void
     ) async throws {
         var cursor = "0-0"
         repeat {
@@ -158,7 +162,7 @@ public struct DeliveryWorker: Service {
             let claimed = try await stream.claimStale(
                 minIdle: settings.claimIdle, count: min(room, settings.batchSize), from: cursor)
             for entry in claimed.entries {
-                await start(entry, max(1, try await stream.deliveryCount(entry.id)))
+                await start(entry, true)
             }
             cursor = claimed.next
         } while cursor != "0-0"
