@@ -1,0 +1,93 @@
+/// Which primary serves each of a cluster's 16384 slots, read from `CLUSTER SHARDS` (Redis 7) or `CLUSTER SLOTS`.
+public struct ClusterTopology: Sendable, Equatable {
+    /// A node's address.
+    public struct Node: Sendable, Hashable, CustomStringConvertible {
+        /// Host name or address.
+        public var host: String
+        /// TCP port.
+        public var port: Int
+
+        /// `host:port`.
+        public var description: String { "\(host):\(port)" }
+    }
+
+    /// The primaries, each once.
+    public private(set) var primaries: [Node] = []
+    /// For each slot, the index of its primary in `primaries`; -1 when no node serves it.
+    private var owners = [Int16](repeating: -1, count: HashSlot.count)
+
+    /// The primary serving `slot`, or nil when none does.
+    public func primary(forSlot slot: Int) -> Node? {
+        let owner = owners[slot]
+        return owner < 0 ? nil : primaries[Int(owner)]
+    }
+
+    /// The primary serving `key`'s slot.
+    public func primary(forKey key: String) -> Node? { primary(forSlot: HashSlot.of(key)) }
+
+    /// Whether every slot has a primary.
+    public var coversAllSlots: Bool { !owners.contains(-1) }
+
+    /// Assigns `slots` to `node`, adding it to the primaries if new.
+    private mutating func assign(_ slots: ClosedRange<Int>, to node: Node) {
+        let index: Int
+        if let known = primaries.firstIndex(of: node) {
+            index = known
+        } else {
+            primaries.append(node)
+            index = primaries.count - 1
+        }
+        for slot in slots where slot >= 0 && slot < HashSlot.count { owners[slot] = Int16(index) }
+    }
+
+    /// The topology in a `CLUSTER SHARDS` reply: shards of `slots` ranges and `nodes`, of which the one whose
+    /// `role` is `master` serves them. `seedHost` replaces an empty or unknown endpoint (`?`), as the spec asks.
+    public init(shards reply: RESPValue, seedHost: String) throws(RedisError) {
+        guard let shards = reply.array else { throw .protocolError("CLUSTER SHARDS: not an array") }
+        for shard in shards {
+            let fields = Self.map(shard)
+            guard let ranges = fields["slots"]?.array, let nodes = fields["nodes"]?.array else {
+                throw .protocolError("CLUSTER SHARDS: a shard without slots or nodes")
+            }
+            guard
+                let primary = nodes.map(Self.map).first(where: { $0["role"]?.string == "master" }),
+                let port = primary["port"]?.int ?? primary["tls-port"]?.int
+            else { continue }
+            let endpoint = primary["endpoint"]?.string ?? primary["ip"]?.string ?? ""
+            let node = Node(host: endpoint.isEmpty || endpoint == "?" ? seedHost : endpoint, port: Int(port))
+            var index = 0
+            while index + 1 < ranges.count {
+                guard let start = ranges[index].int, let end = ranges[index + 1].int, start <= end else {
+                    throw .protocolError("CLUSTER SHARDS: a bad slot range")
+                }
+                assign(Int(start)...Int(end), to: node)
+                index += 2
+            }
+        }
+    }
+
+    /// The topology in a `CLUSTER SLOTS` reply: `[start, end, [host, port, id, …], replicas…]` per range.
+    public init(slots reply: RESPValue, seedHost: String) throws(RedisError) {
+        guard let ranges = reply.array else { throw .protocolError("CLUSTER SLOTS: not an array") }
+        for range in ranges {
+            guard let parts = range.array, parts.count >= 3, let start = parts[0].int, let end = parts[1].int,
+                start <= end, let primary = parts[2].array, primary.count >= 2, let port = primary[1].int
+            else { throw .protocolError("CLUSTER SLOTS: a bad slot range") }
+            let host = primary[0].string ?? ""
+            assign(
+                Int(start)...Int(end), to: Node(host: host.isEmpty || host == "?" ? seedHost : host, port: Int(port)))
+        }
+    }
+
+    /// A flat `[name, value, …]` array as a dictionary of values.
+    private static func map(_ value: RESPValue) -> [String: RESPValue] {
+        var fields: [String: RESPValue] = [:]
+        let items = value.array ?? []
+        var index = 0
+        while index + 1 < items.count {
+            if let name = items[index].string { fields[name] = items[index + 1] }
+            index += 2
+        }
+        return fields
+    }
+}
