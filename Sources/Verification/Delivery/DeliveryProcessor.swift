@@ -154,7 +154,7 @@ struct DeliveryProcessor: Sendable {
 
     /// Seconds from the send's acceptance (the entry id's time, Redis' clock) to now.
     static func waitSinceAccepted(_ id: String) -> Double {
-        guard let acceptedMs = id.split(separator: "-").first.flatMap({ Int64($0) }) else { return 0 }
+        guard let acceptedMs = OutboxStream.addedMilliseconds(id) else { return 0 }
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         return Double(max(0, nowMs - acceptedMs)) / 1000
     }
@@ -204,12 +204,7 @@ struct DeliveryProcessor: Sendable {
             id: entry.id, channel: item.channel, recipient: item.recipient, countryCode: item.countryCode,
             nationalNumber: item.nationalNumber, templateId: item.templateId, langTag: item.langTag, code: code,
             expiresAt: item.expiresAt, content: content)
-        let target =
-            switch (item.countryCode, item.nationalNumber) {
-            case (let countryCode?, let number?): Target.phone(countryCode: countryCode, number: number)
-            default: Target.email(item.recipient)
-            }
-        return .success((message, driver, target))
+        return .success((message, driver, item.target))
     }
 
     /// Sleeps `duration` in short steps; false when graceful shutdown began meanwhile.

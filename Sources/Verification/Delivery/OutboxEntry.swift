@@ -29,6 +29,12 @@ public struct OutboxEntry: Sendable, Equatable {
         return pairs
     }
 
+    /// The target whose code this is (its rate limit and code keys).
+    var target: Target {
+        if let countryCode, let nationalNumber { return .phone(countryCode: countryCode, number: nationalNumber) }
+        return .email(recipient)
+    }
+
     /// The data the sealed code is bound to: it cannot be replayed for another recipient or template.
     static func sealContext(channel: Channel, recipient: String, templateId: Int) -> String {
         "\(channel.rawValue)|\(recipient)|\(templateId)"

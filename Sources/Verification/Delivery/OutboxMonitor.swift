@@ -71,7 +71,7 @@ public struct OutboxMonitor: Service {
         var ages: [Channel: Duration] = [:]
         for (index, channel) in channels.enumerated() {
             let id = parts[2 + index].string ?? ""
-            guard let oldestMs = id.split(separator: "-").first.flatMap({ Int64($0) }) else { continue }
+            guard let oldestMs = OutboxStream.addedMilliseconds(id) else { continue }
             ages[channel] = .milliseconds(max(0, nowMs - oldestMs))
         }
         return (parts[0].int ?? 0, ages)

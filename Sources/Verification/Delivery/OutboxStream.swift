@@ -86,43 +86,41 @@ struct OutboxStream: Sendable {
         return (Self.entries(parts[1]), parts[0].string ?? "0-0")
     }
 
-    /// Acknowledges and deletes a delivered entry and counts it: `delivered`, or `duplicates` when another
-    /// worker had already acknowledged it (the at-least-once window). ARGV[3] is 1 when an earlier try may have
-    /// acknowledged it already (its answer was lost): then an entry already acknowledged is not a duplicate.
-    static let completeScript = RedisScript(
+    /// Acknowledges and deletes an entry whose attempt is over, counting ARGV[3] in the stats when this call
+    /// acknowledged it, and ARGV[4] (unless empty) when another worker already had.
+    static let settleScript = RedisScript(
         """
         local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
         redis.call('XDEL', KEYS[1], ARGV[2])
-        if acked == 1 then redis.call('HINCRBY', KEYS[2], 'delivered', 1)
-        elseif ARGV[3] ~= '1' then redis.call('HINCRBY', KEYS[2], 'duplicates', 1) end
+        if acked == 1 then redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+        elseif ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[4], 1) end
         return acked
         """)
 
-    /// Acknowledges, deletes and counts a delivered entry in one round trip; false when another worker had already
-    /// acknowledged it (unless `retried`: then the earlier try may have done so).
+    /// Acknowledges, deletes and counts a delivered entry in one round trip: `delivered`, or `duplicates` when
+    /// another worker had already acknowledged it (the at-least-once window); false then. When `retried`, an
+    /// earlier try may have acknowledged it (its answer was lost), so an entry already acknowledged is no duplicate.
     @discardableResult
     func complete(_ id: String, retried: Bool = false) async throws -> Bool {
-        let reply = try await redis.eval(
-            Self.completeScript, keys: [.string(keys.outbox), .string(keys.stats)],
-            arguments: [.string(keys.outboxGroup), .string(id), retried ? "1" : "0"])
-        return reply.int == 1 || retried
+        try await settle(id, counting: "delivered", orElse: retried ? "" : "duplicates") || retried
     }
 
-    /// Acknowledges, deletes and counts (`superseded`) an entry whose code is no longer the one to send.
-    static let dropScript = RedisScript(
-        """
-        local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-        redis.call('XDEL', KEYS[1], ARGV[2])
-        if acked == 1 then redis.call('HINCRBY', KEYS[2], 'superseded', 1) end
-        return acked
-        """)
-
-    /// Drops an entry without delivering it: its code was replaced by a newer one, used or expired.
+    /// Drops an entry without delivering it (its code was replaced by a newer one, used or expired), counting it as
+    /// `superseded`.
     func dropSuperseded(_ id: String) async throws {
-        _ = try await redis.eval(
-            Self.dropScript, keys: [.string(keys.outbox), .string(keys.stats)],
-            arguments: [.string(keys.outboxGroup), .string(id)])
+        _ = try await settle(id, counting: "superseded", orElse: "")
     }
+
+    /// Runs the settle script; true when this call acknowledged the entry.
+    private func settle(_ id: String, counting field: String, orElse other: String) async throws -> Bool {
+        let reply = try await redis.eval(
+            Self.settleScript, keys: [.string(keys.outbox), .string(keys.stats)],
+            arguments: [.string(keys.outboxGroup), .string(id), .string(field), .string(other)])
+        return reply.int == 1
+    }
+
+    /// The Redis time (ms since 1970) at which a stream entry was added: the first part of its id.
+    static func addedMilliseconds(_ id: String) -> Int64? { id.split(separator: "-").first.flatMap { Int64($0) } }
 
     /// The stored hash of the code a target and template currently have, or nil when there is none (used,
     /// expired or never issued).
