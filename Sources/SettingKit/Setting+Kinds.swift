@@ -36,12 +36,13 @@ extension Setting where Value == Bool {
 extension Setting where Value == Duration {
     /// A whole number of milliseconds within `range`.
     public static func milliseconds(
-        _ name: String, group: SettingGroup, default fallback: Int, in range: ClosedRange<Int>, help: String
+        _ name: String, group: SettingGroup, default fallback: Duration, in range: ClosedRange<Int>, help: String
     ) -> Setting<Duration> {
-        let integer = Setting<Int>.integer(name, group: group, default: fallback, in: range, help: help)
+        let ms = Int(fallback.components.seconds * 1000 + fallback.components.attoseconds / 1_000_000_000_000_000)
+        let integer = Setting<Int>.integer(name, group: group, default: ms, in: range, help: help)
         return Setting(
             name, group: group, format: "milliseconds \(range.lowerBound)…\(range.upperBound)",
-            default: .milliseconds(fallback), defaultText: "\(fallback)", help: help
+            default: fallback, defaultText: "\(ms)", help: help
         ) { text in integer.parse(text).map { .milliseconds($0) } }
     }
 

@@ -29,7 +29,7 @@ public struct VerifydConfiguration: Sendable {
     }
 
     /// The Redis server and connection pool.
-    public var redis = RedisConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 6379))
+    public var redis = RedisGroup.url.fallback
     /// The key layout (prefix) every part shares.
     public var keys = KeyLayout()
     /// The HTTP server.
@@ -37,33 +37,33 @@ public struct VerifydConfiguration: Sendable {
     /// The rules of sending.
     public var send = SendSettings(enabledChannels: [])
     /// Digits per code.
-    public var codeLength = 6
+    public var codeLength = SendGroup.codeLength.fallback
     /// The secret of code hashes and sealed outbox entries.
     public var codeSecret = ""
     /// Development mode.
-    public var dev = false
+    public var dev = SendGroup.dev.fallback
     /// Whether send-verify-code requires a Fresns signature.
-    public var requireSignature = false
+    public var requireSignature = SendGroup.signature.fallback
     /// Wrong checks before a code is destroyed.
-    public var maxCheckAttempts = 5
+    public var maxCheckAttempts = CheckGroup.maxAttempts.fallback
     /// The delivery worker.
     public var delivery = DeliveryWorker.Settings()
     /// A channel whose oldest queued code waited longer refuses new sends.
-    public var maxDeliveryWait: Duration = .seconds(60)
+    public var maxDeliveryWait = DeliveryGroup.maxWait.fallback
     /// Whether `serve` runs a worker too.
-    public var runWorker = true
+    public var runWorker = DeliveryGroup.worker.fallback
     /// A Fresns templates file, or nil for the built-in templates.
     public var templatesPath: String?
     /// `{sitename}` in templates.
-    public var siteName = "verifyd"
+    public var siteName = DeliveryGroup.siteName.fallback
     /// The template language when the client's is missing.
-    public var defaultLanguage = "en"
+    public var defaultLanguage = DeliveryGroup.defaultLanguage.fallback
     /// The email driver.
     public var email = EmailDriver.none
     /// The SMS driver.
     public var sms = SMSDriver.none
     /// The least severe level logged.
-    public var logLevel = Logger.Level.info
+    public var logLevel = LoggingGroup.level.fallback
     /// JSON lines (production) or text (default with VERIFYD_DEV=1).
     public var logJSON = true
 

@@ -3,17 +3,20 @@ import Verification
 
 /// The delivery worker: retries, concurrency, take-over of stranded entries, and the templates it renders.
 enum DeliveryGroup {
+    /// The defaults, kept by the worker.
+    private static let defaults = DeliveryWorker.Settings()
     static let backoff = Setting<Duration>.duration(
-        "VERIFYD_DELIVERY_BACKOFF", group: .delivery, default: .seconds(1), in: .milliseconds(10)...(.seconds(600)),
+        "VERIFYD_DELIVERY_BACKOFF", group: .delivery, default: defaults.retry.base,
+        in: .milliseconds(10)...(.seconds(600)),
         help: "first retry delay, doubling after each failure (up to 30s, or the first delay if longer)")
     static let maxAttempts = Setting<Int>.integer(
-        "VERIFYD_DELIVERY_MAX_ATTEMPTS", group: .delivery, default: 5, in: 1...50,
+        "VERIFYD_DELIVERY_MAX_ATTEMPTS", group: .delivery, default: defaults.retry.maxAttempts, in: 1...50,
         help: "delivery attempts before the dead-letter stream")
     static let concurrency = Setting<Int>.integer(
-        "VERIFYD_DELIVERY_CONCURRENCY", group: .delivery, default: 256, in: 1...1024,
+        "VERIFYD_DELIVERY_CONCURRENCY", group: .delivery, default: defaults.concurrency, in: 1...1024,
         help: "provider calls (and SMTP connections) at once per driver; a worker holds at most twice as many entries")
     static let claimIdle = Setting<Duration>.duration(
-        "VERIFYD_DELIVERY_CLAIM_IDLE", group: .delivery, default: .seconds(10),
+        "VERIFYD_DELIVERY_CLAIM_IDLE", group: .delivery, default: defaults.claimIdle,
         in: .milliseconds(300)...(.seconds(86400)),
         help:
             "take over entries another worker has not touched for this long (live workers touch theirs every third of it)"

@@ -17,7 +17,7 @@ enum EmailGroup {
         "VERIFYD_EMAIL_FROM", group: .email, format: "addr or Name <addr>", defaultText: "required with smtp",
         help: "sender of every email")
     static let timeout = Setting<Duration>.milliseconds(
-        "VERIFYD_SMTP_TIMEOUT_MS", group: .email, default: 30000, in: 100...600_000,
+        "VERIFYD_SMTP_TIMEOUT_MS", group: .email, default: .seconds(30), in: 100...600_000,
         help: "deadline of one SMTP transfer, also of the relay's answer after DATA")
     static let caFile = Setting<String?>.text(
         "VERIFYD_SMTP_CA_FILE", group: .email, format: "path", defaultText: "the system's",

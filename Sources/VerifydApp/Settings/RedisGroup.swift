@@ -13,10 +13,11 @@ enum RedisGroup {
         do { return .success(try RedisConfiguration(url: text)) } catch { return .failure(SettingProblem("\(error)")) }
     }
     static let timeout = Setting<Duration>.milliseconds(
-        "VERIFYD_REDIS_TIMEOUT_MS", group: .redis, default: 1000, in: 10...60000, help: "deadline of each Redis command"
+        "VERIFYD_REDIS_TIMEOUT_MS", group: .redis, default: url.fallback.commandTimeout, in: 10...60000,
+        help: "deadline of each Redis command"
     )
     static let poolSize = Setting<Int>.integer(
-        "VERIFYD_REDIS_POOL_SIZE", group: .redis, default: 2, in: 1...64,
+        "VERIFYD_REDIS_POOL_SIZE", group: .redis, default: url.fallback.poolSize, in: 1...64,
         help: "pipelined Redis connections per process")
     static let keyPrefix = Setting<KeyLayout>(
         "VERIFYD_KEY_PREFIX", group: .redis, format: "text without braces or spaces", default: KeyLayout(),

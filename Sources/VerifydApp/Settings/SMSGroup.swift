@@ -9,7 +9,8 @@ enum SMSGroup {
     static let token = Setting<String?>.text(
         "VERIFYD_SMS_TOKEN", group: .sms, secrecy: .secret, help: "bearer token sent to the SMS webhook")
     static let timeout = Setting<Duration>.milliseconds(
-        "VERIFYD_SMS_TIMEOUT_MS", group: .sms, default: 10000, in: 100...600_000, help: "deadline of one webhook call")
+        "VERIFYD_SMS_TIMEOUT_MS", group: .sms, default: .seconds(10), in: 100...600_000,
+        help: "deadline of one webhook call")
 
     static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
         let choice = read(driver)

@@ -13,7 +13,8 @@ enum SendGroup {
     static let codeLength = Setting<Int>.integer(
         "VERIFYD_CODE_LENGTH", group: .send, default: 6, in: 4...10, help: "digits per code")
     static let codeTTL = Setting<Int>.integer(
-        "VERIFYD_CODE_TTL", group: .send, default: 600, in: 1...86400, help: "seconds a code stays valid")
+        "VERIFYD_CODE_TTL", group: .send, default: SendSettings(enabledChannels: []).codeTTL, in: 1...86400,
+        help: "seconds a code stays valid")
     static let codeSecret = Setting<String?>.secret(
         "VERIFYD_CODE_SECRET", group: .send, defaultText: "required unless VERIFYD_DEV=1",
         help: "secret for code hashes and outbox encryption")
