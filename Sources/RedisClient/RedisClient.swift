@@ -117,6 +117,10 @@ public final class RedisClient: Service, Sendable {
         return picked
     }
 
+    /// Whether one script or multi-key command may touch all of `keys`: always on a standalone Redis; on a cluster
+    /// only when they share a hash slot.
+    public func canCombine(_ keys: [String]) -> Bool { true }
+
     /// Sends one command; an error reply is thrown as `RedisError.server`.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RESPValue {
         try await connection().send(command, timeout: timeout)
