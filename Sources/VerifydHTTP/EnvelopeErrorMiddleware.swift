@@ -7,7 +7,9 @@ import Verification
 
 /// Turns every error into an envelope: HTTP errors keep their status, a body that breaks HTTP framing (bad chunk
 /// sizes, a connection closed mid-body) a 400 that closes the connection, Redis trouble becomes 503 with
-/// `Retry-After`, anything else a logged 500. Clients never see a bare error page.
+/// `Retry-After` when it cannot be reached, and an answer verifyd does not expect (a script error, a mirror key of
+/// the wrong type) a 500 logged with the kind of key and counted; anything else a logged 500. Clients never see a
+/// bare error page.
 struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -25,12 +27,23 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 .parameterError, language: FresnsHeaders.language(of: request), status: .badRequest,
                 headers: [.connection: "close"]
             ).response()
-        } catch let error as RedisError {
+        } catch let error as RedisError where error.isConnectivity {
             context.logger.warning("redis unavailable for request", metadata: ["error": "\(error)"])
             return Envelope(
                 .serviceUnavailable, language: FresnsHeaders.language(of: request), status: .serviceUnavailable,
                 headers: [FresnsHeaders.retryAfter: "1"]
             ).response()
+        } catch let fault as StoreFault {
+            context.logger.error(
+                "redis answered unexpectedly", metadata: ["key": "\(fault.keyKind)", "error": "\(fault.detail)"])
+            VerificationMetrics.storeFault(fault.keyKind)
+            return Envelope(.internalError, language: FresnsHeaders.language(of: request), status: .internalServerError)
+                .response()
+        } catch let error as RedisError {
+            context.logger.error("redis answered unexpectedly", metadata: ["key": "unknown", "error": "\(error)"])
+            VerificationMetrics.storeFault("unknown")
+            return Envelope(.internalError, language: FresnsHeaders.language(of: request), status: .internalServerError)
+                .response()
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
             return Envelope(.internalError, language: FresnsHeaders.language(of: request), status: .internalServerError)

@@ -10,7 +10,7 @@ import VerifydApp
 struct Mirror: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fill and inspect the mirror of accounts and login tokens.",
-        subcommands: [Import.self, Get.self, Put.self, Delete.self, Token.self, Stats.self])
+        subcommands: [Import.self, Get.self, Put.self, Delete.self, Token.self, Stats.self, Migrate.self])
 
     /// `mirror import FILE`.
     struct Import: AsyncParsableCommand {
@@ -135,6 +135,30 @@ struct Mirror: AsyncParsableCommand {
         func run() async throws {
             try await withMirror(options) { writer in
                 for (name, value) in try await writer.stats() { print("\(name): \(value)") }
+            }
+        }
+    }
+}
+
+extension Mirror {
+    /// `mirror migrate`.
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Convert the legacy standalone layout (index hashes, one outbox) to the sharded layout.",
+            discussion: "Idempotent: run it again after a crash, or to pick up what an old instance wrote meanwhile.")
+        @OptionGroup var options: SettingArguments
+
+        func run() async throws {
+            try await withMirror(options) { writer in
+                let migration = MirrorMigration(redis: writer.redis, keys: writer.keys)
+                let report = try await migration.run { report in
+                    FileHandle.standardError.write(
+                        Data("\rowner keys \(report.owners), codes and logs \(report.keys), queued \(report.entries)".utf8))
+                }
+                FileHandle.standardError.write(Data("\n".utf8))
+                print(
+                    "migrated: \(report.owners) owner keys, \(report.keys) codes and send logs, "
+                        + "\(report.entries) queued deliveries and dead letters; skipped \(report.skipped) index entries")
             }
         }
     }

@@ -57,10 +57,10 @@ import Verification
             #expect(html.contains("<strong>\(code)</strong>"))
             #expect(text.contains("您正在注册账号") && text.contains("有效期 10 分钟"))
             #expect(!text.contains("<"), "the plain part is derived from the HTML without tags")
-            let stored = try await h.store.send("HGET", "verify:{reader@example.com}:code:2", "hash").string ?? ""
+            let stored = try await h.store.send("HGET", .string(KeyLayout().code(.email("reader@example.com"), templateId: 2)), "hash").string ?? ""
             #expect(crypto.matches(code: code, target: .email("reader@example.com"), templateId: 2, storedHash: stored))
             try await waitUntil(timeout: .seconds(5), "the entry is acknowledged") { try await h.outboxLength() == 0 }
-            #expect(try await h.store.send("HGET", "verify:stats", "delivered").int == 1)
+            #expect(try await OutboxProbe(h.store).stat("delivered") == 1)
         }
     }
 
@@ -87,7 +87,7 @@ import Verification
             #expect(payload["templateId"] as? Int == 7)
             #expect(payload["langTag"] as? String == "en")
             let code = try #require((payload["templateParam"] as? [String: String])?["code"])
-            let stored = try await h.store.send("HGET", "verify:{8613800138000}:code:7", "hash").string ?? ""
+            let stored = try await h.store.send("HGET", .string(KeyLayout().code(.phone(countryCode: 86, number: "13800138000"), templateId: 7)), "hash").string ?? ""
             #expect(
                 crypto.matches(
                     code: code, target: .phone(countryCode: 86, number: "13800138000"), templateId: 7,
@@ -105,13 +105,13 @@ import Verification
             h async throws in
             #expect(try await h.send(.sms, .direct, template: 1, account: "13900139000", countryCode: 86) == .ok)
             try await waitUntil(timeout: .seconds(20), "the fourth call succeeds") {
-                try await h.store.send("HGET", "verify:stats", "delivered").int == 1
+                try await OutboxProbe(h.store).stat("delivered") == 1
             }
             let calls = sink.records("requests.jsonl")
             #expect(calls.map { $0["status"] as? String } == ["503", "500", "502", "200"])
-            #expect(try await h.store.send("HGET", "verify:stats", "retries").int == 3)
+            #expect(try await OutboxProbe(h.store).stat("retries") == 3)
             #expect(try await h.outboxLength() == 0)
-            #expect(try await h.store.send("XLEN", "verify:outbox:dead").int == 0)
+            #expect(try await OutboxProbe(h.store).deadLength() == 0)
         }
     }
 
@@ -124,7 +124,7 @@ import Verification
         ) { h async throws in
             #expect(try await h.send(.sms, .direct, template: 1, account: "13700137000", countryCode: 86) == .ok)
             try await waitUntil(timeout: .seconds(20), "the entry is dead-lettered") {
-                try await h.store.send("XLEN", "verify:outbox:dead").int == 1
+                try await OutboxProbe(h.store).deadLength() == 1
             }
             let fields = try await h.firstDeadLetter()
             let reason = fields.firstIndex(of: "reason").map { fields[$0 + 1] } ?? ""
@@ -132,7 +132,7 @@ import Verification
             #expect(fields.contains("8613700137000"), "the dead letter keeps the original fields")
             #expect(sink.records("requests.jsonl").count == 3)
             #expect(try await h.outboxLength() == 0)
-            #expect(try await h.store.send("XPENDING", "verify:outbox", "verifyd").array?.first?.int == 0)
+            #expect(try await OutboxProbe(h.store).pending() == 0)
         }
     }
 
@@ -143,7 +143,7 @@ import Verification
         try await DeliveryHarness.run(email: try smtp(sink), siteName: "Fresns 社区") { h async throws in
             #expect(try await h.send(.email, .direct, template: 1, account: "gone@example.com") == .ok)
             try await waitUntil(timeout: .seconds(15), "the entry is dead-lettered") {
-                try await h.store.send("XLEN", "verify:outbox:dead").int == 1
+                try await OutboxProbe(h.store).deadLength() == 1
             }
             #expect(sink.smtpAttempts == 1)
             let fields = try await h.firstDeadLetter()
@@ -164,13 +164,14 @@ import Verification
                 RedisCommand(
                     "XADD",
                     [
-                        "verify:outbox", "*", "channel", "sms", "to", "8613600136000", "template", "1", "use", "5",
+                        .string(KeyLayout().outbox(OutboxShard(of: .phone(countryCode: 86, number: "13600136000")))), "*",
+                        "channel", "sms", "to", "8613600136000", "template", "1", "use", "5",
                         "lang", "en",
                         "ttl", "600", "code", .string(sealed), "cc", "86", "phone", "13600136000", "expires",
                         .string(String(past)),
                     ]))
             try await waitUntil(timeout: .seconds(15), "the expired entry is dead-lettered") {
-                try await h.store.send("XLEN", "verify:outbox:dead").int == 1
+                try await OutboxProbe(h.store).deadLength() == 1
             }
             let fields = try await h.firstDeadLetter()
             #expect(fields.prefix(2) == ["reason", "expired"])
@@ -253,14 +254,17 @@ struct DeliveryHarness: Sendable {
         }
     }
 
-    /// The number of entries in the outbox stream.
+    /// The number of entries in the outbox, over every shard.
     func outboxLength() async throws -> Int64 {
-        try await store.send("XLEN", "verify:outbox").int ?? -1
+        Int64(try await OutboxProbe(store).length())
     }
 
     /// The fields of the oldest dead letter, flat (name, value, …).
     func firstDeadLetter() async throws -> [String] {
-        let dead = try await store.send("XRANGE", "verify:outbox:dead", "-", "+").array ?? []
-        return dead.first?.array?[1].array?.compactMap(\.string) ?? []
+        for shard in OutboxShard.all {
+            let dead = try await store.send("XRANGE", .string(KeyLayout().outboxDead(shard)), "-", "+").array ?? []
+            if let first = dead.first { return first.array?[1].array?.compactMap(\.string) ?? [] }
+        }
+        return []
     }
 }

@@ -29,9 +29,9 @@ import Verification
                 channel: .sms, account: "13800138000", countryCode: 86, templateId: 1, code: code)
             #expect(try await check.check(request) == .ok, "the person typed the code meanwhile")
             try await waitUntil(timeout: .seconds(10), "the retry finds the code used and drops the entry") {
-                let superseded = try await h.store.send("HGET", "verify:stats", "superseded").string
+                let superseded = try await OutboxProbe(h.store).stat("superseded")
                 let length = try await h.outboxLength()
-                return superseded == "1" && length == 0
+                return superseded == 1 && length == 0
             }
             #expect(sink.records("requests.jsonl").count == 1, "the provider is not called again")
         }

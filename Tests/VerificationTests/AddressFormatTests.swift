@@ -47,9 +47,9 @@ import Testing
 
     @Test func parentDomainsOfAnEmail() {
         #expect(
-            SendVerifyCode.domainCandidates("a@x.mail.example.com") == [
+            BlockedEmailDomains.candidates("a@x.mail.example.com") == [
                 "x.mail.example.com", "mail.example.com", "example.com",
             ])
-        #expect(SendVerifyCode.domainCandidates("a@example.com") == ["example.com"])
+        #expect(BlockedEmailDomains.candidates("a@example.com") == ["example.com"])
     }
 }

@@ -40,32 +40,35 @@ import Testing
                 account("a1", email: "alice@example.com", countryCode: 86, phone: "13800138000"),
                 account("a2", email: "bob@example.com"),
             ])
-            #expect(try await store.send("HGET", "verify:accounts:email", "alice@example.com").string == "a1")
-            #expect(try await store.send("HGET", "verify:accounts:email", "bob@example.com").string == "a2")
-            #expect(try await store.send("HGET", "verify:accounts:phone", "8613800138000").string == "a1")
+            let phone = Target.phone(countryCode: 86, number: "13800138000")
+            #expect(try await writer.owner(of: .email("alice@example.com")) == "a1")
+            #expect(try await writer.owner(of: .email("bob@example.com")) == "a2")
+            #expect(try await writer.owner(of: phone) == "a1")
+            #expect(try await store.send("GET", "verify:{7fa}:owner:8613800138000").string == "a1", "as documented")
             #expect(
                 try await writer.get(aid: "a1") == [
                     "email": "alice@example.com", "countryCode": "86", "purePhone": "13800138000",
                 ])
 
-            // A new email, no phone: the old email and the unbound phone leave the indexes.
+            // A new email, no phone: the old email's and the unbound phone's owner keys go.
             try await writer.put(account("a1", email: "new@example.com"))
-            #expect(try await store.send("HGET", "verify:accounts:email", "new@example.com").string == "a1")
-            #expect(try await store.send("HEXISTS", "verify:accounts:email", "alice@example.com").int == 0)
-            #expect(try await store.send("HEXISTS", "verify:accounts:phone", "8613800138000").int == 0)
+            #expect(try await writer.owner(of: .email("new@example.com")) == "a1")
+            #expect(try await writer.owner(of: .email("alice@example.com")) == nil)
+            #expect(try await writer.owner(of: phone) == nil)
 
-            // An index entry that another account took over is not removed by the old owner's change.
+            // An owner key that another account took over is not removed by the old owner's change.
             try await writer.put(account("a3", email: "bob@example.com"))
             try await writer.put(account("a2", email: "robert@example.com"))
-            #expect(try await store.send("HGET", "verify:accounts:email", "bob@example.com").string == "a3")
+            #expect(try await writer.owner(of: .email("bob@example.com")) == "a3")
 
             #expect(try await writer.delete(aid: "a1"))
             #expect(try await !writer.delete(aid: "a1"), "deleting twice reports the account missing")
             #expect(try await writer.get(aid: "a1") == nil)
-            #expect(try await store.send("HEXISTS", "verify:accounts:email", "new@example.com").int == 0)
+            #expect(try await writer.owner(of: .email("new@example.com")) == nil)
 
+            _ = try await store.send("SADD", "verify:email-domains:blocked", "a.example", "b.example")
             let stats = Dictionary(uniqueKeysWithValues: try await writer.stats())
-            #expect(stats["emails indexed"] == 2 && stats["phones indexed"] == 0)
+            #expect(stats["blocked domains"] == 2 && stats["outbox entries"] == 0)
         }
     }
 

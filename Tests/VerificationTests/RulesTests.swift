@@ -1,3 +1,4 @@
+import RedisClient
 import Testing
 
 @testable import Verification
@@ -30,12 +31,34 @@ import Testing
         }
     }
 
-    @Test func keysShareTheTargetHashTag() {
+    @Test func aTargetsKeysShareItsShardsHashTag() {
         let keys = KeyLayout(prefix: "verify:")
         let target = Target.phone(countryCode: 86, number: "13800138000")
-        #expect(keys.sendLog(target) == "verify:{8613800138000}:sends")
-        #expect(keys.code(target, templateId: 4) == "verify:{8613800138000}:code:4")
+        #expect(keys.sendLog(target) == "verify:{7fa}:sends:8613800138000")
+        #expect(keys.code(target, templateId: 4) == "verify:{7fa}:code:8613800138000:4")
+        #expect(keys.owner(target) == "verify:{7fa}:owner:8613800138000")
+        #expect(keys.outbox(OutboxShard(of: target)) == "verify:{7fa}:outbox")
         #expect(keys.token(aid: "wIfu6jaF", token: "t") == "verify:token:wIfu6jaF:t")
+        #expect(keys.account("wIfu6jaF") == "verify:account:wIfu6jaF")
+    }
+
+    /// The vectors docs/redis.md gives application developers for the shard function.
+    @Test func shardFunctionVectors() {
+        let vectors: [(String, Int, String)] = [
+            ("alice@example.com", 14, "edb"), ("bob@example.com", 7, "7fa"), ("8613800138000", 7, "7fa"),
+            ("447700900123", 6, "6fb"), ("12025550100", 3, "3ba"), ("用户@例子.广告", 11, "bdc"),
+        ]
+        for (key, index, tag) in vectors {
+            #expect(OutboxShard.index(ofKey: key) == index, "\(key)")
+            #expect(OutboxShard(index: index).tag == tag)
+        }
+    }
+
+    /// Each shard's tag hashes into its own sixteenth of the slots, so evenly split clusters get even shares.
+    @Test func shardTagsSpreadOverTheSlotSpace() {
+        for shard in OutboxShard.all {
+            #expect(HashSlot.of("{\(shard.tag)}") / 1024 == shard.index, "\(shard)")
+        }
     }
 
     @Test func codesAreDigitsOfTheConfiguredLength() {

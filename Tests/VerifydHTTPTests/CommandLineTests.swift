@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import Testing
+import Verification
 
 /// The command line end to end: the built `verifyd` binary's `mirror …` and `doctor` commands, run as child
 /// processes the way operators run them. (MirrorWriter itself is tested without the binary in VerificationTests.)
@@ -47,28 +48,31 @@ import Testing
             #expect(result.stderr.contains("line 5:"))
         }
         try await withRedisClient(url: redis.url) { store async throws in
-            #expect(try await store.send("HGET", "verify:accounts:email", "alice@example.com").string == "a1")
-            #expect(try await store.send("HGET", "verify:accounts:phone", "447700900123").string == "a3")
-            #expect(try await store.send("HLEN", "verify:accounts:email").int == 1)
+            let keys = KeyLayout()
+            #expect(try await store.send("GET", .string(keys.owner(.email("alice@example.com")))).string == "a1")
+            #expect(
+                try await store.send("GET", .string(keys.owner(.phone(countryCode: 44, number: "7700900123")))).string
+                    == "a3")
             #expect(try await store.send("EXISTS", "verify:account:a2").int == 0, "a bad line is never half-written")
         }
         let moved = try run(["mirror", "put", "a1", "--account-email", "new@example.com"], redis: redis)
         #expect(moved.status == 0)
         try await withRedisClient(url: redis.url) { store async throws in
-            #expect(try await store.send("HGET", "verify:accounts:email", "new@example.com").string == "a1")
+            let keys = KeyLayout()
+            #expect(try await store.send("GET", .string(keys.owner(.email("new@example.com")))).string == "a1")
             #expect(
-                try await store.send("HEXISTS", "verify:accounts:email", "alice@example.com").int == 0,
-                "the old index entry goes")
+                try await store.send("EXISTS", .string(keys.owner(.email("alice@example.com")))).int == 0,
+                "the old owner key goes")
             #expect(
-                try await store.send("HEXISTS", "verify:accounts:phone", "8613800138000").int == 0,
-                "so does the unbound phone")
+                try await store.send("EXISTS", .string(keys.owner(.phone(countryCode: 86, number: "13800138000")))).int
+                    == 0, "so does the unbound phone's")
         }
         #expect(try run(["mirror", "get", "a1"], redis: redis).stdout.contains(#""email":"new@example.com""#))
         #expect(try run(["mirror", "token", "add", "a1", "tok-1", "--ttl", "60"], redis: redis).status == 0)
         #expect(try run(["mirror", "token", "revoke", "a1", "tok-1"], redis: redis).stdout.contains("revoked"))
         #expect(try run(["mirror", "delete", "a3"], redis: redis).stdout.contains("deleted"))
         let stats = try run(["mirror", "stats"], redis: redis).stdout
-        #expect(stats.contains("emails indexed: 1") && stats.contains("phones indexed: 0"))
+        #expect(stats.contains("outbox entries: 0") && stats.contains("blocked domains: 0"))
     }
 
     @Test func configPrintsTheEffectiveSettingsWithSecretsRedacted() async throws {

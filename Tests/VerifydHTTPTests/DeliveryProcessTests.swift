@@ -26,7 +26,7 @@ import Verification
         try await waitUntil(timeout: .seconds(15), "the relay sees DATA") { smtp.smtpAttempts >= 1 }
         try await withRedisClient(url: redis.url) { store in
             try await waitUntil(timeout: .seconds(15), "the stalled attempt times out and is retried") {
-                try await store.send("HGET", "verify:stats", "retries").string.flatMap(Int.init) ?? 0 >= 1
+                try await OutboxProbe(store).stat("retries") >= 1
             }
         }
     }
@@ -61,14 +61,14 @@ import Verification
         try await withRedisClient(url: redis.url) { store in
             try await waitUntil(timeout: .seconds(30), "every code is delivered or dead-lettered") {
                 let delivered = Set(smtp.records("messages.jsonl").compactMap { ($0["rcpt_tos"] as? [String])?.first })
-                let dead = try await store.send("XLEN", "verify:outbox:dead").int ?? 0
+                let dead = try await OutboxProbe(store).deadLength()
                 return delivered.count + Int(dead) >= targets.count
             }
             let recipients = smtp.records("messages.jsonl").compactMap { ($0["rcpt_tos"] as? [String])?.first }
             #expect(Set(recipients) == Set(targets), "none lost")
             #expect(recipients.count == targets.count, "none delivered twice")
             try await waitUntil(timeout: .seconds(10), "the outbox is empty") {
-                try await store.send("XLEN", "verify:outbox").int == 0
+                try await OutboxProbe(store).length() == 0
             }
         }
     }

@@ -33,7 +33,7 @@ import Verification
         }
         try await withRedisClient(url: redis.url) { store in
             try await waitUntil(timeout: .seconds(15), "the victim holds every entry") {
-                try await store.send("XPENDING", "verify:outbox", "verifyd").array?.first?.int == Int64(numbers.count)
+                try await OutboxProbe(store).pending() == numbers.count
             }
             victim.signal(SIGKILL)
             try sink.set("default", "200")
@@ -44,7 +44,7 @@ import Verification
             ) { Set(delivered(sink)).count == numbers.count }
             #expect(Set(delivered(sink)) == Set(numbers))
             try await waitUntil(timeout: .seconds(5), "the outbox is empty") {
-                try await store.send("XLEN", "verify:outbox").int == 0
+                try await OutboxProbe(store).length() == 0
             }
         }
     }
@@ -67,18 +67,18 @@ import Verification
         }
         try await withRedisClient(url: redis.url) { store in
             try await waitUntil(timeout: .seconds(10), "every entry is being delivered") {
-                try await store.send("XPENDING", "verify:outbox", "verifyd").array?.first?.int == Int64(numbers.count)
+                try await OutboxProbe(store).pending() == numbers.count
             }
             // The provider answers while Redis is stopped: no acknowledgement can reach it for 2 s.
             redis.pause()
             try await Task.sleep(for: .seconds(2))
             redis.resume()
             try await waitUntil(timeout: .seconds(15), "every code is acknowledged") {
-                try await store.send("HGET", "verify:stats", "delivered").string.flatMap(Int.init) == numbers.count
+                try await OutboxProbe(store).stat("delivered") == numbers.count
             }
             #expect(Set(delivered(sink)) == Set(numbers), "none lost")
             #expect(delivered(sink).count == numbers.count, "none delivered twice")
-            #expect(try await store.send("HGET", "verify:stats", "duplicates").string.flatMap(Int.init) ?? 0 == 0)
+            #expect(try await OutboxProbe(store).stat("duplicates") == 0)
         }
     }
 }

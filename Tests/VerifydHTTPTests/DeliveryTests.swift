@@ -30,12 +30,12 @@ import Verification
             #expect(mail["subject"] as? String == "【Fresns 社区】您的验证码")
             let text = mail["text"] as? String ?? ""
             let code = try #require(text.firstMatch(of: /\d{6}/).map { String($0.output) })
-            let stored = try await h.store.send("HGET", "verify:{reader@example.com}:code:2", "hash").string ?? ""
+            let stored = try await h.store.send("HGET", .string(KeyLayout().code(.email("reader@example.com"), templateId: 2)), "hash").string ?? ""
             #expect(
                 CodeCrypto(secret: testSecret, length: 6).matches(
                     code: code, target: .email("reader@example.com"), templateId: 2, storedHash: stored))
             try await waitUntil(timeout: .seconds(5), "the entry is acknowledged") { try await h.outboxLength() == 0 }
-            #expect(try await h.store.send("HGET", "verify:stats", "delivered").int == 1)
+            #expect(try await OutboxProbe(h.store).stat("delivered") == 1)
         }
     }
 
@@ -64,10 +64,7 @@ import Verification
             }
             let crypto = CodeCrypto(secret: testSecret, length: 10)
             var codes: [String] = []
-            for entry in try await h.store.send("XRANGE", "verify:outbox", "-", "+").array ?? [] {
-                let flat = (entry.array?[1].array ?? []).compactMap(\.string)
-                let fields = Dictionary(
-                    uniqueKeysWithValues: stride(from: 0, to: flat.count, by: 2).map { (flat[$0], flat[$0 + 1]) })
+            for (_, fields) in try await OutboxProbe(h.store).entries() {
                 codes.append(
                     try crypto.open(
                         fields["code"] ?? "", context: "\(fields["channel"]!)|\(fields["to"]!)|\(fields["template"]!)"))

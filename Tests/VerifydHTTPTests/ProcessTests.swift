@@ -51,8 +51,8 @@ import Verification
         }
         try await withRedisClient(url: redis.url) { store in
             try await waitUntil(timeout: .seconds(10), "every outbox entry is acknowledged") {
-                let pending = try await store.send("XPENDING", "verify:outbox", "verifyd").array?.first?.int
-                let length = try await store.send("XLEN", "verify:outbox").int
+                let pending = try await OutboxProbe(store).pending()
+                let length = try await OutboxProbe(store).length()
                 return pending == 0 && length == 0
             }
             let lines = a.outputLines() + b.outputLines()
@@ -64,7 +64,7 @@ import Verification
                 let to = object["to"] as? String ?? ""
                 let code = object["code"] as? String ?? ""
                 seen.insert(to)
-                let stored = try await store.send("HGET", .string("verify:{\(to)}:code:2"), "hash").string ?? ""
+                let stored = try await store.send("HGET", .string(KeyLayout().code(.email("\(to)"), templateId: 2)), "hash").string ?? ""
                 #expect(crypto.matches(code: code, target: .email(to), templateId: 2, storedHash: stored), "\(to)")
             }
             #expect(seen == Set(targets))

@@ -70,7 +70,7 @@ import Verification
                 "the header from an untrusted peer is ignored: all three come from 127.0.0.1")
             #expect(Int(third.headers[HTTPField.Name("Retry-After")!] ?? "") ?? 0 > 500)
             #expect(try await h.outboxLength() == 2, "a refused send stores and queues nothing")
-            #expect(try await h.store.send("EXISTS", "verify:{i3@example.com}:sends").int == 0)
+            #expect(try await h.store.send("EXISTS", .string(KeyLayout().sendLog(.email("i3@example.com")))).int == 0)
             #expect(try await h.store.send("LLEN", "verify:{ip:127.0.0.1}:sends").int == 2)
         }
     }

@@ -106,7 +106,7 @@ import Verification
             let acceptedTargets = accepted
             try await withRedisClient(url: stack.redisURL) { store in
                 try await waitUntil(timeout: .seconds(30), "every accepted code is delivered or dead-lettered") {
-                    let dead = Int(try await store.send("XLEN", "verify:outbox:dead").int ?? 0)
+                    let dead = try await OutboxProbe(store).deadLength()
                     return Set(stack.mails()).count + dead >= acceptedTargets.count
                 }
                 #expect(Set(stack.mails()) == Set(acceptedTargets), "no accepted code is lost")

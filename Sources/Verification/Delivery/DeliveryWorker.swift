@@ -3,7 +3,7 @@ import Logging
 import RedisClient
 import ServiceLifecycle
 
-/// Consumes the outbox with a consumer group and hands each entry to its channel's driver.
+/// Consumes every shard's outbox stream with a consumer group and hands each entry to its channel's driver.
 ///
 /// Each entry goes to one worker at a time; it is acknowledged (and deleted) only after the provider accepted it.
 /// Transient failures are retried with backoff up to `retry.maxAttempts`; permanent ones, exhausted ones and
@@ -35,7 +35,6 @@ public struct DeliveryWorker: Service {
         public init() {}
     }
 
-    private let reader: RedisClient
     private let redis: RedisClient
     private let processor: DeliveryProcessor
     private let settings: Settings
@@ -43,14 +42,11 @@ public struct DeliveryWorker: Service {
     private let maxHeld: Int
     private let logger: Logger
 
-    /// A worker using the shared `redis` pool, plus a connection of its own for blocking reads.
+    /// A worker using the shared `redis` pool, plus connections of its own for blocking reads.
     public init(
         redis: RedisClient, drivers: DeliveryDrivers, crypto: CodeCrypto, templates: TemplateStore,
         settings: Settings, logger: Logger
     ) {
-        var configuration = redis.configuration
-        configuration.poolSize = 1
-        self.reader = RedisClient(configuration: configuration, logger: logger, connectionName: "verifyd-worker")
         self.redis = redis
         self.settings = settings
         self.maxHeld = 2 * settings.concurrency * max(1, drivers.enabledChannels.count)
@@ -66,20 +62,35 @@ public struct DeliveryWorker: Service {
         return "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt16.random(in: .min ... .max))"
     }
 
+    /// The shards read together with one blocking read: all of them when one command may name every stream (a
+    /// standalone Redis), else each alone (a cluster, where each shard's stream is in a slot of its own).
+    private func readGroups() -> [[OutboxShard]] {
+        redis.canCombine(OutboxShard.all.map(settings.keys.outbox)) ? [OutboxShard.all] : OutboxShard.all.map { [$0] }
+    }
+
     /// Delivers until graceful shutdown; deliveries in flight finish, entries waiting to retry are handed back.
     public func run() async throws {
+        var configuration = redis.configuration
+        configuration.poolSize = 1
+        let held = HeldEntries()
+        let loops = readGroups().map { shards in
+            let reader = RedisClient(configuration: configuration, logger: logger, connectionName: "verifyd-worker")
+            return (reader, shards.map { shard in
+                OutboxStream(reader: reader, redis: redis, keys: settings.keys, shard: shard, consumer: settings.consumer)
+            })
+        }
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await reader.runUntilCancelled() }
-            await loop()
+            for (reader, _) in loops { group.addTask { await reader.runUntilCancelled() } }
+            await withDiscardingTaskGroup { readers in
+                for (_, streams) in loops { readers.addTask { await loop(streams, held: held) } }
+            }
             group.cancelAll()
         }
     }
 
-    private func loop() async {
-        let stream = OutboxStream(reader: reader, redis: redis, keys: settings.keys, consumer: settings.consumer)
-        let held = HeldEntries()
+    private func loop(_ streams: [OutboxStream], held: HeldEntries) async {
         let clock = ContinuousClock()
-        var groupReady = false
+        var groupsReady = false
         var recoverOwn = false
         var nextClaim = clock.now
         var failures = 0
@@ -87,44 +98,47 @@ public struct DeliveryWorker: Service {
             /// Delivers `entry` unless this worker holds it already. A `claimed` entry (taken over, or found on this
             /// worker's own list) is first checked to be still pending, once held: a delivery of it that finished
             /// just before has acknowledged it, and it must not go out again. Its attempt number is its delivery count.
-            func start(_ entry: OutboxStream.Entry, claimed: Bool) async {
-                guard await held.add(entry.id) else { return }
+            func start(_ entry: OutboxStream.Entry, on stream: OutboxStream, claimed: Bool) async {
+                guard await held.add(entry.id, of: stream.shard) else { return }
                 deliveries.addTask {
                     let attempt = claimed ? ((try? await stream.deliveryCount(entry.id)) ?? 0) : 1
                     if attempt > 0 { await processor.process(entry, firstAttempt: attempt, on: stream) }
-                    await held.remove(entry.id)
+                    await held.remove(entry.id, of: stream.shard)
                 }
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 // Wakes for room, and for the heartbeat even when every slot is busy.
                 await held.waitBelow(maxHeld, timeout: max(.zero, nextClaim - clock.now))
                 do {
-                    if !groupReady {
-                        try await stream.ensureGroup()
-                        groupReady = true
+                    if !groupsReady {
+                        for stream in streams { try await stream.ensureGroup() }
+                        groupsReady = true
                     }
                     if clock.now >= nextClaim {
-                        try await stream.touch(Array(await held.ids))
-                        try await claimStale(stream, held: held, start: start)
+                        for stream in streams {
+                            try await stream.touch(await held.ids(of: stream.shard))
+                            try await claimStale(stream, held: held, start: start)
+                        }
                         nextClaim = clock.now + settings.claimEvery
                     }
                     if recoverOwn {
-                        try await recoverOwnPending(stream, held: held, start: start)
+                        for stream in streams { try await recoverOwnPending(stream, held: held, start: start) }
                         recoverOwn = false
                     }
                     let room = maxHeld - (await held.count)
                     if room > 0 {
                         // Never BLOCK 0 (forever): at least 1 ms, at most until the next heartbeat.
                         let block = max(.milliseconds(1), min(settings.blockTime, nextClaim - clock.now))
-                        for entry in try await stream.readNew(count: min(room, settings.batchSize), block: block) {
-                            await start(entry, claimed: false)
+                        let each = max(1, min(room, settings.batchSize) / streams.count)
+                        for (stream, entry) in try await OutboxStream.readNew(streams, count: each, block: block) {
+                            await start(entry, on: stream, claimed: false)
                         }
                     }
                     failures = 0
                 } catch {
                     failures += 1
                     recoverOwn = true
-                    if case RedisError.server(let message) = error, message.hasPrefix("NOGROUP") { groupReady = false }
+                    if case RedisError.server(let message) = error, message.hasPrefix("NOGROUP") { groupsReady = false }
                     let unreachable = (error as? RedisError)?.isConnectivity == true
                     if (failures == 1 && !unreachable) || failures == 50 {
                         logger.warning(
@@ -139,13 +153,13 @@ public struct DeliveryWorker: Service {
     /// Takes up the entries a lost read reply left on this worker's own pending list, now rather than after the
     /// claim timeout. Those it holds already are skipped by `start`.
     private func recoverOwnPending(
-        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, Bool) async -> Void
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) async -> Void
     ) async throws {
         var after = "0"
         while maxHeld > (await held.count) {
             let page = try await stream.readOwnPending(after: after, count: settings.batchSize)
             guard let last = page.last else { return }
-            for entry in page { await start(entry, true) }
+            for entry in page { await start(entry, stream, true) }
             after = last.id
         }
     }
@@ -153,7 +167,7 @@ public struct DeliveryWorker: Service {
     /// Claims every entry left idle by another worker, following XAUTOCLAIM's cursor until none is left or no
     /// room is.
     private func claimStale(
-        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, Bool) async -> Void
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) async -> Void
     ) async throws {
         var cursor = "0-0"
         repeat {
@@ -162,7 +176,7 @@ public struct DeliveryWorker: Service {
             let claimed = try await stream.claimStale(
                 minIdle: settings.claimIdle, count: min(room, settings.batchSize), from: cursor)
             for entry in claimed.entries {
-                await start(entry, true)
+                await start(entry, stream, true)
             }
             cursor = claimed.next
         } while cursor != "0-0"

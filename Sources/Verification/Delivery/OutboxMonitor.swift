@@ -57,12 +57,25 @@ public struct OutboxMonitor: Service {
         return reply
         """)
 
-    /// The outbox length and, per channel, how long its oldest entry has waited (by Redis' clock); a channel with
-    /// no entry among the oldest 10,000 counts as not waiting.
+    /// The outbox length over every shard and, per channel, how long its oldest entry has waited (by Redis'
+    /// clock); a channel with no entry among a shard's oldest 10,000 counts as not waiting there.
     func sample() async throws -> (Int64, [Channel: Duration]) {
+        try await withThrowingTaskGroup(of: (Int64, [Channel: Duration]).self) { group in
+            for shard in OutboxShard.all { group.addTask { try await sample(shard) } }
+            var depth: Int64 = 0
+            var ages: [Channel: Duration] = [:]
+            for try await (shardDepth, shardAges) in group {
+                depth += shardDepth
+                ages.merge(shardAges, uniquingKeysWith: max)
+            }
+            return (depth, ages)
+        }
+    }
+
+    private func sample(_ shard: OutboxShard) async throws -> (Int64, [Channel: Duration]) {
         let channels = Channel.allCases
         let reply = try await redis.eval(
-            Self.oldestScript, keys: [.string(keys.outbox)],
+            Self.oldestScript, keys: [.string(keys.outbox(shard))],
             arguments: ["10000"] + channels.map { .string($0.rawValue) })
         let parts = reply.array ?? []
         guard parts.count == 2 + channels.count else { return (0, [:]) }

@@ -1,13 +1,18 @@
 import RedisClient
 
-/// The outbox stream as the worker sees it: consumer-group reads, claims, acknowledgements, dead letters.
+/// One shard's outbox stream as the worker sees it: consumer-group reads, claims, acknowledgements, dead letters.
 ///
-/// Blocking reads go through `reader` (its own connection); everything else through the shared `redis` pool.
+/// Blocking reads go through `reader` (a connection of their own); everything else through the shared `redis` pool.
+/// Every script here touches keys of the shard's hash tag only.
 struct OutboxStream: Sendable {
     let reader: RedisClient
     let redis: RedisClient
     let keys: KeyLayout
+    let shard: OutboxShard
     let consumer: String
+
+    /// The stream's key.
+    var key: String { keys.outbox(shard) }
 
     /// A stream entry: its id and fields.
     struct Entry: Sendable {
@@ -34,24 +39,35 @@ struct OutboxStream: Sendable {
     func ensureGroup() async throws {
         do {
             _ = try await redis.send(
-                RedisCommand("XGROUP", ["CREATE", .string(keys.outbox), .string(keys.outboxGroup), "0", "MKSTREAM"]))
+                RedisCommand("XGROUP", ["CREATE", .string(key), .string(keys.outboxGroup), "0", "MKSTREAM"]))
         } catch RedisError.server(let message) where message.hasPrefix("BUSYGROUP") {
             return
         }
     }
 
-    /// New entries for this consumer, waiting up to `block` for some.
-    func readNew(count: Int, block: Duration) async throws -> [Entry] {
-        let ms = block.wholeMilliseconds
+    /// New entries of several streams for this consumer, in one read that waits up to `block` for some, at most
+    /// `count` from each. The streams must share their `reader` and be combinable in one command (every shard on a
+    /// standalone Redis; one shard on a cluster).
+    static func readNew(_ streams: [OutboxStream], count: Int, block: Duration) async throws -> [(
+        stream: OutboxStream, entry: Entry
+    )] {
+        guard let first = streams.first else { return [] }
         let command = RedisCommand(
             "XREADGROUP",
             [
-                "GROUP", .string(keys.outboxGroup), .string(consumer), "COUNT", .integer(Int64(count)), "BLOCK",
-                .integer(ms), "STREAMS", .string(keys.outbox), ">",
-            ])
-        let reply = try await reader.send(command, timeout: block + reader.configuration.commandTimeout)
-        guard let streams = reply.array, let stream = streams.first?.array, stream.count == 2 else { return [] }
-        return Self.entries(stream[1])
+                "GROUP", .string(first.keys.outboxGroup), .string(first.consumer), "COUNT", .integer(Int64(count)),
+                "BLOCK", .integer(block.wholeMilliseconds), "STREAMS",
+            ] + streams.map { .string($0.key) } + streams.map { _ in ">" })
+        let reply = try await first.reader.send(command, timeout: block + first.reader.configuration.commandTimeout)
+        let byKey = Dictionary(uniqueKeysWithValues: streams.map { ($0.key, $0) })
+        var found: [(OutboxStream, Entry)] = []
+        for item in reply.array ?? [] {
+            guard let pair = item.array, pair.count == 2, let key = pair[0].string, let stream = byKey[key] else {
+                continue
+            }
+            found += entries(pair[1]).map { (stream, $0) }
+        }
+        return found
     }
 
     /// Up to `count` of this consumer's own pending entries after the id `after` ("0" for all). After a read whose
@@ -62,7 +78,7 @@ struct OutboxStream: Sendable {
             "XREADGROUP",
             [
                 "GROUP", .string(keys.outboxGroup), .string(consumer), "COUNT", .integer(Int64(count)), "STREAMS",
-                .string(keys.outbox), .string(after),
+                .string(key), .string(after),
             ])
         let reply = try await redis.send(command)
         guard let streams = reply.array, let stream = streams.first?.array, stream.count == 2 else { return [] }
@@ -77,7 +93,7 @@ struct OutboxStream: Sendable {
         let command = RedisCommand(
             "XAUTOCLAIM",
             [
-                .string(keys.outbox), .string(keys.outboxGroup), .string(consumer),
+                .string(key), .string(keys.outboxGroup), .string(consumer),
                 .integer(minIdle.wholeMilliseconds), .string(cursor), "COUNT", .integer(Int64(count)),
             ])
         let reply = try await redis.send(command)
@@ -114,7 +130,7 @@ struct OutboxStream: Sendable {
     /// Runs the settle script; true when this call acknowledged the entry.
     private func settle(_ id: String, counting field: String, orElse other: String) async throws -> Bool {
         let reply = try await redis.eval(
-            Self.settleScript, keys: [.string(keys.outbox), .string(keys.stats)],
+            Self.settleScript, keys: [.string(key), .string(keys.stats(shard))],
             arguments: [.string(keys.outboxGroup), .string(id), .string(field), .string(other)])
         return reply.int == 1
     }
@@ -131,7 +147,7 @@ struct OutboxStream: Sendable {
     /// How many times the entry was delivered to a consumer (XPENDING), 0 when it is no longer pending.
     func deliveryCount(_ id: String) async throws -> Int {
         let reply = try await redis.send(
-            RedisCommand("XPENDING", [.string(keys.outbox), .string(keys.outboxGroup), .string(id), .string(id), 1]))
+            RedisCommand("XPENDING", [.string(key), .string(keys.outboxGroup), .string(id), .string(id), 1]))
         guard let row = reply.array?.first?.array, row.count == 4, let count = row[3].int else { return 0 }
         return Int(count)
     }
@@ -140,13 +156,13 @@ struct OutboxStream: Sendable {
     /// counts the delivery, and records the retry. Returns false when the entry is gone or another worker took it.
     func reclaimForRetry(_ id: String) async throws -> Bool {
         let owner = try await redis.send(
-            RedisCommand("XPENDING", [.string(keys.outbox), .string(keys.outboxGroup), .string(id), .string(id), 1]))
+            RedisCommand("XPENDING", [.string(key), .string(keys.outboxGroup), .string(id), .string(id), 1]))
         guard owner.array?.first?.array?[1].string == consumer else { return false }
         let reply = try await redis.send(
             RedisCommand(
-                "XCLAIM", [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), 0, .string(id)]))
+                "XCLAIM", [.string(key), .string(keys.outboxGroup), .string(consumer), 0, .string(id)]))
         guard let claimed = reply.array, let first = claimed.first, !first.isNull else { return false }
-        _ = try await redis.send(RedisCommand("HINCRBY", [.string(keys.stats), "retries", 1]))
+        _ = try await redis.send(RedisCommand("HINCRBY", [.string(keys.stats(shard)), "retries", 1]))
         return true
     }
 
@@ -155,7 +171,7 @@ struct OutboxStream: Sendable {
     func touch(_ ids: [String]) async throws {
         guard !ids.isEmpty else { return }
         let arguments: [RedisArgument] =
-            [.string(keys.outbox), .string(keys.outboxGroup), .string(consumer), 0]
+            [.string(key), .string(keys.outboxGroup), .string(consumer), 0]
             + ids.map { .string($0) } + ["JUSTID"]
         _ = try await redis.send(RedisCommand("XCLAIM", arguments))
     }
@@ -163,7 +179,7 @@ struct OutboxStream: Sendable {
     /// Moves an entry that can never be delivered to the dead-letter stream with its reason.
     func deadLetter(_ id: String, reason: String) async throws {
         _ = try await redis.eval(
-            Self.deadLetterScript, keys: [.string(keys.outbox), .string(keys.outboxDead), .string(keys.stats)],
+            Self.deadLetterScript, keys: [.string(key), .string(keys.outboxDead(shard)), .string(keys.stats(shard))],
             arguments: [.string(keys.outboxGroup), .string(id), .string(reason)])
     }
 

@@ -47,4 +47,9 @@ public enum VerificationMetrics {
     static func backlogged(_ channel: Channel) {
         Counter(label: "verifyd_sends_backlogged_total", dimensions: [("channel", channel.rawValue)]).increment()
     }
+
+    /// Redis answered what verifyd does not expect (a script error, a mirror key of the wrong type), by kind of key.
+    public static func storeFault(_ keyKind: String) {
+        Counter(label: "verifyd_store_faults_total", dimensions: [("key", keyKind)]).increment()
+    }
 }

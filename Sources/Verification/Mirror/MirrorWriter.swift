@@ -1,10 +1,13 @@
 import RedisClient
 
-/// Writes the mirror the way the main application should: an account hash and both index hashes, updated
-/// together in one script (old index entries removed when an address changes). For `verifyd mirror`.
+/// Writes the mirror the way the main application should: the account hash, and an owner key for each of its
+/// addresses in that address's shard. Every command touches one key, so it works the same on a cluster; a changed
+/// address's old owner key is deleted only while it still names this account. For `verify mirror`.
 public struct MirrorWriter: Sendable {
-    let redis: RedisClient
-    let keys: KeyLayout
+    /// The client it writes through.
+    public let redis: RedisClient
+    /// The layout it writes.
+    public let keys: KeyLayout
 
     /// A writer through `redis`.
     public init(redis: RedisClient, keys: KeyLayout) {
@@ -12,33 +15,11 @@ public struct MirrorWriter: Sendable {
         self.keys = keys
     }
 
-    /// KEYS: account, email index, phone index. ARGV: aid, email, countryCode, purePhone ("" = not bound).
-    static let putScript = RedisScript(
+    /// KEYS: an owner key. ARGV: an aid. Deletes the key when it still holds that aid.
+    static let unlinkScript = RedisScript(
         """
-        local old = redis.call('HMGET', KEYS[1], 'email', 'countryCode', 'purePhone')
-        local function unlink(index, field)
-          if redis.call('HGET', index, field) == ARGV[1] then redis.call('HDEL', index, field) end
-        end
-        if old[1] and old[1] ~= '' and old[1] ~= ARGV[2] then unlink(KEYS[2], old[1]) end
-        local oldPhone = (old[2] or '') .. (old[3] or '')
-        if (old[2] or '') ~= '' and (old[3] or '') ~= '' and oldPhone ~= ARGV[3] .. ARGV[4] then unlink(KEYS[3], oldPhone) end
-        redis.call('HSET', KEYS[1], 'email', ARGV[2], 'countryCode', ARGV[3], 'purePhone', ARGV[4])
-        if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[1]) end
-        if ARGV[3] ~= '' and ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[3] .. ARGV[4], ARGV[1]) end
-        return 1
-        """)
-
-    /// KEYS: account, email index, phone index. ARGV: aid. Deletes the account and the index entries that
-    /// still point to it.
-    static let deleteScript = RedisScript(
-        """
-        local old = redis.call('HMGET', KEYS[1], 'email', 'countryCode', 'purePhone')
-        local function unlink(index, field)
-          if redis.call('HGET', index, field) == ARGV[1] then redis.call('HDEL', index, field) end
-        end
-        if old[1] and old[1] ~= '' then unlink(KEYS[2], old[1]) end
-        if old[2] and old[2] ~= '' and old[3] and old[3] ~= '' then unlink(KEYS[3], old[2] .. old[3]) end
-        return redis.call('DEL', KEYS[1])
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
         """)
 
     /// An account to write, validated.
@@ -74,18 +55,14 @@ public struct MirrorWriter: Sendable {
         }
 
         init(aid: String) { self.aid = aid }
-    }
 
-    /// The command that writes one account (for pipelining many).
-    func putCommand(_ account: Account) -> RedisCommand {
-        RedisCommand(
-            "EVALSHA",
-            [
-                .string(Self.putScript.sha1), 3, .string(keys.account(account.aid)), .string(keys.emailIndex),
-                .string(keys.phoneIndex),
-                .string(account.aid), .string(account.email ?? ""), .string(account.countryCode.map(String.init) ?? ""),
-                .string(account.purePhone ?? ""),
-            ])
+        /// The targets of its addresses.
+        var targets: [Target] {
+            var targets: [Target] = []
+            if let email { targets.append(.email(email)) }
+            if let countryCode, let purePhone { targets.append(.phone(countryCode: countryCode, number: purePhone)) }
+            return targets
+        }
     }
 
     /// Writes one account.
@@ -93,22 +70,74 @@ public struct MirrorWriter: Sendable {
         try await putMany([account])
     }
 
-    /// Writes accounts in one pipelined round trip (the script is loaded first so EVALSHA cannot miss).
+    /// Writes accounts in three pipelined round trips: read their old addresses; write the owner keys and the
+    /// account hashes; unlink the owner keys of addresses they no longer have.
     public func putMany(_ accounts: [Account]) async throws {
         guard !accounts.isEmpty else { return }
-        _ = try await redis.send(RedisCommand("SCRIPT", ["LOAD", .string(Self.putScript.source)]))
-        let replies = try await redis.pipeline(accounts.map(putCommand))
-        if let error = replies.first(where: { if case .error = $0 { true } else { false } }) {
-            throw RedisError.server(error.string ?? "error")
+        let old = try await checked(redis.pipeline(accounts.map { addressesCommand($0.aid) }), "mirror account")
+        var writes: [RedisCommand] = []
+        for account in accounts {
+            for target in account.targets {
+                writes.append(RedisCommand("SET", [.string(keys.owner(target)), .string(account.aid)]))
+            }
+            writes.append(
+                RedisCommand(
+                    "HSET",
+                    [
+                        .string(keys.account(account.aid)), "email", .string(account.email ?? ""), "countryCode",
+                        .string(account.countryCode.map(String.init) ?? ""), "purePhone",
+                        .string(account.purePhone ?? ""),
+                    ]))
+        }
+        _ = try await checked(redis.pipeline(writes), "mirror owner")
+        var stale: [(Target, String)] = []
+        for (account, reply) in zip(accounts, old) {
+            let kept = Set(account.targets)
+            stale += Self.targets(fromAddresses: reply).filter { !kept.contains($0) }.map { ($0, account.aid) }
+        }
+        try await unlink(stale)
+    }
+
+    /// Deletes an account and the owner keys that still name it; false when it did not exist.
+    public func delete(aid: String) async throws -> Bool {
+        let old = try await checked(redis.pipeline([addressesCommand(aid)]), "mirror account")
+        try await unlink(Self.targets(fromAddresses: old[0]).map { ($0, aid) })
+        return try await redis.send(RedisCommand("DEL", [.string(keys.account(aid))])).int == 1
+    }
+
+    private func addressesCommand(_ aid: String) -> RedisCommand {
+        RedisCommand("HMGET", [.string(keys.account(aid)), "email", "countryCode", "purePhone"])
+    }
+
+    /// The targets of an account's addresses as an `HMGET email countryCode purePhone` reply holds them.
+    static func targets(fromAddresses reply: RESPValue) -> [Target] {
+        let fields = (reply.array ?? []).map { $0.string ?? "" }
+        guard fields.count == 3 else { return [] }
+        var targets: [Target] = []
+        if case .success(let email) = Target.parse(channel: .email, account: fields[0], countryCode: nil) {
+            targets.append(email)
+        }
+        if let countryCode = Int(fields[1]),
+            case .success(let phone) = Target.parse(channel: .sms, account: fields[2], countryCode: countryCode)
+        {
+            targets.append(phone)
+        }
+        return targets
+    }
+
+    private func unlink(_ owners: [(Target, String)]) async throws {
+        for (target, aid) in owners {
+            _ = try await StoreFault.about("mirror owner") {
+                try await redis.eval(Self.unlinkScript, keys: [.string(keys.owner(target))], arguments: [.string(aid)])
+            }
         }
     }
 
-    /// Deletes an account and its index entries; false when it did not exist.
-    public func delete(aid: String) async throws -> Bool {
-        let reply = try await redis.eval(
-            Self.deleteScript, keys: [.string(keys.account(aid)), .string(keys.emailIndex), .string(keys.phoneIndex)],
-            arguments: [.string(aid)])
-        return reply.int == 1
+    private func checked(_ replies: [RESPValue], _ kind: String) throws -> [RESPValue] {
+        if let error = replies.first(where: { if case .error = $0 { true } else { false } }) {
+            throw StoreFault(keyKind: kind, detail: error.string ?? "error")
+        }
+        return replies
     }
 
     /// Marks a login token valid, for `ttl` seconds when given.
@@ -133,18 +162,36 @@ public struct MirrorWriter: Sendable {
         return fields.isEmpty ? nil : fields
     }
 
-    /// Counts: accounts with an email, accounts with a phone, pending codes, outbox and dead letters.
-    public func stats() async throws -> [(String, Int64)] {
-        let replies = try await redis.pipeline([
-            RedisCommand("HLEN", [.string(keys.emailIndex)]), RedisCommand("HLEN", [.string(keys.phoneIndex)]),
-            RedisCommand("XLEN", [.string(keys.outbox)]), RedisCommand("XLEN", [.string(keys.outboxDead)]),
-            RedisCommand("SCARD", [.string(keys.blockedEmailDomains)]), RedisCommand("DBSIZE"),
-        ])
-        let names = [
-            "emails indexed", "phones indexed", "outbox entries", "dead letters", "blocked domains", "keys in database",
-        ]
-        return zip(names, replies.map { $0.int ?? 0 }).map { ($0, $1) }
+    /// The aid an address belongs to, per the mirror, or nil.
+    public func owner(of target: Target) async throws -> String? {
+        try await redis.send(RedisCommand("GET", [.string(keys.owner(target))])).string
     }
+
+    /// Counts over every shard: queued deliveries, dead letters, delivery counters; and blocked email domains.
+    public func stats() async throws -> [(String, Int64)] {
+        var commands: [RedisCommand] = []
+        for shard in OutboxShard.all {
+            commands += [
+                RedisCommand("XLEN", [.string(keys.outbox(shard))]),
+                RedisCommand("XLEN", [.string(keys.outboxDead(shard))]),
+                RedisCommand("HMGET", [.string(keys.stats(shard))] + Self.counters.map { .string($0) }),
+            ]
+        }
+        commands.append(RedisCommand("SCARD", [.string(keys.blockedEmailDomains)]))
+        let replies = try checked(try await redis.pipeline(commands), "outbox")
+        var totals = [Int64](repeating: 0, count: 2 + Self.counters.count)
+        for shard in OutboxShard.all {
+            let base = shard.index * 3
+            totals[0] += replies[base].int ?? 0
+            totals[1] += replies[base + 1].int ?? 0
+            for (index, value) in (replies[base + 2].array ?? []).enumerated() { totals[2 + index] += value.int ?? 0 }
+        }
+        let names = ["outbox entries", "dead letters"] + Self.counters
+        return zip(names, totals).map { ($0, $1) } + [("blocked domains", replies.last?.int ?? 0)]
+    }
+
+    /// The delivery counters of each shard's stats hash.
+    static let counters = ["delivered", "retries", "dead", "duplicates", "superseded"]
 }
 
 /// A mirror input problem.

@@ -1,6 +1,8 @@
 /// Every Redis key verifyd reads or writes, under one prefix (default `verify:`).
 ///
-/// Keys of one target share the hash tag `{<target>}` so a Redis Cluster can run the send script on them.
+/// Every atomic step touches keys of one hash slot, so the same layout serves a standalone Redis and a Redis
+/// Cluster: a target's send log, its codes, its owner key and the outbox stream it is queued on share the hash
+/// tag of the target's `OutboxShard`. Budgets of other entities (client IP, country code) have tags of their own.
 public struct KeyLayout: Sendable, Equatable {
     /// The prefix of every key.
     public let prefix: String
@@ -9,37 +11,86 @@ public struct KeyLayout: Sendable, Equatable {
     public init(prefix: String = "verify:") { self.prefix = prefix }
 
     // Mirror (written by the main application, read by verifyd).
-    /// Hash: lowercased email → aid.
-    public var emailIndex: String { prefix + "accounts:email" }
-    /// Hash: country code + phone digits → aid.
-    public var phoneIndex: String { prefix + "accounts:phone" }
     /// Hash with `email`, `countryCode`, `purePhone` of one account.
     public func account(_ aid: String) -> String { prefix + "account:" + aid }
     /// String whose existence means the token is valid for the aid.
     public func token(aid: String, token: String) -> String { prefix + "token:" + aid + ":" + token }
+    /// String holding the aid of the account an address belongs to (the target's key), in the target's shard.
+    public func owner(_ target: Target) -> String { shardPrefix(target) + "owner:" + target.key }
 
     /// Hash with `secret`, `platformId`, `enabled` of a Fresns app key (for signatures).
     public func app(_ appId: String) -> String { prefix + "app:" + appId }
     /// Set of email domains refused with 34110 (operators add disposable domains).
     public var blockedEmailDomains: String { prefix + "email-domains:blocked" }
 
-    // Written by verifyd.
+    // Written by verifyd, per target (in the target's shard).
     /// List of the Redis times (ms) of recent accepted sends to a target, newest first.
-    public func sendLog(_ target: Target) -> String { prefix + "{" + target.key + "}:sends" }
+    public func sendLog(_ target: Target) -> String { shardPrefix(target) + "sends:" + target.key }
+    /// Hash of the pending code of a target and template (`hash`, `attempts`, `issued`).
+    public func code(_ target: Target, templateId: Int) -> String {
+        shardPrefix(target) + "code:" + target.key + ":" + String(templateId)
+    }
+
+    // Written by verifyd, per shard.
+    /// Stream of the shard's deliveries waiting for a worker.
+    public func outbox(_ shard: OutboxShard) -> String { prefix + "{" + shard.tag + "}:outbox" }
+    /// Stream of the shard's deliveries that can never succeed, each with its `reason`.
+    public func outboxDead(_ shard: OutboxShard) -> String { prefix + "{" + shard.tag + "}:outbox:dead" }
+    /// Hash of the shard's delivery counters: `delivered`, `retries`, `dead`, `duplicates`, `superseded`.
+    public func stats(_ shard: OutboxShard) -> String { prefix + "{" + shard.tag + "}:stats" }
+    /// Consumer group of the delivery workers on every outbox stream.
+    public var outboxGroup: String { "verifyd" }
+
+    // Budgets of other entities, each in a slot of its own.
     /// List of the Redis times of recent accepted sends from one client IP (IPv6: its /64).
     public func ipSendLog(_ ip: String) -> String { prefix + "{ip:" + ip + "}:sends" }
     /// List of the Redis times of recent accepted SMS sends to one country code.
     public func countrySendLog(_ countryCode: Int) -> String { prefix + "{cc:" + String(countryCode) + "}:sends" }
-    /// Hash of the pending code of a target and template (`hash`, `attempts`, `issued`).
-    public func code(_ target: Target, templateId: Int) -> String {
-        prefix + "{" + target.key + "}:code:" + String(templateId)
-    }
-    /// Stream of deliveries waiting for a worker.
+
+    private func shardPrefix(_ target: Target) -> String { prefix + "{" + OutboxShard(of: target).tag + "}:" }
+}
+
+/// The standalone layout of verifyd before Redis Cluster support, read only by `verifyd mirror migrate`.
+public struct LegacyKeyLayout: Sendable, Equatable {
+    /// The prefix of every key.
+    public let prefix: String
+
+    /// The legacy layout under `prefix`.
+    public init(prefix: String = "verify:") { self.prefix = prefix }
+
+    /// Hash: lowercased email → aid.
+    public var emailIndex: String { prefix + "accounts:email" }
+    /// Hash: country code + phone digits (no separator) → aid.
+    public var phoneIndex: String { prefix + "accounts:phone" }
+    /// The one outbox stream.
     public var outbox: String { prefix + "outbox" }
-    /// Stream of deliveries that can never succeed, each with its `reason`.
+    /// The one dead-letter stream.
     public var outboxDead: String { prefix + "outbox:dead" }
-    /// Hash of delivery counters: `delivered`, `retries`, `dead`.
+    /// The one stats hash.
     public var stats: String { prefix + "stats" }
-    /// Consumer group of the delivery workers on the outbox.
-    public var outboxGroup: String { "verifyd" }
+
+    /// The sharded name of a legacy per-target key (`{<target>}:code:<template>`, `{<target>}:sends`), or nil for
+    /// any other key (budgets, keys of the sharded layout).
+    func renamed(_ key: String, in layout: KeyLayout) -> String? {
+        guard key.hasPrefix(prefix + "{"), let close = key.firstIndex(of: "}") else { return nil }
+        let tagged = key[key.index(key.startIndex, offsetBy: prefix.count + 1)..<close]
+        let rest = key[key.index(after: close)...]
+        let targetKey = String(tagged)
+        guard !targetKey.hasPrefix("ip:"), !targetKey.hasPrefix("cc:"), !OutboxShard.tags.contains(targetKey) else {
+            return nil
+        }
+        let target: Target
+        if targetKey.contains("@") {
+            target = .email(targetKey)
+        } else if targetKey.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            target = Target(channel: .sms, key: targetKey, countryCode: nil, nationalNumber: nil)
+        } else {
+            return nil
+        }
+        if rest == ":sends" { return layout.sendLog(target) }
+        if rest.hasPrefix(":code:"), let template = Int(rest.dropFirst(6)) {
+            return layout.code(target, templateId: template)
+        }
+        return nil
+    }
 }

@@ -1,7 +1,7 @@
 /// The normalized address a code is sent to: the key of its rate limit and its code.
 public struct Target: Sendable, Hashable, CustomStringConvertible {
     public let channel: Channel
-    /// The lowercased email, or the phone key: country code followed by the national number.
+    /// The lowercased email, or the phone key as Fresns stores it: the country code followed by the national number.
     public let key: String
     /// For SMS: the country calling code.
     public let countryCode: Int?
@@ -16,6 +16,21 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
     /// An SMS target from its country code and national number.
     public static func phone(countryCode: Int, number: String) -> Target {
         Target(channel: .sms, key: "\(countryCode)\(number)", countryCode: countryCode, nationalNumber: number)
+    }
+
+    /// The target of an address as a client gives it: the one normalization that sending, checking and the mirror
+    /// share. Answers 34101 (email), 34102 (phone), 34103 (country code) or 30001 (no country code for SMS).
+    public static func parse(channel: Channel, account: String, countryCode: Int?) -> Result<Target, ResultCode> {
+        switch channel {
+        case .email:
+            guard let email = AddressFormat.email(account) else { return .failure(.emailFormat) }
+            return .success(.email(email))
+        case .sms:
+            guard let countryCode else { return .failure(.parameterMissing) }
+            guard let number = AddressFormat.phone(account) else { return .failure(.phoneFormat) }
+            guard AddressFormat.isCountryCode(countryCode) else { return .failure(.countryCode) }
+            return .success(.phone(countryCode: countryCode, number: number))
+        }
     }
 
     /// A masked form for logs: `a***@example.com`, `86138****8000`.

@@ -4,23 +4,21 @@ import RedisClient
 struct AccountMirror: Sendable {
     let keys: KeyLayout
 
-    /// Commands that check a token and load its account, in this order: EXISTS token, HGETALL account.
-    func loginCommands(aid: String, token: String) -> [RedisCommand] {
-        [
+    /// Checks a login token and loads its account in one round trip: 31505 when the token is not valid, 31502 when
+    /// the account is missing. A mirror key of the wrong type is a `StoreFault` naming it.
+    func login(aid: String, token: String, on redis: RedisClient) async throws -> Result<MirroredAccount, ResultCode> {
+        let replies = try await redis.pipeline([
             RedisCommand("EXISTS", [.string(keys.token(aid: aid, token: token))]),
             RedisCommand("HGETALL", [.string(keys.account(aid))]),
-        ]
-    }
-
-    /// The command that tells whether an address belongs to some account.
-    func ownerCommand(_ target: Target) -> RedisCommand {
-        RedisCommand(
-            "HEXISTS", [.string(target.channel == .email ? keys.emailIndex : keys.phoneIndex), .string(target.key)])
-    }
-
-    /// Reads an account from its HGETALL reply; nil when the hash does not exist.
-    static func account(aid: String, from reply: RESPValue) -> MirroredAccount? {
-        guard let fields = reply.fieldMap, !fields.isEmpty else { return nil }
-        return MirroredAccount(aid: aid, fields: fields)
+        ])
+        for (reply, kind) in zip(replies, ["mirror token", "mirror account"]) {
+            if case .error(let message) = reply { throw StoreFault(keyKind: kind, detail: message) }
+        }
+        guard replies.count == 2, let exists = replies[0].int, let fields = replies[1].fieldMap else {
+            throw StoreFault(keyKind: "mirror account", detail: "unexpected reply")
+        }
+        guard exists == 1 else { return .failure(.tokenInvalid) }
+        guard !fields.isEmpty else { return .failure(.accountNotFound) }
+        return .success(MirroredAccount(aid: aid, fields: fields))
     }
 }

@@ -1,0 +1,153 @@
+import RedisClient
+
+/// What a send asks of Redis, and where it runs: the budgets of other entities (client IP, country code), the
+/// target's limits and owner rule, and the code with its delivery record.
+///
+/// When one script may touch every key (a standalone Redis), everything runs in one call: one round trip. Otherwise
+/// (a cluster, where the budgets live in other slots) the budgets are reserved first, each on its own node, and the
+/// target's part runs second; a budget that refuses releases the others, and a target that refuses releases them
+/// all, so a refused send leaves no trace in any budget.
+struct SendAdmission: Sendable {
+    /// One log of recent admitted sends and its limits.
+    struct Log: Sendable {
+        var kind: LimitKind
+        var key: String
+        var limits: [RateLimit]
+    }
+
+    /// The code to store and its delivery record.
+    struct Code: Sendable {
+        var key: String
+        var outbox: String
+        var hash: String
+        var ttlMs: Int64
+        var fields: [RedisFieldPair]
+    }
+
+    /// How the admission ended.
+    enum Outcome: Sendable, Equatable {
+        case admitted(entryId: String)
+        case limited(retryAfterMs: Int64, by: LimitKind)
+        /// The address must be free and belongs to an account.
+        case addressTaken
+        /// The address must belong to an account and does not.
+        case addressUnknown
+        /// The logged-in account's own address of the channel is already filled.
+        case bound
+    }
+
+    var budgets: [Log]
+    var targetLogs: [Log]
+    var owner: (rule: AddressOwnerRule, key: String)?
+    var bound: Bool
+    var code: Code
+
+    /// Runs the admission.
+    func run(on redis: RedisClient) async throws -> Outcome {
+        if budgets.isEmpty || redis.canCombine(allKeys) {
+            return try await call(redis, budgets: budgets, targets: targetLogs, withTarget: true).outcome
+        }
+        var reserved: [(log: Log, stamp: String)] = []
+        var refusal: Outcome?
+        try await withThrowingTaskGroup(of: (Log, Reply).self) { group in
+            for budget in budgets {
+                group.addTask { (budget, try await call(redis, budgets: [budget], targets: [], withTarget: false)) }
+            }
+            for try await (log, reply) in group {
+                if case .admitted = reply.outcome {
+                    reserved.append((log, reply.stamp))
+                } else if refusal == nil {
+                    refusal = reply.outcome
+                }
+            }
+        }
+        if let refusal {
+            try await release(reserved, on: redis)
+            return refusal
+        }
+        let reply = try await call(redis, budgets: [], targets: targetLogs, withTarget: true)
+        if case .admitted = reply.outcome { return reply.outcome }
+        try await release(reserved, on: redis)
+        return reply.outcome
+    }
+
+    private var allKeys: [String] {
+        (budgets + targetLogs).map(\.key) + (owner.map { [$0.key] } ?? []) + [code.key, code.outbox]
+    }
+
+    private struct Reply {
+        var outcome: Outcome
+        /// The Redis time written to the logs, for a release.
+        var stamp: String
+    }
+
+    /// One call of the admit script: these budgets and, with `withTarget`, the target's logs, owner rule and code.
+    private func call(_ redis: RedisClient, budgets: [Log], targets: [Log], withTarget: Bool) async throws -> Reply {
+        let logs = budgets + targets
+        var keys: [RedisArgument] = logs.map { .string($0.key) }
+        var arguments: [RedisArgument] = [
+            .integer(Int64(budgets.count)), .integer(Int64(targets.count)),
+            .string(withTarget ? owner?.rule.rawValue ?? "" : ""), .string(withTarget && bound ? "bound" : ""),
+            .string(withTarget ? "1" : "0"),
+        ]
+        for log in logs {
+            arguments.append(.integer(Int64(log.limits.count)))
+            for limit in log.limits {
+                arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)]
+            }
+        }
+        if withTarget {
+            if let owner { keys.append(.string(owner.key)) }
+            keys += [.string(code.key), .string(code.outbox)]
+            arguments += [.string(code.hash), .integer(code.ttlMs)]
+            for pair in code.fields { arguments += [.string(pair.field), .string(pair.value)] }
+        }
+        let reply = try await StoreFault.about("send script") {
+            try await redis.eval(SendScript.admit, keys: keys, arguments: arguments)
+        }
+        return try Self.parse(reply, logs: logs)
+    }
+
+    /// Reads the admit script's reply; anything else is a `StoreFault`.
+    private static func parse(_ reply: RESPValue, logs: [Log]) throws -> Reply {
+        guard let parts = reply.array, let status = parts.first?.int else {
+            throw StoreFault(keyKind: "send script", detail: "unexpected reply")
+        }
+        switch (status, parts.count) {
+        case (0, 3):
+            return Reply(outcome: .admitted(entryId: parts[1].string ?? ""), stamp: parts[2].int.map { String($0) } ?? "")
+        case (1, 3):
+            guard let retry = parts[1].int, let index = parts[2].int, logs.indices.contains(Int(index) - 1) else {
+                break
+            }
+            return Reply(outcome: .limited(retryAfterMs: retry, by: logs[Int(index) - 1].kind), stamp: "")
+        case (2, 1): return Reply(outcome: .addressTaken, stamp: "")
+        case (3, 1): return Reply(outcome: .addressUnknown, stamp: "")
+        case (4, 1): return Reply(outcome: .bound, stamp: "")
+        default: break
+        }
+        throw StoreFault(keyKind: "send script", detail: "unexpected reply")
+    }
+
+    /// Takes back budget reservations of a refused send, each on its own node.
+    private func release(_ reserved: [(log: Log, stamp: String)], on redis: RedisClient) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (log, stamp) in reserved {
+                group.addTask {
+                    _ = try await StoreFault.about("send script") {
+                        try await redis.eval(SendScript.release, keys: [.string(log.key)], arguments: [.string(stamp)])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// Whether an address must be free or already belong to an account.
+enum AddressOwnerRule: String, Sendable {
+    /// Refused with 34205 (email) or 34206 (phone) when some account has it.
+    case free
+    /// Refused with 34301 when no account has it.
+    case taken
+}
