@@ -49,8 +49,15 @@ export VERIFYD_CODE_SECRET=bench-secret-0123456789 VERIFYD_REDIS_URL="redis://12
   VERIFYD_PORT=$hport VERIFYD_IP_RATE_LIMITS=off
 VERIFYD_WORKER=false "$bin" serve 2>"$state/serve.err" & spid=$!; pids+=($spid)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/health/ready" >/dev/null && break; sleep 0.1; done
-delivered() { redis-cli -p "$rport" hget verify:stats delivered | sed 's/^$/0/'; }
-dead() { redis-cli -p "$rport" xlen verify:outbox:dead; }
+# Sums over verifyd's 16 shards (docs/redis.md#shards).
+tags="0aa 1ab 2bb 3ba 4db 5da 6fb 7fa 8fd 9fc aaa bdc cbc dbc edb fad"
+over_shards() { # command suffix: prints the sum of `redis-cli <command> verify:{tag}<suffix> [args]` over the shards
+  local command=$1 suffix=$2; shift 2
+  for tag in $tags; do redis-cli -p "$rport" "$command" "verify:{$tag}$suffix" "$@"; done | awk '{ s += $1 } END { print s + 0 }'
+}
+delivered() { over_shards hget :stats delivered; }
+dead() { over_shards xlen :outbox:dead; }
+queued() { over_shards xlen :outbox; }
 # CPU seconds (user + system) a process has used so far.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
 
@@ -59,10 +66,10 @@ drain() { # channel
   QUOTA=$((N / 2)) CHANNEL=$channel wrk -t2 -c64 -d60s -s bench/burst.lua "http://127.0.0.1:$hport" >/dev/null &
   local wpid=$!
   # wrk calls request() once per thread before sending, so a thread may queue one code fewer than its quota.
-  until [ "$(redis-cli -p "$rport" xlen verify:outbox)" -ge $((N - 2)) ]; do sleep 0.2; done
+  until [ "$(queued)" -ge $((N - 2)) ]; do sleep 0.2; done
   sleep 1
   kill $wpid 2>/dev/null || true; wait $wpid 2>/dev/null || true
-  local queued; queued=$(redis-cli -p "$rport" xlen verify:outbox)
+  local queued; queued=$(queued)
   before=$(delivered)
   local dead_before; dead_before=$(dead)
   local sink_pid=$smtp_pid; [ "$channel" = sms ] && sink_pid=$http_pid
@@ -104,7 +111,7 @@ QUOTA=$N CHANNEL=sms wrk -t2 -c64 -d30s -s bench/burst.lua "http://127.0.0.1:$hp
 bpid=$!
 target=$(( $(delivered) + 2 * N - 2 ))
 while kill -0 $bpid 2>/dev/null; do
-  depth=$(redis-cli -p "$rport" xlen verify:outbox); [ "$depth" -gt "$max" ] && max=$depth
+  depth=$(queued); [ "$depth" -gt "$max" ] && max=$depth
   [ "$(delivered)" -ge "$target" ] && break
   sleep 0.1
 done

@@ -153,12 +153,15 @@ extension Mirror {
                 let migration = MirrorMigration(redis: writer.redis, keys: writer.keys)
                 let report = try await migration.run { report in
                     FileHandle.standardError.write(
-                        Data("\rowner keys \(report.owners), codes and logs \(report.keys), queued \(report.entries)".utf8))
+                        Data(
+                            "\rowner keys \(report.owners), codes and logs \(report.keys), queued \(report.entries)"
+                                .utf8))
                 }
                 FileHandle.standardError.write(Data("\n".utf8))
                 print(
                     "migrated: \(report.owners) owner keys, \(report.keys) codes and send logs, "
-                        + "\(report.entries) queued deliveries and dead letters; skipped \(report.skipped) index entries")
+                        + "\(report.entries) queued deliveries and dead letters; skipped \(report.skipped) index entries"
+                )
             }
         }
     }

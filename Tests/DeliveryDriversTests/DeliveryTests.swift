@@ -57,7 +57,10 @@ import Verification
             #expect(html.contains("<strong>\(code)</strong>"))
             #expect(text.contains("您正在注册账号") && text.contains("有效期 10 分钟"))
             #expect(!text.contains("<"), "the plain part is derived from the HTML without tags")
-            let stored = try await h.store.send("HGET", .string(KeyLayout().code(.email("reader@example.com"), templateId: 2)), "hash").string ?? ""
+            let stored =
+                try await h.store.send(
+                    "HGET", .string(KeyLayout().code(.email("reader@example.com"), templateId: 2)), "hash"
+                ).string ?? ""
             #expect(crypto.matches(code: code, target: .email("reader@example.com"), templateId: 2, storedHash: stored))
             try await waitUntil(timeout: .seconds(5), "the entry is acknowledged") { try await h.outboxLength() == 0 }
             #expect(try await OutboxProbe(h.store).stat("delivered") == 1)
@@ -87,7 +90,11 @@ import Verification
             #expect(payload["templateId"] as? Int == 7)
             #expect(payload["langTag"] as? String == "en")
             let code = try #require((payload["templateParam"] as? [String: String])?["code"])
-            let stored = try await h.store.send("HGET", .string(KeyLayout().code(.phone(countryCode: 86, number: "13800138000"), templateId: 7)), "hash").string ?? ""
+            let stored =
+                try await h.store.send(
+                    "HGET", .string(KeyLayout().code(.phone(countryCode: 86, number: "13800138000"), templateId: 7)),
+                    "hash"
+                ).string ?? ""
             #expect(
                 crypto.matches(
                     code: code, target: .phone(countryCode: 86, number: "13800138000"), templateId: 7,
@@ -164,7 +171,8 @@ import Verification
                 RedisCommand(
                     "XADD",
                     [
-                        .string(KeyLayout().outbox(OutboxShard(of: .phone(countryCode: 86, number: "13600136000")))), "*",
+                        .string(KeyLayout().outbox(OutboxShard(of: .phone(countryCode: 86, number: "13600136000")))),
+                        "*",
                         "channel", "sms", "to", "8613600136000", "template", "1", "use", "5",
                         "lang", "en",
                         "ttl", "600", "code", .string(sealed), "cc", "86", "phone", "13600136000", "expires",

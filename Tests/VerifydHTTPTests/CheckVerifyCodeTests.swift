@@ -24,7 +24,9 @@ import Verification
             let ok = try await h.check(checkBody(code, account: " c@EXAMPLE.com "))
             #expect(ok.status == .ok && ok.code == .ok && ok.message == "ok")
             #expect(try await h.check(checkBody(code)).code == .codeIncorrect, "a used code is refused")
-            #expect(try await h.store.send("EXISTS", .string(KeyLayout().code(.email("c@example.com"), templateId: 1))).int == 0)
+            #expect(
+                try await h.store.send("EXISTS", .string(KeyLayout().code(.email("c@example.com"), templateId: 1))).int
+                    == 0)
 
             #expect(try await h.send(body("sms", 5, 5, account: "13800138000", countryCode: 86)).code == .ok)
             let sms = try await h.lastCode()
@@ -48,7 +50,9 @@ import Verification
             #expect(
                 try await h.check(checkBody(code)).code == .codeIncorrect,
                 "the 6th attempt fails even with the right code")
-            #expect(try await h.store.send("EXISTS", .string(KeyLayout().code(.email("c@example.com"), templateId: 1))).int == 0)
+            #expect(
+                try await h.store.send("EXISTS", .string(KeyLayout().code(.email("c@example.com"), templateId: 1))).int
+                    == 0)
         }
     }
 
@@ -70,7 +74,8 @@ import Verification
             #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let code = try await h.lastCode()
             try await waitUntil(timeout: .seconds(5), "the code expires") {
-                try await h.store.send("EXISTS", .string(KeyLayout().code(.email("c@example.com"), templateId: 1))).int == 0
+                try await h.store.send("EXISTS", .string(KeyLayout().code(.email("c@example.com"), templateId: 1))).int
+                    == 0
             }
             #expect(try await h.check(checkBody(code)).code == .codeIncorrect)
         }

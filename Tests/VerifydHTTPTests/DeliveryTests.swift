@@ -30,7 +30,10 @@ import Verification
             #expect(mail["subject"] as? String == "【Fresns 社区】您的验证码")
             let text = mail["text"] as? String ?? ""
             let code = try #require(text.firstMatch(of: /\d{6}/).map { String($0.output) })
-            let stored = try await h.store.send("HGET", .string(KeyLayout().code(.email("reader@example.com"), templateId: 2)), "hash").string ?? ""
+            let stored =
+                try await h.store.send(
+                    "HGET", .string(KeyLayout().code(.email("reader@example.com"), templateId: 2)), "hash"
+                ).string ?? ""
             #expect(
                 CodeCrypto(secret: testSecret, length: 6).matches(
                     code: code, target: .email("reader@example.com"), templateId: 2, storedHash: stored))

@@ -64,7 +64,9 @@ import Verification
                 let to = object["to"] as? String ?? ""
                 let code = object["code"] as? String ?? ""
                 seen.insert(to)
-                let stored = try await store.send("HGET", .string(KeyLayout().code(.email("\(to)"), templateId: 2)), "hash").string ?? ""
+                let stored =
+                    try await store.send("HGET", .string(KeyLayout().code(.email("\(to)"), templateId: 2)), "hash")
+                    .string ?? ""
                 #expect(crypto.matches(code: code, target: .email(to), templateId: 2, storedHash: stored), "\(to)")
             }
             #expect(seen == Set(targets))

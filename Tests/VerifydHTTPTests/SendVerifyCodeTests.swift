@@ -13,21 +13,26 @@ import Verification
             #expect(answer.status == .ok)
             #expect(answer.code == .ok && answer.message == "ok" && answer.dataIsNull)
 
-            let code = try await h.store.send("HGETALL", .string(KeyLayout().code(.email("alice@example.com"), templateId: 3))).array ?? []
+            let code =
+                try await h.store.send("HGETALL", .string(KeyLayout().code(.email("alice@example.com"), templateId: 3)))
+                .array ?? []
             let fields = Dictionary(
                 uniqueKeysWithValues: stride(from: 0, to: code.count, by: 2).map {
                     (code[$0].string ?? "", code[$0 + 1].string ?? "")
                 })
             #expect(fields["hash"]?.count == 64, "the code is stored as an HMAC-SHA256")
             #expect(fields["attempts"] == "0")
-            let ttl = try await h.store.send("PTTL", .string(KeyLayout().code(.email("alice@example.com"), templateId: 3))).int ?? 0
+            let ttl =
+                try await h.store.send("PTTL", .string(KeyLayout().code(.email("alice@example.com"), templateId: 3)))
+                .int ?? 0
             #expect(ttl > 590_000 && ttl <= 600_000)
 
             let entries = try await OutboxProbe(h.store).entries()
             #expect(entries.count == 1)
             let entry = entries.first?.fields ?? [:]
             let shard = OutboxShard(of: .email("alice@example.com"))
-            #expect(try await h.store.send("XLEN", .string(KeyLayout().outbox(shard))).int == 1, "in its target's shard")
+            #expect(
+                try await h.store.send("XLEN", .string(KeyLayout().outbox(shard))).int == 1, "in its target's shard")
             #expect(entry["channel"] == "email" && entry["to"] == "alice@example.com" && entry["template"] == "3")
             let sealed = try #require(entry["code"])
             #expect(sealed.count > 20)
@@ -179,9 +184,14 @@ import Verification
             #expect(
                 try await h.send(#"{"type":"email","useType":4,"templateId":8,"account":"ignored"}"#, headers: me).code
                     == .ok)
-            #expect(try await h.store.send("EXISTS", .string(KeyLayout().code(.email("me@example.com"), templateId: 8))).int == 1)
+            #expect(
+                try await h.store.send("EXISTS", .string(KeyLayout().code(.email("me@example.com"), templateId: 8))).int
+                    == 1)
             #expect(try await h.send(body("sms", 4, 4), headers: me).code == .ok)
-            #expect(try await h.store.send("EXISTS", .string(KeyLayout().code(.phone(countryCode: 44, number: "7700900123"), templateId: 4))).int == 1)
+            #expect(
+                try await h.store.send(
+                    "EXISTS", .string(KeyLayout().code(.phone(countryCode: 44, number: "7700900123"), templateId: 4))
+                ).int == 1)
             let bare = ["X-Fresns-Aid": "bare", "X-Fresns-Aid-Token": "tok2"]
             #expect(try await h.send(body("email", 4), headers: bare).code == .parameterError)
             #expect(try await h.send(body("sms", 4), headers: bare).code == .parameterError)
@@ -207,9 +217,13 @@ import Verification
     @Test func aNewCodeReplacesTheOlderOne() async throws {
         try await Harness.run(["VERIFYD_RATE_LIMITS": "10/60"]) { h async throws in
             #expect(try await h.send(body("email", 5, 2, account: "r@example.com")).code == .ok)
-            let first = try await h.store.send("HGET", .string(KeyLayout().code(.email("r@example.com"), templateId: 2)), "hash").string
+            let first = try await h.store.send(
+                "HGET", .string(KeyLayout().code(.email("r@example.com"), templateId: 2)), "hash"
+            ).string
             #expect(try await h.send(body("email", 5, 2, account: "r@example.com")).code == .ok)
-            let second = try await h.store.send("HGET", .string(KeyLayout().code(.email("r@example.com"), templateId: 2)), "hash").string
+            let second = try await h.store.send(
+                "HGET", .string(KeyLayout().code(.email("r@example.com"), templateId: 2)), "hash"
+            ).string
             #expect(first != nil && second != nil && first != second)
             #expect(try await h.outboxLength() == 2)
         }

@@ -75,9 +75,13 @@ public struct DeliveryWorker: Service {
         let held = HeldEntries()
         let loops = readGroups().map { shards in
             let reader = RedisClient(configuration: configuration, logger: logger, connectionName: "verifyd-worker")
-            return (reader, shards.map { shard in
-                OutboxStream(reader: reader, redis: redis, keys: settings.keys, shard: shard, consumer: settings.consumer)
-            })
+            return (
+                reader,
+                shards.map { shard in
+                    OutboxStream(
+                        reader: reader, redis: redis, keys: settings.keys, shard: shard, consumer: settings.consumer)
+                }
+            )
         }
         try await withThrowingDiscardingTaskGroup { group in
             for (reader, _) in loops { group.addTask { await reader.runUntilCancelled() } }

@@ -115,7 +115,8 @@ struct SendAdmission: Sendable {
         }
         switch (status, parts.count) {
         case (0, 3):
-            return Reply(outcome: .admitted(entryId: parts[1].string ?? ""), stamp: parts[2].int.map { String($0) } ?? "")
+            return Reply(
+                outcome: .admitted(entryId: parts[1].string ?? ""), stamp: parts[2].int.map { String($0) } ?? "")
         case (1, 3):
             guard let retry = parts[1].int, let index = parts[2].int, logs.indices.contains(Int(index) - 1) else {
                 break

@@ -112,7 +112,8 @@ public struct SendVerifyCode: Sendable {
     private func budgets(_ target: Target, clientIP: IPAddress?) -> [SendAdmission.Log] {
         var logs: [SendAdmission.Log] = []
         if let clientIP, !settings.abuse.ipLimits.isEmpty {
-            logs.append(.init(kind: .ip, key: settings.keys.ipSendLog(clientIP.limitKey), limits: settings.abuse.ipLimits))
+            logs.append(
+                .init(kind: .ip, key: settings.keys.ipSendLog(clientIP.limitKey), limits: settings.abuse.ipLimits))
         }
         if let countryCode = target.countryCode, !settings.abuse.countryLimits.isEmpty {
             logs.append(
