@@ -75,6 +75,29 @@ import Verification
         #expect(stats.contains("outbox entries: 0") && stats.contains("blocked domains: 0"))
     }
 
+    @Test func keysPrintsAnAddresssKeysAndMigrateRuns() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let keys = KeyLayout()
+        let email = try run(["keys", "email", " Alice@Example.com "], redis: redis)
+        #expect(email.status == 0)
+        #expect(email.stdout.contains("owner   \(keys.owner(.email("alice@example.com")))\n"))
+        #expect(email.stdout.contains("shard   14 {edb}\n"))
+        let phone = try run(["keys", "sms", "13800138000", "--country-code", "86"], redis: redis)
+        #expect(phone.stdout.contains("outbox  verify:{7fa}:outbox\n"))
+        #expect(try run(["keys", "sms", "12", "--country-code", "86"], redis: redis).status == 64)
+
+        try await withRedisClient(url: redis.url) { store async throws in
+            _ = try await store.send("HSET", "verify:accounts:email", "alice@example.com", "a1")
+        }
+        let migrated = try run(["mirror", "migrate"], redis: redis)
+        #expect(migrated.status == 0)
+        #expect(migrated.stdout.contains("migrated: 1 owner keys"), "\(migrated.stdout)")
+        try await withRedisClient(url: redis.url) { store async throws in
+            #expect(try await store.send("GET", .string(keys.owner(.email("alice@example.com")))).string == "a1")
+        }
+    }
+
     @Test func configPrintsTheEffectiveSettingsWithSecretsRedacted() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
