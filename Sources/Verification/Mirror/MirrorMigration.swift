@@ -2,9 +2,9 @@ import RedisClient
 
 /// Converts a standalone Redis from verifyd's legacy layout (one email index hash, one phone index hash, one
 /// outbox stream, keys tagged by target) to the sharded layout: an owner key per address, and each pending code,
-/// send log and queued delivery in its target's shard. Idempotent and re-runnable after a crash: owner keys are
-/// written before the index is deleted, and each key and delivery moves in one command or script. A key the new
-/// layout already has (a code sent after the switch) wins over the legacy one.
+/// send log and queued delivery in its target's shard. Idempotent and re-runnable after a crash: the indexes are
+/// copied and left in place (instances of the old version still read them), and each key and delivery moves in one
+/// command or script. A key the new layout already has (a code sent after the switch) wins over the legacy one.
 public struct MirrorMigration: Sendable {
     let redis: RedisClient
     let keys: KeyLayout
@@ -64,7 +64,7 @@ public struct MirrorMigration: Sendable {
         return report
     }
 
-    /// Copies one legacy index into owner keys, page by page (HSCAN), then deletes it.
+    /// Copies one legacy index into owner keys, page by page (HSCAN).
     private func copyIndex(
         _ index: String, report: inout Report, progress: (Report) -> Void,
         target: (_ field: String, _ account: RESPValue) -> Target?
@@ -92,7 +92,6 @@ public struct MirrorMigration: Sendable {
             progress(report)
             cursor = next
         } while cursor != "0"
-        _ = try await redis.send(RedisCommand("UNLINK", [.string(index)]))
     }
 
     /// Moves the legacy per-target keys, `{<target>}:code:<template>` and `{<target>}:sends`, found with SCAN.
