@@ -3,15 +3,20 @@ import NIOConcurrencyHelpers
 
 /// Reading the slot map and following it with the pools.
 extension ClusterRouter {
-    /// Asks the known primaries, then the seeds, for the map; applies the first that covers every slot, else the
-    /// first partial one (a cluster missing slots still serves the others).
+    /// Asks the connected primaries, then the seeds, then the other known nodes for the map; applies the first
+    /// that covers every slot, else the first partial one (a cluster missing slots still serves the others).
     func refresh() async {
-        let known = state.withLockedValue { $0.topology?.primaries ?? [] }
+        let (connected, unreachable) = state.withLockedValue { state in
+            let known = state.topology?.primaries ?? []
+            let up = known.filter { state.pools[$0]?.isConnected == true }
+            return (up, known.filter { !up.contains($0) })
+        }
         var candidates: [ClusterTopology.Node] = []
-        for node in known + seeds where !candidates.contains(node) { candidates.append(node) }
+        for node in connected + seeds + unreachable where !candidates.contains(node) { candidates.append(node) }
         var partial: ClusterTopology?
         var lastError: (any Error)?
         for node in candidates {
+            if Task.isCancelled { return }
             do {
                 let topology = try await readTopology(from: node)
                 if topology.coversAllSlots {
