@@ -112,6 +112,29 @@ import Testing
         }
     }
 
+    @Test func tryAgainIsRetriedUntilTheDeadlineOrUntilTheMigrationMovedEveryKey() async throws {
+        let cluster = try await RedisCluster.start(primaries: 3)
+        defer { cluster.stop() }
+        let (moved, staying) = ("try:{key}:a", "try:{key}:b")
+        try await withRedisClient(url: cluster.url) { client in
+            _ = try await client.send("MSET", .string(moved), "1", .string(staying), "2")
+            let (source, target) = try await cluster.beginMigration(ofSlot: HashSlot.of(moved), keys: [moved])
+            let mget = RedisCommand("MGET", [.string(moved), .string(staying)])
+            let clock = ContinuousClock()
+            let started = clock.now
+            await #expect(throws: RedisError.clusterDown, "TRYAGAIN while the keys are split") {
+                try await client.send(mget, timeout: .milliseconds(300))
+            }
+            #expect(clock.now - started < .milliseconds(1300), "failed within the deadline (300 ms), loosely")
+            let retrying = Task { try await client.send(mget, timeout: .seconds(10)) }
+            _ = try await withRedisClient(url: source.url) {
+                try await $0.send("MIGRATE", "127.0.0.1", .integer(Int64(target.port)), .string(staying), 0, 5000)
+            }
+            let values = try await retrying.value
+            #expect(values == .array([.bulkString(Array("1".utf8)), .bulkString(Array("2".utf8))]))
+        }
+    }
+
     @Test func clusterDownFailsWithinTheDeadlineAndRecovers() async throws {
         let cluster = try await RedisCluster.start(primaries: 3)
         defer { cluster.stop() }
