@@ -80,42 +80,45 @@ final class ConnectionPool: Sendable {
         state.withLockedValue { $0.slots.contains { $0?.isActive == true } }
     }
 
-    /// True until the first connect attempt ended: a pool just created for a node it has not tried to reach yet.
-    var isConnecting: Bool { !state.withLockedValue { $0.tried } }
-
     /// How many times a lost connection was re-established.
     var reconnectCount: Int { state.withLockedValue { $0.reconnects } }
 
     /// An open connection: the one owned by the calling thread's event loop when there is one (no thread hop when
     /// Swift Concurrency runs on NIO's loops), else the next one in turn.
     func connection() throws(RedisError) -> RedisConnection {
-        let picked: RedisConnection? = state.withLockedValue { state in
-            if let local = state.slots.first(where: { $0?.isOnCurrentThread == true && $0?.isActive == true }) {
-                return local
-            }
-            let count = state.slots.count
-            for offset in 0..<count {
-                let index = (state.next + offset) % count
-                if let connection = state.slots[index], connection.isActive {
-                    state.next = (index + 1) % count
-                    return connection
-                }
-            }
-            return nil
-        }
-        guard let picked else {
+        guard let picked = state.withLockedValue(Self.pick) else {
             RedisMetrics.error(.unavailable)
             throw .unavailable
         }
         return picked
     }
 
-    /// An open connection, waiting for the first one of a pool that is still connecting (a node just learnt of
-    /// from a redirect) until `deadline`; fails with `.unavailable` like `connection()` otherwise.
+    /// An open connection as `connection()` gives, but for a pool that has not tried to connect yet (a node just
+    /// learnt of from the map or a redirect), waits for its first connection until `deadline`.
     func connection(waitingUntil deadline: ContinuousClock.Instant) async throws -> RedisConnection {
-        while isConnecting && !isConnected && ContinuousClock.now < deadline {
+        while true {
+            let (picked, connecting) = state.withLockedValue { (Self.pick(&$0), !$0.tried) }
+            if let picked { return picked }
+            guard connecting, ContinuousClock.now < deadline else {
+                RedisMetrics.error(.unavailable)
+                throw RedisError.unavailable
+            }
             try await Task.sleep(for: .milliseconds(2))
         }
-        return try connection()
+    }
+
+    private static func pick(_ state: inout State) -> RedisConnection? {
+        if let local = state.slots.first(where: { $0?.isOnCurrentThread == true && $0?.isActive == true }) {
+            return local
+        }
+        let count = state.slots.count
+        for offset in 0..<count {
+            let index = (state.next + offset) % count
+            if let connection = state.slots[index], connection.isActive {
+                state.next = (index + 1) % count
+                return connection
+            }
+        }
+        return nil
     }
 }

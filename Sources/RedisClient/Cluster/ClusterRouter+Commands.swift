@@ -43,6 +43,7 @@ extension ClusterRouter {
                 for try await answered in group { for (index, reply) in answered { replies[index] = reply } }
             }
         }
+        // One after the other: two redirected commands on one key keep their order.
         for index in replies.indices {
             if case .error(let message) = replies[index],
                 let origin = groups.first(where: { $0.indices.contains(index) }),
@@ -76,12 +77,12 @@ extension ClusterRouter {
                 origin = redirect.node
                 let batch = redirect.asking ? [RedisCommand("ASKING"), command] : [command]
                 reply =
-                    try await send(batch, to: pool(of: redirect.node), deadline: deadline, waiting: true).last ?? .null
+                    try await send(batch, to: pool(of: redirect.node), deadline: deadline).last ?? .null
                 target = nil
             } else {
                 let (node, pool) = try self.node(forSlot: slot)
                 origin = node
-                reply = try await send([command], to: pool, deadline: deadline, waiting: false)[0]
+                reply = try await send([command], to: pool, deadline: deadline)[0]
             }
             guard case .error(let message) = reply, let cluster = ClusterReply(error: message, origin: origin.host)
             else { return reply }
@@ -121,77 +122,20 @@ extension ClusterRouter {
     /// Maps applied so far.
     var refreshCount: Int { state.withLockedValue { $0.refreshes } }
 
-    /// Commands bound for one node, by their index in the pipeline.
-    struct Routed: Sendable {
-        var node: ClusterTopology.Node
-        var pool: ConnectionPool
-        var indices: [Int]
-    }
-
-    /// Splits a pipeline by node; keyless commands join the first group.
-    private func route(_ commands: [RedisCommand]) throws(RedisError) -> [Routed] {
-        let slots = commands.map(RoutingKey.slot(of:))
-        var groups: [Routed] = []
-        for (index, slot) in slots.enumerated() where slot != nil {
-            let (node, pool) = try self.node(forSlot: slot)
-            if let existing = groups.firstIndex(where: { $0.node == node }) {
-                groups[existing].indices.append(index)
-            } else {
-                groups.append(Routed(node: node, pool: pool, indices: [index]))
-            }
-        }
-        let keyless = slots.indices.filter { slots[$0] == nil }
-        if !keyless.isEmpty {
-            if groups.isEmpty {
-                let (node, pool) = try self.node(forSlot: nil)
-                groups.append(Routed(node: node, pool: pool, indices: []))
-            }
-            groups[0].indices += keyless
-            groups[0].indices.sort()
-        }
-        return groups
-    }
-
-    /// The primary serving `slot`, or any primary (in turn, a connected one first) for a keyless command or a slot
-    /// the map does not cover (the node's redirect or CLUSTERDOWN then decides). `.unavailable` without a map.
-    private func node(forSlot slot: Int?) throws(RedisError) -> (ClusterTopology.Node, ConnectionPool) {
-        let picked: (ClusterTopology.Node, ConnectionPool)?
-        var unserved = false
-        picked = state.withLockedValue { state in
-            guard let topology = state.topology else { return nil }
-            if let slot, let node = topology.primary(forSlot: slot) { return (node, pool(of: node, in: &state)) }
-            unserved = slot != nil
-            let primaries = topology.primaries
-            guard !primaries.isEmpty else { return nil }
-            let start = state.nextAny
-            state.nextAny &+= 1
-            let ordered = (0..<primaries.count).map { primaries[(start + $0) % primaries.count] }
-            let node = ordered.first { state.pools[$0]?.isConnected == true } ?? ordered[0]
-            return (node, pool(of: node, in: &state))
-        }
-        if unserved { requestRefresh() }
-        guard let picked else {
-            requestRefresh()
-            RedisMetrics.error(.unavailable)
-            throw .unavailable
-        }
-        return picked
-    }
-
     private func send(_ routed: Routed, of commands: [RedisCommand], deadline: ContinuousClock.Instant) async throws
         -> [RESPValue]
     {
-        try await send(routed.indices.map { commands[$0] }, to: routed.pool, deadline: deadline, waiting: false)
+        try await send(routed.indices.map { commands[$0] }, to: routed.pool, deadline: deadline)
     }
 
-    /// Sends `commands` as one pipeline on one of `pool`'s connections, with what is left of the deadline. A
-    /// connectivity failure asks for a refresh: the node may have failed over. `waiting` lets a pool just created
-    /// for a redirect connect first.
-    private func send(
-        _ commands: [RedisCommand], to pool: ConnectionPool, deadline: ContinuousClock.Instant, waiting: Bool
-    ) async throws -> [RESPValue] {
+    /// Sends `commands` as one pipeline on one of `pool`'s connections, with what is left of the deadline (a pool
+    /// just created for a new node may use it to connect first). A connectivity failure asks for a refresh: the
+    /// node may have failed over.
+    private func send(_ commands: [RedisCommand], to pool: ConnectionPool, deadline: ContinuousClock.Instant)
+        async throws -> [RESPValue]
+    {
         do {
-            let connection = waiting ? try await pool.connection(waitingUntil: deadline) : try pool.connection()
+            let connection = try await pool.connection(waitingUntil: deadline)
             let left = deadline - .now
             guard left > .zero else {
                 RedisMetrics.error(.timeout)
