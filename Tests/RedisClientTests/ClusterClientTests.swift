@@ -179,6 +179,7 @@ import Testing
                 [RedisCommand("SET", [.string(key), "safe"]), RedisCommand("WAIT", [1, 1000])], timeout: .seconds(3))
             #expect(written[0] == .simpleString("OK"))
             #expect((written[1].int ?? 0) >= 1, "a replica acknowledged the write")
+            let refreshesBefore = client.topologyRefreshCount
             let killed = try await cluster.killPrimary(ofSlot: slot)
             let calls = NIOLockedValueBox((slowest: Duration.zero, failed: 0, notConnectivity: [String]()))
             let clock = ContinuousClock()
@@ -202,6 +203,7 @@ import Testing
             #expect(seen.notConnectivity.isEmpty, "failures during a failover are connectivity errors")
             #expect(seen.slowest < .milliseconds(1500), "no call hung past its deadline (500 ms), loosely")
             #expect(try await cluster.primary(ofSlot: slot) !== killed)
+            #expect(client.topologyRefreshCount > refreshesBefore, "the new primary came from a refreshed map")
             try await waitUntil(timeout: .seconds(10), "every primary of the new map is connected") {
                 client.isConnected
             }
