@@ -1,25 +1,24 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// A small pool of pipelined connections shared by all callers, kept up by reconnecting with jittered backoff.
+/// Redis for all callers: a small pool of pipelined connections to one server, or with a `redis+cluster://` URL one
+/// such pool per primary of a Redis Cluster, commands routed by hash slot. Connections are kept up by reconnecting
+/// with jittered backoff.
 ///
-/// Run it as a `Service`: `run()` keeps the connections up until graceful shutdown. While no connection is up,
-/// every call fails at once with `RedisError.unavailable`, so no caller waits longer than its deadline.
+/// Run it as a `Service`: `run()` keeps the connections up until graceful shutdown. While no connection is up (to
+/// the node of a command's slot, in a cluster), the call fails at once with `RedisError.unavailable`, so no caller
+/// waits longer than its deadline.
 public final class RedisClient: Service, Sendable {
     /// How the client reaches Redis.
     public let configuration: RedisConfiguration
-    private let group: any EventLoopGroup
-    private let logger: Logger
-    private let name: String?
-    private let state: NIOLockedValueBox<PoolState>
+    private let mode: Mode
 
-    private struct PoolState {
-        var slots: [RedisConnection?]
-        var next = 0
-        var reconnects = 0
+    /// One server, or a cluster.
+    private enum Mode: Sendable {
+        case standalone(ConnectionPool)
+        case cluster(ClusterRouter)
     }
 
     /// A client; nothing connects until `run()`.
@@ -30,100 +29,62 @@ public final class RedisClient: Service, Sendable {
         connectionName: String? = nil
     ) {
         self.configuration = configuration
-        self.group = eventLoopGroup
-        self.logger = logger
-        self.name = connectionName
-        self.state = NIOLockedValueBox(PoolState(slots: Array(repeating: nil, count: max(1, configuration.poolSize))))
+        if case .cluster(let seeds) = configuration.endpoint {
+            mode = .cluster(
+                ClusterRouter(
+                    configuration: configuration, seeds: seeds, group: eventLoopGroup, logger: logger,
+                    name: connectionName))
+        } else {
+            mode = .standalone(
+                ConnectionPool(
+                    configuration: configuration, group: eventLoopGroup, logger: logger, name: connectionName))
+        }
     }
 
-    /// Keeps every connection slot connected until graceful shutdown or cancellation, then closes them.
+    /// Keeps the connections up until graceful shutdown or cancellation, then closes them.
     public func run() async throws {
         await cancelWhenGracefulShutdown { await self.runUntilCancelled() }
     }
 
-    /// Keeps every connection slot connected until the calling task is cancelled, then closes them.
-    /// For owners that must keep Redis past the start of graceful shutdown (a worker finishing a delivery).
+    /// Keeps the connections up (and a cluster's slot map fresh) until the calling task is cancelled, then closes
+    /// them. For owners that must keep Redis past the start of graceful shutdown (a worker finishing a delivery).
     public func runUntilCancelled() async {
-        await withDiscardingTaskGroup { group in
-            for slot in 0..<self.state.withLockedValue({ $0.slots.count }) {
-                group.addTask { await self.maintain(slot: slot) }
-            }
-        }
-        let open = state.withLockedValue { state in
-            defer { state.slots = state.slots.map { _ in nil } }
-            return state.slots.compactMap { $0 }
-        }
-        for connection in open { await connection.close() }
-    }
-
-    private func maintain(slot: Int) async {
-        let backoff = Backoff(maximum: configuration.maxReconnectDelay)
-        var attempt = 0
-        var wasConnected = false
-        while !Task.isCancelled {
-            do {
-                let connection = try await RedisConnection.connect(configuration, on: group, name: name)
-                attempt = 0
-                state.withLockedValue {
-                    if wasConnected { $0.reconnects += 1 }
-                    $0.slots[slot] = connection
-                }
-                if wasConnected { RedisMetrics.reconnected() }
-                logger.debug("redis connected", metadata: ["slot": "\(slot)", "redis": "\(configuration.redacted)"])
-                wasConnected = true
-                await connection.waitUntilClosed()
-                state.withLockedValue { if $0.slots[slot] === connection { $0.slots[slot] = nil } }
-                if Task.isCancelled { return }
-                logger.warning("redis connection lost", metadata: ["slot": "\(slot)"])
-            } catch {
-                attempt += 1
-                if attempt == 1 || attempt.isMultiple(of: 50) {
-                    logger.warning("redis connect failed", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                }
-            }
-            try? await Task.sleep(for: backoff.delay(attempt: max(attempt, 1)))
+        switch mode {
+        case .standalone(let pool): await pool.runUntilCancelled()
+        case .cluster(let router): await router.runUntilCancelled()
         }
     }
 
-    /// True while at least one connection is up.
+    /// True while a connection is up; in a cluster, while the map covers every slot and every primary is connected.
     public var isConnected: Bool {
-        state.withLockedValue { $0.slots.contains { $0?.isActive == true } }
+        switch mode {
+        case .standalone(let pool): return pool.isConnected
+        case .cluster(let router): return router.isConnected
+        }
     }
 
     /// How many times a lost connection was re-established.
-    public var reconnectCount: Int { state.withLockedValue { $0.reconnects } }
-
-    /// An open connection: the one owned by the calling thread's event loop when there is one (no thread hop when
-    /// Swift Concurrency runs on NIO's loops), else the next one in turn.
-    private func connection() throws(RedisError) -> RedisConnection {
-        let picked: RedisConnection? = state.withLockedValue { state in
-            if let local = state.slots.first(where: { $0?.isOnCurrentThread == true && $0?.isActive == true }) {
-                return local
-            }
-            let count = state.slots.count
-            for offset in 0..<count {
-                let index = (state.next + offset) % count
-                if let connection = state.slots[index], connection.isActive {
-                    state.next = (index + 1) % count
-                    return connection
-                }
-            }
-            return nil
+    public var reconnectCount: Int {
+        switch mode {
+        case .standalone(let pool): return pool.reconnectCount
+        case .cluster(let router): return router.reconnectCount
         }
-        guard let picked else {
-            RedisMetrics.error(.unavailable)
-            throw .unavailable
-        }
-        return picked
     }
 
     /// Whether one script or multi-key command may touch all of `keys`: always on a standalone Redis; on a cluster
     /// only when they share a hash slot.
-    public func canCombine(_ keys: [String]) -> Bool { true }
+    public func canCombine(_ keys: [String]) -> Bool {
+        guard case .cluster = mode, let first = keys.first else { return true }
+        let slot = HashSlot.of(first)
+        return keys.allSatisfy { HashSlot.of($0) == slot }
+    }
 
     /// Sends one command; an error reply is thrown as `RedisError.server`.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RESPValue {
-        try await connection().send(command, timeout: timeout)
+        switch mode {
+        case .standalone(let pool): return try await pool.connection().send(command, timeout: timeout)
+        case .cluster(let router): return try await router.send(command, timeout: timeout)
+        }
     }
 
     /// Sends one command built from its parts.
@@ -131,21 +92,47 @@ public final class RedisClient: Service, Sendable {
         try await send(RedisCommand(name, arguments))
     }
 
-    /// Sends commands in one round trip on one connection; replies in order, error replies as values.
+    /// Sends commands in one round trip (in a cluster: one per node, all at once); replies in order, error replies
+    /// as values.
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
-        try await connection().pipeline(commands, timeout: timeout)
+        switch mode {
+        case .standalone(let pool): return try await pool.connection().pipeline(commands, timeout: timeout)
+        case .cluster(let router): return try await router.pipeline(commands, timeout: timeout)
+        }
     }
 
-    /// Runs a script by EVALSHA; when Redis lost its script cache (NOSCRIPT), sends the source with EVAL.
+    /// Runs a script by EVALSHA; when Redis lost its script cache (NOSCRIPT), sends the source with EVAL. In a
+    /// cluster both go to the node of the first key (any primary for a keyless script).
     public func eval(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) async throws -> RESPValue
     {
-        let connection = try connection()
         let tail: [RedisArgument] = [.integer(Int64(keys.count))] + keys + arguments
-        do {
-            return try await connection.send(RedisCommand("EVALSHA", [.string(script.sha1)] + tail))
-        } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
-            return try await connection.send(RedisCommand("EVAL", [.string(script.source)] + tail))
+        switch mode {
+        case .standalone(let pool):
+            let connection = try pool.connection()
+            do {
+                return try await connection.send(RedisCommand("EVALSHA", [.string(script.sha1)] + tail))
+            } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
+                return try await connection.send(RedisCommand("EVAL", [.string(script.source)] + tail))
+            }
+        case .cluster(let router):
+            do {
+                return try await router.send(RedisCommand("EVALSHA", [.string(script.sha1)] + tail), timeout: nil)
+            } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
+                return try await router.send(RedisCommand("EVAL", [.string(script.source)] + tail), timeout: nil)
+            }
         }
+    }
+
+    /// Redirects (MOVED, ASK) followed so far; 0 on a standalone Redis.
+    var redirectCount: Int {
+        if case .cluster(let router) = mode { return router.redirectCount }
+        return 0
+    }
+
+    /// Cluster maps read and applied so far; 0 on a standalone Redis.
+    var topologyRefreshCount: Int {
+        if case .cluster(let router) = mode { return router.refreshCount }
+        return 0
     }
 
     /// Runs the client for the duration of `body`, which gets it once a connection is up, or nil when none came

@@ -3,13 +3,19 @@ import Foundation
 /// Where and how to reach Redis, parsed from a URL.
 ///
 /// Forms: `redis://[:password@]host[:port][/db]`, `redis://user:password@host:port/db`,
-/// `unix:///path/to/redis.sock` (optionally `?db=N&password=…&user=…`).
+/// `unix:///path/to/redis.sock` (optionally `?db=N&password=…&user=…`), and for a Redis Cluster
+/// `redis+cluster://[user:password@]host:port[,host:port…]` (its seed nodes; database 0 only).
 public struct RedisConfiguration: Sendable, Equatable {
-    /// TCP host and port, or a Unix socket path.
+    /// TCP host and port, a Unix socket path, or the seed nodes of a Redis Cluster.
     public enum Endpoint: Sendable, Equatable {
         case tcp(host: String, port: Int)
         case unix(path: String)
+        /// A Redis Cluster, whose slot map is read from any of these nodes.
+        case cluster(seeds: [Seed])
     }
+
+    /// A cluster node to read the slot map from: a host and a port.
+    public typealias Seed = ClusterTopology.Node
 
     public var endpoint: Endpoint
     public var username: String?
@@ -34,6 +40,10 @@ public struct RedisConfiguration: Sendable, Equatable {
 
     /// Parses a `redis://` or `unix://` URL.
     public init(url: String) throws(RedisError) {
+        if url.lowercased().hasPrefix(Self.clusterScheme) {
+            self = try Self.parseCluster(url)
+            return
+        }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
             throw .invalidConfiguration("not a URL: expected redis://host:port/db or unix:///path")
         }
@@ -70,7 +80,7 @@ public struct RedisConfiguration: Sendable, Equatable {
         if password?.isEmpty == true { password = nil }
     }
 
-    private static func parseDatabase(_ text: String) throws(RedisError) -> Int {
+    static func parseDatabase(_ text: String) throws(RedisError) -> Int {
         guard let db = Int(text), db >= 0 else { throw .invalidConfiguration("database must be a number ≥ 0") }
         return db
     }
@@ -81,6 +91,14 @@ public struct RedisConfiguration: Sendable, Equatable {
         switch endpoint {
         case .tcp(let host, let port): return "redis://\(auth)\(host):\(port)/\(database)"
         case .unix(let path): return "unix://\(path)?db=\(database)"
+        case .cluster(let seeds):
+            return "\(Self.clusterScheme)\(auth)\(seeds.map(\.description).joined(separator: ","))"
         }
+    }
+
+    /// True for a Redis Cluster (`redis+cluster://`).
+    public var isCluster: Bool {
+        if case .cluster = endpoint { return true }
+        return false
     }
 }

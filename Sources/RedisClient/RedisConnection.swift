@@ -30,6 +30,9 @@ public final class RedisConnection: Sendable {
         switch configuration.endpoint {
         case .tcp(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
         case .unix(let path): channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+        case .cluster:
+            throw RedisError.invalidConfiguration(
+                "a cluster has many nodes: connect to one with .tcp, or use RedisClient")
         }
         let connection = RedisConnection(channel: channel, commandTimeout: configuration.commandTimeout)
         do {

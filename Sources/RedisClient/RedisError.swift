@@ -10,6 +10,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case connectionClosed
     /// Too many commands are pending on the connection; the call was refused.
     case overloaded
+    /// The cluster answered CLUSTERDOWN or TRYAGAIN until the command's deadline: a slot is not served now.
+    case clusterDown
     /// Redis sent bytes that are not RESP.
     case protocolError(String)
     /// The configuration (URL) is invalid.
@@ -22,6 +24,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .timeout: return "redis command timed out"
         case .connectionClosed: return "redis connection closed"
         case .overloaded: return "too many pending redis commands"
+        case .clusterDown: return "redis cluster down for the key's slot"
         case .protocolError(let message): return "redis protocol error: \(message)"
         case .invalidConfiguration(let message): return "invalid redis configuration: \(message)"
         }

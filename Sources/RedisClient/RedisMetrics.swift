@@ -7,7 +7,8 @@ enum RedisMetrics {
         Timer(label: "verifyd_redis_round_trip_seconds").recordNanoseconds(nanoseconds)
     }
 
-    /// A failed call, by kind (`timeout`, `unavailable`, `closed`, `overloaded`, `server`, `protocol`).
+    /// A failed call, by kind (`timeout`, `unavailable`, `closed`, `overloaded`, `cluster_down`, `server`,
+    /// `protocol`).
     static func error(_ error: RedisError) {
         let kind: String
         switch error {
@@ -15,6 +16,7 @@ enum RedisMetrics {
         case .unavailable: kind = "unavailable"
         case .connectionClosed: kind = "closed"
         case .overloaded: kind = "overloaded"
+        case .clusterDown: kind = "cluster_down"
         case .server: kind = "server"
         case .protocolError, .invalidConfiguration: kind = "protocol"
         }
@@ -23,4 +25,21 @@ enum RedisMetrics {
 
     /// A lost connection was re-established.
     static func reconnected() { Counter(label: "verifyd_redis_reconnects_total").increment() }
+
+    /// A cluster node redirected a command, by kind (`moved`, `ask`).
+    static func redirected(_ kind: RedirectKind) {
+        Counter(label: "verifyd_redis_redirects_total", dimensions: [("kind", kind.rawValue)]).increment()
+    }
+
+    /// The cluster's slot map was read again, by result (`ok`, `failed`).
+    static func topologyRefreshed(ok: Bool) {
+        Counter(label: "verifyd_redis_topology_refreshes_total", dimensions: [("result", ok ? "ok" : "failed")])
+            .increment()
+    }
+
+    /// Which redirect a cluster node answered.
+    enum RedirectKind: String {
+        case moved
+        case ask
+    }
 }

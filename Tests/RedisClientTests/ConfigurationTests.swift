@@ -36,4 +36,40 @@ import Testing
     func rejectsInvalidURLs(_ url: String) {
         #expect(throws: RedisError.self) { try RedisConfiguration(url: url) }
     }
+
+    @Test func clusterSeedsWithCredentials() throws {
+        let c = try RedisConfiguration(url: "redis+cluster://app:p%40ss@10.0.0.1:7000,node-b:7001,[::1]:7002,node-c")
+        #expect(
+            c.endpoint
+                == .cluster(seeds: [
+                    .init(host: "10.0.0.1", port: 7000), .init(host: "node-b", port: 7001),
+                    .init(host: "::1", port: 7002),
+                    .init(host: "node-c", port: 6379),
+                ]))
+        #expect(c.username == "app" && c.password == "p@ss" && c.database == 0)
+        #expect(c.isCluster)
+        #expect(c.redacted == "redis+cluster://app:***@10.0.0.1:7000,node-b:7001,[::1]:7002,node-c:6379")
+        #expect(!c.redacted.contains("p@ss"))
+    }
+
+    @Test func clusterWithPasswordOnlyOrNoAuth() throws {
+        let password = try RedisConfiguration(url: "REDIS+CLUSTER://:pw@h:7000/")
+        #expect(password.username == nil && password.password == "pw")
+        #expect(password.redacted == "redis+cluster://:***@h:7000")
+        let open = try RedisConfiguration(url: "redis+cluster://[::1]")
+        #expect(open.endpoint == .cluster(seeds: [.init(host: "::1", port: 6379)]))
+        #expect(open.password == nil && open.redacted == "redis+cluster://[::1]:6379")
+        #expect(try !RedisConfiguration(url: "redis://h").isCluster)
+    }
+
+    @Test(arguments: [
+        "redis+cluster://", "redis+cluster://h:7000,", "redis+cluster://,h:7000", "redis+cluster://h:0",
+        "redis+cluster://h:70000", "redis+cluster://h:x", "redis+cluster://h:7000/1", "redis+cluster://h:7000/0",
+        "redis+cluster://h:7000?db=1", "redis+cluster://::1:7000", "redis+cluster://[::1:7000",
+        "redis+cluster://[::1]x",
+        "redis+cluster://pw@:7000",
+    ])
+    func rejectsInvalidClusterURLs(_ url: String) {
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: url) }
+    }
 }

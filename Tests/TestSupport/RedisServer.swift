@@ -70,6 +70,9 @@ public final class RedisServer: Sendable {
         process.withLockedValue { $0 = nil }
     }
 
+    /// True while the process runs (not killed or stopped by the test).
+    public var isRunning: Bool { process.withLockedValue { $0?.isRunning == true } }
+
     /// Freezes the process (SIGSTOP): connections stay open, nothing answers.
     public func pause() { signal(SIGSTOP) }
 

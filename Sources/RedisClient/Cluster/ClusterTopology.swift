@@ -7,8 +7,14 @@ public struct ClusterTopology: Sendable, Equatable {
         /// TCP port.
         public var port: Int
 
-        /// `host:port`.
-        public var description: String { "\(host):\(port)" }
+        /// A node at `host` (without brackets for IPv6) and `port`.
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `host:port`, `[v6]:port` for an IPv6 address.
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
     /// The primaries, each once.
@@ -28,8 +34,8 @@ public struct ClusterTopology: Sendable, Equatable {
     /// Whether every slot has a primary.
     public var coversAllSlots: Bool { !owners.contains(-1) }
 
-    /// Assigns `slots` to `node`, adding it to the primaries if new.
-    private mutating func assign(_ slots: ClosedRange<Int>, to node: Node) {
+    /// Assigns `slots` to `node`, adding it to the primaries if new (a MOVED reply moves one slot).
+    mutating func assign(_ slots: ClosedRange<Int>, to node: Node) {
         let index: Int
         if let known = primaries.firstIndex(of: node) {
             index = known
