@@ -48,6 +48,11 @@ public enum VerificationMetrics {
         Counter(label: "verifyd_sends_backlogged_total", dimensions: [("channel", channel.rawValue)]).increment()
     }
 
+    /// An admitted send was not confirmed by enough replicas in time (`VERIFYD_REDIS_WAIT_REPLICAS`): answered 503.
+    static func unreplicated() {
+        Counter(label: "verifyd_sends_unreplicated_total").increment()
+    }
+
     /// Redis answered what verifyd does not expect (a script error, a mirror key of the wrong type), by kind of key.
     public static func storeFault(_ keyKind: String) {
         Counter(label: "verifyd_store_faults_total", dimensions: [("key", keyKind)]).increment()

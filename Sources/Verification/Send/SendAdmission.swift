@@ -41,6 +41,8 @@ struct SendAdmission: Sendable {
     var owner: (rule: AddressOwnerRule, key: String)?
     var bound: Bool
     var code: Code
+    /// Replicas that must confirm the code before the send is admitted.
+    var replicaAcknowledgement: ReplicaAcknowledgement?
 
     /// Runs the admission.
     func run(on redis: RedisClient) async throws -> Outcome {
@@ -102,10 +104,41 @@ struct SendAdmission: Sendable {
             arguments += [.string(code.hash), .integer(code.ttlMs)]
             for pair in code.fields { arguments += [.string(pair.field), .string(pair.value)] }
         }
-        let reply = try await StoreFault.about("send script") {
-            try await redis.eval(SendScript.admit, keys: keys, arguments: arguments)
+        guard withTarget, let acknowledgement = replicaAcknowledgement else {
+            let reply = try await StoreFault.about("send script") {
+                try await redis.eval(SendScript.admit, keys: keys, arguments: arguments)
+            }
+            return try Self.parse(reply, logs: logs)
         }
-        return try Self.parse(reply, logs: logs)
+        return try await callAndWait(redis, keys: keys, arguments: arguments, logs: logs, for: acknowledgement)
+    }
+
+    /// The target's script followed, on the same connection, by `WAIT`: a refusal wrote nothing and needs no
+    /// replica, an admission counts only once `replicas` replicas confirm it. When they do not within the timeout,
+    /// the send fails with `RedisError.timeout` (503): the code may be lost with its primary, and the client retries.
+    private func callAndWait(
+        _ redis: RedisClient, keys: [RedisArgument], arguments: [RedisArgument], logs: [Log],
+        for acknowledgement: ReplicaAcknowledgement
+    ) async throws -> Reply {
+        let wait = RedisCommand(
+            "WAIT",
+            [.integer(Int64(acknowledgement.replicas)), .integer(acknowledgement.timeout.wholeMilliseconds)])
+        let tail: [RedisArgument] = [.integer(Int64(keys.count))] + keys + arguments
+        let timeout = acknowledgement.timeout + redis.configuration.commandTimeout
+        var replies = try await redis.pipeline(
+            [RedisCommand("EVALSHA", [.string(SendScript.admit.sha1)] + tail), wait], timeout: timeout)
+        if case .error(let message) = replies[0], message.hasPrefix("NOSCRIPT") {
+            replies = try await redis.pipeline(
+                [RedisCommand("EVAL", [.string(SendScript.admit.source)] + tail), wait], timeout: timeout)
+        }
+        if case .error(let message) = replies[0] { throw StoreFault(keyKind: "send script", detail: message) }
+        let reply = try Self.parse(replies[0], logs: logs)
+        guard case .admitted = reply.outcome else { return reply }
+        guard let confirmed = replies[1].int, confirmed >= acknowledgement.replicas else {
+            VerificationMetrics.unreplicated()
+            throw RedisError.timeout
+        }
+        return reply
     }
 
     /// Reads the admit script's reply; anything else is a `StoreFault`.

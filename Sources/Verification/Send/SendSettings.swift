@@ -12,6 +12,8 @@ public struct SendSettings: Sendable {
     public var enabledChannels: Set<Channel>
     /// Per-IP and per-country limits, the SMS country allow-list.
     public var abuse = AbuseSettings()
+    /// Replicas that must hold a code before its send answers 200; nil answers once the primary has it.
+    public var replicaAcknowledgement: ReplicaAcknowledgement?
 
     /// Settings with Fresns' defaults for anything not given.
     public init(
@@ -36,4 +38,21 @@ public enum SendOutcome: Sendable, Equatable {
     case rateLimited(retryAfter: Int, by: LimitKind)
     /// Refused because the channel's delivery queue is backlogged; retry after this many seconds.
     case backlogged(retryAfter: Int)
+}
+
+/// How many replicas must confirm an accepted send (Redis `WAIT`), and for how long to wait for them.
+public struct ReplicaAcknowledgement: Sendable, Equatable {
+    /// Replicas that must have the write.
+    public var replicas: Int
+    /// How long `WAIT` blocks at most; past it the send answers 503.
+    public var timeout: Duration
+
+    /// 100 ms: a replica on the same network answers within a millisecond.
+    public static let defaultTimeout: Duration = .milliseconds(100)
+
+    /// Waits for `replicas` replicas, up to `timeout`.
+    public init(replicas: Int, timeout: Duration = defaultTimeout) {
+        self.replicas = replicas
+        self.timeout = timeout
+    }
 }

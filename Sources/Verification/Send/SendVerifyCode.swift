@@ -144,7 +144,8 @@ public struct SendVerifyCode: Sendable {
             code: .init(
                 key: keys.code(target, templateId: request.templateId), outbox: keys.outbox(OutboxShard(of: target)),
                 hash: crypto.hash(code: code, target: target, templateId: request.templateId),
-                ttlMs: Int64(settings.codeTTL) * 1000, fields: entry.fields))
+                ttlMs: Int64(settings.codeTTL) * 1000, fields: entry.fields),
+            replicaAcknowledgement: settings.replicaAcknowledgement)
         let isEmail = target.channel == .email
         switch try await admission.run(on: redis) {
         case .addressTaken: return .refused(isEmail ? .emailUsed : .phoneUsed)

@@ -5,10 +5,11 @@ import Verification
 /// Where Redis is and how verifyd's keys are named there.
 enum RedisGroup {
     static let url = Setting<RedisConfiguration>(
-        "VERIFYD_REDIS_URL", group: .redis, format: "redis://[user:password@]host[:port][/db] or unix:///path",
+        "VERIFYD_REDIS_URL", group: .redis,
+        format: "redis://[user:password@]host[:port][/db], redis+cluster://host:port[,host:port…] or unix:///path",
         default: RedisConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 6379)),
         defaultText: "redis://127.0.0.1:6379",
-        secrecy: .urlCredentials, help: "the Redis server"
+        secrecy: .urlCredentials, help: "the Redis server, or seed nodes of a Redis Cluster"
     ) { text in
         do { return .success(try RedisConfiguration(url: text)) } catch { return .failure(SettingProblem("\(error)")) }
     }
@@ -27,10 +28,21 @@ enum RedisGroup {
             ? .failure(SettingProblem("must not contain braces or spaces")) : .success(KeyLayout(prefix: prefix))
     }
 
+    static let waitReplicas = Setting<Int>.integer(
+        "VERIFYD_REDIS_WAIT_REPLICAS", group: .redis, default: 0, in: 0...8,
+        help: "replicas that must confirm a code (Redis WAIT) before its send answers 200; 0 does not wait")
+    static let waitTimeout = Setting<Duration>.milliseconds(
+        "VERIFYD_REDIS_WAIT_TIMEOUT_MS", group: .redis, default: ReplicaAcknowledgement.defaultTimeout, in: 1...5000,
+        help: "how long a send waits for those replicas before answering 503")
+
     static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
         configuration.redis = read(url)
         configuration.redis.commandTimeout = read(timeout)
         configuration.redis.poolSize = read(poolSize)
         configuration.keys = read(keyPrefix)
+        let replicas = read(waitReplicas)
+        let timeout = read(waitTimeout)
+        configuration.send.replicaAcknowledgement =
+            replicas > 0 ? ReplicaAcknowledgement(replicas: replicas, timeout: timeout) : nil
     }
 }

@@ -1,0 +1,39 @@
+import Foundation
+import HTTPTypes
+import RedisClient
+import TestSupport
+import Testing
+import Verification
+
+/// `VERIFYD_REDIS_WAIT_REPLICAS`: a 200 means the code is on a replica too; without one in time, 503.
+@Suite struct ReplicaWaitTests {
+    @Test func aSendAnswers200OnceAReplicaHasTheCode() async throws {
+        try await Harness.run(["VERIFYD_REDIS_WAIT_REPLICAS": "1", "VERIFYD_REDIS_WAIT_TIMEOUT_MS": "2000"]) {
+            h async throws in
+            let replica = try await RedisServer.start(arguments: ["--replicaof", "127.0.0.1", String(h.redis.port)])
+            defer { replica.stop() }
+            try await withRedisClient(url: replica.url) { copy async throws in
+                try await waitUntil(timeout: .seconds(10), "the replica is in sync") {
+                    (try await copy.send("INFO", "replication").string ?? "").contains("master_link_status:up")
+                }
+                #expect(try await h.send(body("email", 5, account: "kept@example.com")).code == .ok)
+                let key = KeyLayout().code(.email("kept@example.com"), templateId: 1)
+                #expect(try await copy.send("EXISTS", .string(key)).int == 1, "the replica had it before the 200")
+                #expect(
+                    try await h.send(body("email", 5, account: "kept@example.com")).code == .sentTooOften,
+                    "a refusal needs no replica")
+            }
+        }
+    }
+
+    @Test func withoutAReplicaInTimeTheSendAnswers503() async throws {
+        try await Harness.run(["VERIFYD_REDIS_WAIT_REPLICAS": "1", "VERIFYD_REDIS_WAIT_TIMEOUT_MS": "50"]) {
+            h async throws in
+            let started = ContinuousClock.now
+            let answer = try await h.send(body("email", 5, account: "alone@example.com"))
+            #expect(answer.status == .serviceUnavailable && answer.code == .serviceUnavailable)
+            #expect(answer.headers[HTTPField.Name("Retry-After")!] != nil)
+            #expect(ContinuousClock.now - started < .seconds(2), "bounded by the WAIT timeout")
+        }
+    }
+}
