@@ -17,8 +17,10 @@ import Verification
         return json + "}"
     }
 
-    @Test func aCorrectCodeWorksOnceAndIsNormalizedLikeSending() async throws {
-        try await Harness.run(env) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func aCorrectCodeWorksOnceAndIsNormalizedLikeSending(
+        _ backend: RedisBackend
+    ) async throws {
+        try await Harness.run(env, backend: backend) { h async throws in
             #expect(try await h.send(body("email", 5, 1, account: "C@Example.com")).code == .ok)
             let code = try await h.lastCode()
             let ok = try await h.check(checkBody(code, account: " c@EXAMPLE.com "))
@@ -39,8 +41,8 @@ import Verification
         }
     }
 
-    @Test func fiveWrongAttemptsDestroyTheCode() async throws {
-        try await Harness.run(env) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func fiveWrongAttemptsDestroyTheCode(_ backend: RedisBackend) async throws {
+        try await Harness.run(env, backend: backend) { h async throws in
             #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let code = try await h.lastCode()
             let wrong = code == "000000" ? "111111" : "000000"
@@ -56,8 +58,10 @@ import Verification
         }
     }
 
-    @Test func twentyConcurrentChecksOfACorrectCodeSucceedOnce() async throws {
-        try await Harness.run(env) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func twentyConcurrentChecksOfACorrectCodeSucceedOnce(
+        _ backend: RedisBackend
+    ) async throws {
+        try await Harness.run(env, backend: backend) { h async throws in
             #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let code = try await h.lastCode()
             let results = try await withThrowingTaskGroup(of: ResultCode.self) { group in
@@ -81,8 +85,8 @@ import Verification
         }
     }
 
-    @Test func aNewerCodeReplacesTheOlderOne() async throws {
-        try await Harness.run(env) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func aNewerCodeReplacesTheOlderOne(_ backend: RedisBackend) async throws {
+        try await Harness.run(env, backend: backend) { h async throws in
             #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)
             let older = try await h.lastCode()
             #expect(try await h.send(body("email", 5, account: "c@example.com")).code == .ok)

@@ -12,7 +12,9 @@ import Verification
 @Suite struct DeliveryTests {
     /// HTTP → Redis → worker → SMTP relay: the code in the mail is the one whose hash was stored, and its outbox entry
     /// is acknowledged.
-    @Test func aCodeSentOverHTTPReachesTheSMTPRelayThroughTheWorker() async throws {
+    @Test(arguments: RedisBackend.endToEnd) func aCodeSentOverHTTPReachesTheSMTPRelayThroughTheWorker(
+        _ backend: RedisBackend
+    ) async throws {
         let sink = try await Sink.start(.smtp)
         defer { sink.stop() }
         let environment = [
@@ -20,7 +22,7 @@ import Verification
             "VERIFYD_EMAIL_FROM": "Verifyd Test <noreply@example.com>",
             "VERIFYD_SITE_NAME": "Fresns 社区", "VERIFYD_SMTP_TIMEOUT_MS": "5000",
         ]
-        try await Harness.run(environment, worker: true) { h async throws in
+        try await Harness.run(environment, backend: backend, worker: true) { h async throws in
             let answer = try await h.send(
                 body("email", 5, 2, account: "Reader@Example.com"), headers: ["X-Fresns-Client-Lang-Tag": "zh-Hans"])
             #expect(answer.code == .ok)
@@ -59,8 +61,9 @@ import Verification
         }
     }
 
-    @Test func noPlaintextCodeAnywhereInRedis() async throws {
-        try await Harness.run(["VERIFYD_CODE_LENGTH": "10", "VERIFYD_RATE_LIMITS": "10/60"]) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func noPlaintextCodeAnywhereInRedis(_ backend: RedisBackend) async throws {
+        try await Harness.run(["VERIFYD_CODE_LENGTH": "10", "VERIFYD_RATE_LIMITS": "10/60"], backend: backend) {
+            h async throws in
             for index in 0..<3 {
                 #expect(try await h.send(body("email", 5, 1, account: "p\(index)@example.com")).code == .ok)
                 #expect(try await h.send(body("sms", 5, 4, account: "1380013800\(index)", countryCode: 86)).code == .ok)

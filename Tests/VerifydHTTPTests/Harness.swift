@@ -54,26 +54,39 @@ struct Answer: Sendable {
 
 /// The environment of a test instance: real Redis, log drivers, the test secret.
 func testEnvironment(redis: RedisServer, _ overrides: [String: String] = [:]) -> [String: String] {
+    testEnvironment(url: redis.url, overrides)
+}
+
+/// The environment of an in-process verifyd on the Redis at `url` (standalone or cluster).
+func testEnvironment(url: String, _ overrides: [String: String] = [:]) -> [String: String] {
     [
-        "VERIFYD_REDIS_URL": redis.url, "VERIFYD_CODE_SECRET": testSecret, "VERIFYD_EMAIL": "log",
+        "VERIFYD_REDIS_URL": url, "VERIFYD_CODE_SECRET": testSecret, "VERIFYD_EMAIL": "log",
         "VERIFYD_SMS": "log", "VERIFYD_PORT": "0", "VERIFYD_REDIS_TIMEOUT_MS": "2000", "VERIFYD_IP_RATE_LIMITS": "off",
     ].merging(overrides) { _, new in new }
 }
 
-/// An in-process verifyd (HTTP over real sockets) on a fresh redis-server, with a Redis client for assertions.
+/// An in-process verifyd (HTTP over real sockets) on a fresh Redis (a standalone server, or a cluster), with a
+/// Redis client for assertions.
 struct Harness: Sendable {
     let client: any TestClientProtocol
-    let redis: RedisServer
+    let backend: TestRedis
     let store: RedisClient
 
-    /// Runs `body` against a live server configured by `overrides`.
+    /// The standalone server, for tests that stop, pause or inspect it; only with `.standalone`.
+    var redis: RedisServer {
+        guard let server = backend.server else { preconditionFailure("a standalone-only test ran on a cluster") }
+        return server
+    }
+
+    /// Runs `body` against a live server configured by `overrides`, on a Redis of `backend`'s kind.
     static func run(
-        _ overrides: [String: String] = [:], worker: Bool = false, redisArguments: [String] = [],
-        _ body: @Sendable (Harness) async throws -> Void
+        _ overrides: [String: String] = [:], backend kind: RedisBackend = .standalone, worker: Bool = false,
+        redisArguments: [String] = [], _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
-        let server = try await RedisServer.start(arguments: redisArguments)
-        defer { server.stop() }
-        let configuration = try VerifydConfiguration.load(environment: testEnvironment(redis: server, overrides)).get()
+        let backend = try await TestRedis.start(kind, arguments: redisArguments)
+        defer { backend.stop() }
+        let configuration = try VerifydConfiguration.load(environment: testEnvironment(url: backend.url, overrides))
+            .get()
         var logger = Logger(label: "verifyd-test")
         logger.logLevel =
             ProcessInfo.processInfo.environment["VERIFYD_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
@@ -86,8 +99,8 @@ struct Harness: Sendable {
             services: worker ? [services.redis, services.worker()] : [services.redis], logger: logger)
         try await app.test(.live) { client in
             guard await services.redis.waitUntilConnected(timeout: .seconds(10)) else { throw TestFailure("no Redis") }
-            try await withRedisClient(url: server.url) { store in
-                try await body(Harness(client: client, redis: server, store: store))
+            try await withRedisClient(url: backend.url) { store in
+                try await body(Harness(client: client, backend: backend, store: store))
             }
         }
     }
@@ -156,7 +169,16 @@ struct Harness: Sendable {
 
     /// The code of the newest outbox entry, opened with the test secret (the worker is off in these tests).
     func lastCode(length: Int = 6) async throws -> String {
-        let fields = try await OutboxProbe(store).newest() ?? [:]
+        try open(try await OutboxProbe(store).newest() ?? [:], length: length)
+    }
+
+    /// The code of the newest outbox entry to `address`.
+    func lastCode(of address: String, length: Int = 6) async throws -> String {
+        let entry = try await OutboxProbe(store).entries().last { $0.fields["to"] == address }
+        return try open(entry?.fields ?? [:], length: length)
+    }
+
+    private func open(_ fields: [String: String], length: Int) throws -> String {
         let context = "\(fields["channel"] ?? "")|\(fields["to"] ?? "")|\(fields["template"] ?? "")"
         return try CodeCrypto(secret: testSecret, length: length).open(fields["code"] ?? "", context: context)
     }

@@ -53,8 +53,10 @@ import Verification
         }
     }
 
-    @Test func perIPLimitsCountTheSocketPeerAndIgnoreSpoofedHeaders() async throws {
-        try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "2/600"]) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func perIPLimitsCountTheSocketPeerAndIgnoreSpoofedHeaders(
+        _ backend: RedisBackend
+    ) async throws {
+        try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "2/600"], backend: backend) { h async throws in
             #expect(
                 try await h.send(
                     body("email", 5, account: "i1@example.com"), headers: ["X-Forwarded-For": "198.51.100.1"]
@@ -95,8 +97,10 @@ import Verification
         }
     }
 
-    @Test func smsCountryAllowListAndBudget() async throws {
-        try await Harness.run(["VERIFYD_SMS_COUNTRY_CODES": "86,852", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "2/3600"]) {
+    @Test(arguments: RedisBackend.endToEnd) func smsCountryAllowListAndBudget(_ backend: RedisBackend) async throws {
+        try await Harness.run(
+            ["VERIFYD_SMS_COUNTRY_CODES": "86,852", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "2/3600"], backend: backend
+        ) {
             h async throws in
             #expect(try await h.send(body("sms", 5, account: "2025550100", countryCode: 1)).code == .countryCode)
             #expect(try await h.send(body("sms", 5, account: "13800138001", countryCode: 86)).code == .ok)
@@ -107,8 +111,8 @@ import Verification
         }
     }
 
-    @Test func blockedEmailDomains() async throws {
-        try await Harness.run { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func blockedEmailDomains(_ backend: RedisBackend) async throws {
+        try await Harness.run(backend: backend) { h async throws in
             _ = try await h.store.send("SADD", "verify:email-domains:blocked", "mailinator.com")
             #expect(try await h.send(body("email", 5, account: "x@mailinator.com")).code == .emailDomain)
             #expect(try await h.send(body("email", 5, account: "x@eu.mailinator.com")).code == .emailDomain)

@@ -10,8 +10,10 @@ import Verification
     private let target = "rl@example.com"
     private let logKey = KeyLayout().sendLog(.email("rl@example.com"))
 
-    @Test func windowsAreExactAndRefusalsLeaveNoTrace() async throws {
-        try await Harness.run(["VERIFYD_RATE_LIMITS": "1/3,3/8"]) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func windowsAreExactAndRefusalsLeaveNoTrace(_ backend: RedisBackend)
+        async throws
+    {
+        try await Harness.run(["VERIFYD_RATE_LIMITS": "1/3,3/8"], backend: backend) { h async throws in
             let send = body("email", 5, account: target)
             #expect(try await h.send(send).code == .ok)
             var times = [try await h.store.send("LINDEX", .string(logKey), 0).int ?? 0]
@@ -53,8 +55,10 @@ import Verification
         }
     }
 
-    @Test func concurrentSendsForOneTargetAcceptExactlyOne() async throws {
-        try await Harness.run { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func concurrentSendsForOneTargetAcceptExactlyOne(_ backend: RedisBackend)
+        async throws
+    {
+        try await Harness.run(backend: backend) { h async throws in
             let codes = try await withThrowingTaskGroup(of: ResultCode.self) { group in
                 for _ in 0..<50 {
                     group.addTask { try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code }

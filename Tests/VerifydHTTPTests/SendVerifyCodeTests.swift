@@ -7,8 +7,10 @@ import Verification
 
 /// Every numbered check of send-verify-code, over real sockets against a real redis-server.
 @Suite struct SendVerifyCodeTests {
-    @Test func acceptedSendStoresAHashedCodeAndQueuesItsDelivery() async throws {
-        try await Harness.run { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func acceptedSendStoresAHashedCodeAndQueuesItsDelivery(
+        _ backend: RedisBackend
+    ) async throws {
+        try await Harness.run(backend: backend) { h async throws in
             let answer = try await h.send(body("email", 5, 3, account: " Alice@Example.COM "))
             #expect(answer.status == .ok)
             #expect(answer.code == .ok && answer.message == "ok" && answer.dataIsNull)
@@ -62,8 +64,8 @@ import Verification
         }
     }
 
-    @Test func loginChecks() async throws {
-        try await Harness.run { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func loginChecks(_ backend: RedisBackend) async throws {
+        try await Harness.run(backend: backend) { h async throws in
             try await h.seedAccount(aid: "wIfu6jaF", email: "owner@example.com", token: "goodtoken")
             try await h.seedAccount(aid: "ghost", token: "ghosttoken")
             _ = try await h.store.send("DEL", "verify:account:ghost")
@@ -137,8 +139,8 @@ import Verification
         }
     }
 
-    @Test func addressesThatMustBeFreeOrTaken() async throws {
-        try await Harness.run { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func addressesThatMustBeFreeOrTaken(_ backend: RedisBackend) async throws {
+        try await Harness.run(backend: backend) { h async throws in
             try await h.seedAccount(aid: "a1", email: "taken@example.com", countryCode: 86, phone: "13800138000")
             try await h.seedAccount(aid: "blank", token: "t-blank")
             #expect(try await h.send(body("email", 1, account: "Taken@Example.com")).code == .emailUsed)
@@ -156,14 +158,16 @@ import Verification
         }
     }
 
-    @Test func loginOrRegisterSkipsTheExistenceCheck() async throws {
-        try await Harness.run(["VERIFYD_LOGIN_OR_REGISTER": "true"]) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func loginOrRegisterSkipsTheExistenceCheck(_ backend: RedisBackend)
+        async throws
+    {
+        try await Harness.run(["VERIFYD_LOGIN_OR_REGISTER": "true"], backend: backend) { h async throws in
             #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == .ok)
         }
     }
 
-    @Test func fillInBlankNeedsABlankSlot() async throws {
-        try await Harness.run { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func fillInBlankNeedsABlankSlot(_ backend: RedisBackend) async throws {
+        try await Harness.run(backend: backend) { h async throws in
             try await h.seedAccount(
                 aid: "full", email: "full@example.com", countryCode: 86, phone: "13700137000", token: "tok")
             let login = ["X-Fresns-Aid": "full", "X-Fresns-Aid-Token": "tok"]
@@ -175,8 +179,10 @@ import Verification
         }
     }
 
-    @Test func authenticationSendsToTheAccountsOwnAddress() async throws {
-        try await Harness.run { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func authenticationSendsToTheAccountsOwnAddress(_ backend: RedisBackend)
+        async throws
+    {
+        try await Harness.run(backend: backend) { h async throws in
             try await h.seedAccount(
                 aid: "me", email: "Me@Example.com", countryCode: 44, phone: "7700900123", token: "tok")
             try await h.seedAccount(aid: "bare", token: "tok2")
@@ -198,8 +204,10 @@ import Verification
         }
     }
 
-    @Test func rateLimitedSendsGetSentTooOftenWithRetryAfterAndLocalizedMessage() async throws {
-        try await Harness.run { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func rateLimitedSendsGetSentTooOftenWithRetryAfterAndLocalizedMessage(
+        _ backend: RedisBackend
+    ) async throws {
+        try await Harness.run(backend: backend) { h async throws in
             #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == .ok)
             let refused = try await h.send(
                 body("sms", 5, 7, account: "13800138000", countryCode: 86),
@@ -214,8 +222,8 @@ import Verification
         }
     }
 
-    @Test func aNewCodeReplacesTheOlderOne() async throws {
-        try await Harness.run(["VERIFYD_RATE_LIMITS": "10/60"]) { h async throws in
+    @Test(arguments: RedisBackend.endToEnd) func aNewCodeReplacesTheOlderOne(_ backend: RedisBackend) async throws {
+        try await Harness.run(["VERIFYD_RATE_LIMITS": "10/60"], backend: backend) { h async throws in
             #expect(try await h.send(body("email", 5, 2, account: "r@example.com")).code == .ok)
             let first = try await h.store.send(
                 "HGET", .string(KeyLayout().code(.email("r@example.com"), templateId: 2)), "hash"
