@@ -9,6 +9,7 @@ run:
 test:
 	scripts/install-deps.sh python3 py:aiosmtpd py:redis nginx docker-compose
 	docker-compose -f docker/compose.yaml config --quiet
+	docker-compose -f docker/compose.yaml --profile cluster config --quiet
 	scripts/format.sh --check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -36,7 +37,7 @@ chaos:
 	scripts/chaos.sh
 
 stack:
-	scripts/stack.sh up
+	CLUSTER=$(CLUSTER) scripts/stack.sh up
 
 stack-down:
 	scripts/stack.sh down
