@@ -9,7 +9,9 @@ import VerifydApp
 /// `verifyd doctor`: checks the configuration and the Redis it points to; each line says what it found.
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the configuration and Redis (reachable, version ≥ 6.2, persistence, eviction policy).",
+        abstract:
+            "Check the configuration and Redis (reachable, version ≥ 6.2, persistence, eviction policy, replicas; on a "
+            + "cluster its state, slot coverage and every primary).",
         discussion: settingsHelp(SettingGroup.all))
     @OptionGroup var options: SettingArguments
 
@@ -51,14 +53,113 @@ struct Doctor: AsyncParsableCommand {
         let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-doctor")
         try await client.withRunning(connectTimeout: .seconds(5)) { connected in
             guard let connected else {
+                if case .cluster(let seeds) = configuration.redis.endpoint,
+                    let state = try await Self.clusterState(configuration.redis, seeds: seeds)
+                {
+                    report(.fail, "the cluster does not serve every slot: \(state)")
+                    throw ExitCode(1)
+                }
                 report(.fail, "Redis is unreachable at \(configuration.redis.redacted) (connect, AUTH, SELECT, PING)")
                 throw ExitCode(1)
             }
             report(.ok, "Redis is reachable at \(configuration.redis.redacted)")
-            let info = Self.fields(try await connected.send("INFO", "all").string ?? "")
-            for (verdict, finding) in Self.findings(info) { report(verdict, finding) }
+            let wanted = configuration.send.replicaAcknowledgement?.replicas ?? 0
+            if configuration.redis.isCluster {
+                for (verdict, finding) in try await Self.clusterFindings(connected, wantedReplicas: wanted) {
+                    report(verdict, finding)
+                }
+            } else {
+                let info = Self.fields(try await connected.send("INFO", "all").string ?? "")
+                for (verdict, finding) in Self.findings(info) + Self.replicaFindings(info, wanted: wanted, node: nil) {
+                    report(verdict, finding)
+                }
+            }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// A cluster: its state and slot coverage, then each primary's version, persistence, eviction and replicas.
+    static func clusterFindings(_ client: RedisClient, wantedReplicas: Int) async throws -> [(Verdict, String)] {
+        var findings: [(Verdict, String)] = []
+        let info = fields(try await client.send("CLUSTER", "INFO").string ?? "")
+        if info["cluster_state"] == "ok" {
+            findings.append((.ok, "cluster_state is ok"))
+        } else {
+            findings.append((.fail, "cluster_state is \(info["cluster_state"] ?? "?"): the cluster refuses commands"))
+        }
+        let topology = try ClusterTopology(shards: try await client.send("CLUSTER", "SHARDS"), seedHost: "127.0.0.1")
+        if topology.coversAllSlots {
+            findings.append((.ok, "all 16384 slots are served, by \(topology.primaries.count) primaries"))
+        } else {
+            findings.append((.fail, "some slots have no primary: sends to their shards answer 503"))
+        }
+        for primary in topology.primaries {
+            var node = client.configuration
+            node.endpoint = .tcp(host: primary.host, port: primary.port)
+            let nodeInfo = try await Self.info(of: node)
+            guard let nodeInfo else {
+                findings.append((.fail, "primary \(primary) is unreachable"))
+                continue
+            }
+            findings += (Self.findings(nodeInfo) + replicaFindings(nodeInfo, wanted: wantedReplicas, node: primary))
+                .map { ($0.0, "primary \(primary): \($0.1)") }
+        }
+        return findings
+    }
+
+    /// What the first seed that answers says of the cluster (`cluster_state`, slots served), for a cluster the client
+    /// cannot use; nil when no seed answers.
+    static func clusterState(_ configuration: RedisConfiguration, seeds: [RedisConfiguration.Seed]) async throws
+        -> String?
+    {
+        for seed in seeds {
+            var node = configuration
+            node.endpoint = .tcp(host: seed.host, port: seed.port)
+            var logger = Logger(label: "verifyd-doctor")
+            logger.logLevel = .critical
+            let client = RedisClient(configuration: node, logger: logger, connectionName: "verifyd-doctor")
+            let info = try await client.withRunning(connectTimeout: .seconds(2)) { connected -> [String: String]? in
+                guard let connected else { return nil }
+                return fields(try await connected.send("CLUSTER", "INFO").string ?? "")
+            }
+            if let info {
+                return
+                    "cluster_state:\(info["cluster_state"] ?? "?"), \(info["cluster_slots_ok"] ?? "?") of 16384 slots "
+                    + "served (seen from \(seed))"
+            }
+        }
+        return nil
+    }
+
+    /// INFO of one node through a client of its own, or nil when it does not answer within 5 s.
+    static func info(of node: RedisConfiguration) async throws -> [String: String]? {
+        var logger = Logger(label: "verifyd-doctor")
+        logger.logLevel = .critical
+        let client = RedisClient(configuration: node, logger: logger, connectionName: "verifyd-doctor")
+        return try await client.withRunning(connectTimeout: .seconds(5)) { connected in
+            guard let connected else { return nil }
+            return fields(try await connected.send("INFO", "all").string ?? "")
+        }
+    }
+
+    /// Replicas connected to a primary, against `VERIFYD_REDIS_WAIT_REPLICAS`.
+    static func replicaFindings(_ info: [String: String], wanted: Int, node: ClusterTopology.Node?) -> [(
+        Verdict, String
+    )] {
+        let replicas = Int(info["connected_slaves"] ?? "0") ?? 0
+        if wanted > replicas {
+            return [
+                (
+                    .fail,
+                    "\(replicas) replica(s) connected, VERIFYD_REDIS_WAIT_REPLICAS is \(wanted): every send answers 503"
+                )
+            ]
+        }
+        if replicas == 0 {
+            let loss = node == nil ? "losing the server loses" : "losing this primary loses its shards'"
+            return [(.warn, "no replica: \(loss) queued codes")]
+        }
+        return [(.ok, "\(replicas) replica(s) connected")]
     }
 
     /// What INFO says about the version, persistence and eviction.
@@ -67,9 +168,9 @@ struct Doctor: AsyncParsableCommand {
         let version = info["redis_version"] ?? "?"
         let parts = version.split(separator: ".").compactMap { Int($0) }
         if parts.count >= 2 && (parts[0], parts[1]) >= (6, 2) {
-            findings.append((.ok, "Redis \(version) has XAUTOCLAIM and SMISMEMBER (6.2 or later)"))
+            findings.append((.ok, "Redis \(version) has XAUTOCLAIM (6.2 or later)"))
         } else {
-            findings.append((.fail, "Redis \(version) is older than 6.2: no XAUTOCLAIM or SMISMEMBER"))
+            findings.append((.fail, "Redis \(version) is older than 6.2: no XAUTOCLAIM"))
         }
         if info["aof_enabled"] == "1" {
             findings.append((.ok, "AOF is on: queued codes survive a restart"))

@@ -141,5 +141,34 @@ import Verification
         #expect(unreachable.status == 1 && unreachable.stdout.contains("FAIL Redis is unreachable"))
         let invalid = try run(["doctor", "--port", "70000"], redis: redis)
         #expect(invalid.status == 1 && invalid.stdout.contains("VERIFYD_PORT"))
+        let waiting = try run(["doctor", "--dev", "1", "--email", "log", "--redis-wait-replicas", "1"], redis: redis)
+        #expect(waiting.status == 1)
+        #expect(waiting.stdout.contains("FAIL 0 replica(s) connected, VERIFYD_REDIS_WAIT_REPLICAS is 1"))
+    }
+
+    @Test func doctorChecksEveryPrimaryOfACluster() async throws {
+        let cluster = try await RedisCluster.start(primaries: 3)
+        defer { cluster.stop() }
+        let report = try run(
+            ["doctor", "--dev", "1", "--email", "log", "--redis-url", cluster.url], redis: cluster.nodes[0])
+        #expect(report.status == 0, "\(report.stdout)")
+        #expect(report.stdout.contains("ok   cluster_state is ok"))
+        #expect(report.stdout.contains("ok   all 16384 slots are served, by 3 primaries"))
+        for node in cluster.nodes {
+            #expect(report.stdout.contains("warn primary 127.0.0.1:\(node.port): AOF is off"))
+            #expect(report.stdout.contains("warn primary 127.0.0.1:\(node.port): no replica"))
+        }
+        try await withRedisClient(url: cluster.nodes[0].url) { node async throws in
+            _ = try await node.send("CLUSTER", "DELSLOTS", 0)
+        }
+        try await waitUntil(timeout: .seconds(10), "doctor sees the uncovered slot") {
+            let broken = try run(
+                ["doctor", "--dev", "1", "--email", "log", "--redis-url", cluster.url], redis: cluster.nodes[0])
+            // Depending on what the nodes have noticed yet, the client connects and finds the gap in the slot map, or
+            // cannot use the cluster and a seed tells why.
+            return broken.status == 1
+                && (broken.stdout.contains("FAIL some slots have no primary")
+                    || broken.stdout.contains("FAIL the cluster does not serve every slot: cluster_state:fail"))
+        }
     }
 }
