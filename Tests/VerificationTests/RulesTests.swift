@@ -137,3 +137,32 @@ import Testing
         #expect(IPAddress("2001:db8:1:2:3:4:5:6")?.limitKey == "2001:db8:1:2::/64")
     }
 }
+
+/// The admission script's replies are read by shape, and any other shape is a fault, never a guess.
+@Suite struct AdmissionReplyTests {
+    private let logs = [
+        SendAdmission.Log(kind: .ip, key: "ip", limits: []), SendAdmission.Log(kind: .target, key: "t", limits: []),
+    ]
+
+    @Test func knownRepliesAreTyped() throws {
+        let admitted = try SendAdmission.parse(
+            .array([.integer(0), .bulkString(Array("1-0".utf8)), .integer(7)]), logs: logs)
+        #expect(admitted.outcome == .admitted(entryId: "1-0") && admitted.stamp == "7")
+        let limited = try SendAdmission.parse(.array([.integer(1), .integer(1500), .integer(2)]), logs: logs)
+        #expect(limited.outcome == .limited(retryAfterMs: 1500, by: .target))
+        #expect(try SendAdmission.parse(.array([.integer(2)]), logs: logs).outcome == .addressTaken)
+        #expect(try SendAdmission.parse(.array([.integer(3)]), logs: logs).outcome == .addressUnknown)
+        #expect(try SendAdmission.parse(.array([.integer(4)]), logs: logs).outcome == .bound)
+    }
+
+    @Test(arguments: [
+        RESPValue.integer(1), .null, .array([]), .array([.integer(9)]),
+        .array([.integer(1), .integer(5), .integer(3)]),
+        .array([.integer(0), .integer(1)]), .bulkString(Array("OK".utf8)),
+    ])
+    func anyOtherReplyIsAStoreFault(_ reply: RESPValue) {
+        #expect(throws: StoreFault(keyKind: "send script", detail: "unexpected reply")) {
+            try SendAdmission.parse(reply, logs: logs)
+        }
+    }
+}

@@ -77,7 +77,7 @@ struct SendAdmission: Sendable {
         (budgets + targetLogs).map(\.key) + (owner.map { [$0.key] } ?? []) + [code.key, code.outbox]
     }
 
-    private struct Reply {
+    struct Reply {
         var outcome: Outcome
         /// The Redis time written to the logs, for a release.
         var stamp: String
@@ -142,7 +142,7 @@ struct SendAdmission: Sendable {
     }
 
     /// Reads the admit script's reply; anything else is a `StoreFault`.
-    private static func parse(_ reply: RESPValue, logs: [Log]) throws -> Reply {
+    static func parse(_ reply: RESPValue, logs: [Log]) throws -> Reply {
         guard let parts = reply.array, let status = parts.first?.int else {
             throw StoreFault(keyKind: "send script", detail: "unexpected reply")
         }
