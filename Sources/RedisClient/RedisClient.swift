@@ -62,6 +62,14 @@ public final class RedisClient: Service, Sendable {
         case .cluster(let router): return router.isConnected
         }
     }
+    /// True while some commands can be served: standalone, as `isConnected`; on a cluster, once the slot map is
+    /// known and at least one primary is connected (a primary failing over leaves the other shards working).
+    public var isServing: Bool {
+        switch mode {
+        case .standalone(let pool): return pool.isConnected
+        case .cluster(let router): return router.isServing
+        }
+    }
 
     /// How many times a lost connection was re-established.
     public var reconnectCount: Int {

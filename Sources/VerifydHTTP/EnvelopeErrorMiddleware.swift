@@ -33,6 +33,12 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 .serviceUnavailable, language: FresnsHeaders.language(of: request), status: .serviceUnavailable,
                 headers: [FresnsHeaders.retryAfter: "1"]
             ).response()
+        } catch let shortfall as ReplicaShortfall {
+            context.logger.warning("send withdrawn: not on enough replicas", metadata: ["error": "\(shortfall)"])
+            return Envelope(
+                .serviceUnavailable, language: FresnsHeaders.language(of: request), status: .serviceUnavailable,
+                headers: [FresnsHeaders.retryAfter: "1"]
+            ).response()
         } catch let fault as StoreFault {
             context.logger.error(
                 "redis answered unexpectedly", metadata: ["key": "\(fault.keyKind)", "error": "\(fault.detail)"])

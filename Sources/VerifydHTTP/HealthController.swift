@@ -2,7 +2,7 @@ import Hummingbird
 import RedisClient
 import Verification
 
-/// `GET /health/live` (the process answers; no Redis call) and `GET /health/ready` (Redis connected, not stopping).
+/// `GET /health/live` (the process answers; no Redis call) and `GET /health/ready` (Redis serving, not stopping).
 struct HealthController: Sendable {
     let redis: RedisClient
     let readiness: Readiness
@@ -13,7 +13,7 @@ struct HealthController: Sendable {
             Envelope(.ok, language: .en, dataJSON: "{\"status\":\"live\"}")
         }
         router.get("/health/ready") { _, _ in
-            let redisUp = redis.isConnected
+            let redisUp = redis.isServing
             let stopping = readiness.isStopping
             let ready = redisUp && !stopping
             let data =

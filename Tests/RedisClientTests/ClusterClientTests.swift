@@ -88,6 +88,29 @@ import Testing
         }
     }
 
+    /// A keyless command after a write in a pipeline (a `WAIT`) runs where the write finally ran, after a MOVED.
+    @Test func keylessCommandsFollowARedirectedWrite() async throws {
+        let cluster = try await RedisCluster.start(primaries: 3)
+        defer { cluster.stop() }
+        let key = "follow:{key}"
+        let slot = HashSlot.of(key)
+        try await withRedisClient(url: cluster.url) { client in
+            _ = try await client.send("SET", .string(key), "before")
+            let (source, target) = try await cluster.beginMigration(ofSlot: slot, keys: [key])
+            let targetID = try await cluster.id(of: target)
+            for node in [target, source] + cluster.nodes.filter({ $0 !== source && $0 !== target }) {
+                _ = try await withRedisClient(url: node.url) {
+                    try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
+                }
+            }
+            let replies = try await client.pipeline([
+                RedisCommand("SET", [.string(key), "after"]), RedisCommand("INFO", ["server"]),
+            ])
+            #expect(replies[0].string == "OK")
+            #expect(replies[1].string?.contains("tcp_port:\(target.port)") == true, "INFO ran on the new owner")
+        }
+    }
+
     @Test func followsAskForAKeyAlreadyMigratedInPipelinesToo() async throws {
         let cluster = try await RedisCluster.start(primaries: 3)
         defer { cluster.stop() }

@@ -34,6 +34,13 @@ import Verification
             #expect(answer.status == .serviceUnavailable && answer.code == .serviceUnavailable)
             #expect(answer.headers[HTTPField.Name("Retry-After")!] != nil)
             #expect(ContinuousClock.now - started < .seconds(2), "bounded by the WAIT timeout")
+            // Nothing is left of it: no code, no queued delivery, no trace in the limits, so the retry the client
+            // was told to make is a fresh send (refused the same way here, never 33201).
+            let target = Target.email("alone@example.com")
+            #expect(try await h.store.send("EXISTS", .string(KeyLayout().code(target, templateId: 1))).int == 0)
+            #expect(try await h.store.send("LLEN", .string(KeyLayout().sendLog(target))).int == 0)
+            #expect(try await h.outboxLength() == 0)
+            #expect(try await h.send(body("email", 5, account: "alone@example.com")).code == .serviceUnavailable)
         }
     }
 }

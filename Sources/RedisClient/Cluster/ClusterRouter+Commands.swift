@@ -24,7 +24,8 @@ extension ClusterRouter {
     }
 
     /// Groups the commands by node, sends each group as one pipeline, all groups at once, and puts the replies
-    /// back in the callers' order. A redirected command is then followed on its own.
+    /// back in the callers' order. A redirected command is then followed on its own, and the keyless commands that
+    /// came after it in its group (a `WAIT` after a write) run again on the node that finally answered it.
     func pipeline(_ commands: [RedisCommand], timeout: Duration?) async throws -> [RESPValue] {
         let deadline = deadline(timeout)
         let groups = try route(commands)
@@ -49,11 +50,56 @@ extension ClusterRouter {
                 let origin = groups.first(where: { $0.indices.contains(index) }),
                 ClusterReply(error: message, origin: origin.node.host) != nil
             {
-                replies[index] = try await execute(
-                    commands[index], deadline: deadline, firstReply: (replies[index], origin.node))
+                let following = origin.indices.filter { $0 > index && RoutingKey.slot(of: commands[$0]) == nil }
+                if following.isEmpty {
+                    replies[index] = try await execute(
+                        commands[index], deadline: deadline, firstReply: (replies[index], origin.node))
+                } else {
+                    try await redirect(
+                        index, with: following, of: commands, from: (replies[index], origin.node),
+                        deadline: deadline, into: &replies)
+                }
             }
         }
         return replies
+    }
+
+    /// Follows the redirect of the command at `index` together with the keyless commands after it (a `WAIT` must
+    /// run on the connection that wrote), in one pipeline to the node named. When that node redirects it again, or
+    /// the reply asks to retry, the command is followed alone and the keyless ones answer an error: they did not
+    /// run where they should have.
+    private func redirect(
+        _ index: Int, with following: [Int], of commands: [RedisCommand], from first: (RESPValue, ClusterTopology.Node),
+        deadline: ContinuousClock.Instant, into replies: inout [RESPValue]
+    ) async throws {
+        guard case .error(let message) = first.0, let cluster = ClusterReply(error: message, origin: first.1.host)
+        else { return }
+        var batch = [commands[index]] + following.map { commands[$0] }
+        let node: ClusterTopology.Node
+        switch cluster {
+        case .moved(let slot, let target):
+            countRedirect(.moved)
+            learn(slot: slot, movedTo: target)
+            requestRefresh()
+            node = target
+        case .ask(_, let target):
+            countRedirect(.ask)
+            batch.insert(RedisCommand("ASKING"), at: 0)
+            node = target
+        case .retry:
+            replies[index] = try await execute(commands[index], deadline: deadline, firstReply: first)
+            for position in following { replies[position] = .error("TRYAGAIN not run after a retried command") }
+            return
+        }
+        let answers = try await send(batch, to: pool(of: node), deadline: deadline).suffix(following.count + 1)
+        let reply = answers.first ?? .null
+        if case .error(let again) = reply, ClusterReply(error: again, origin: node.host) != nil {
+            replies[index] = try await execute(commands[index], deadline: deadline, firstReply: (reply, node))
+            for position in following { replies[position] = .error("TRYAGAIN not run after a redirected command") }
+            return
+        }
+        replies[index] = reply
+        for (position, answer) in zip(following, answers.dropFirst()) { replies[position] = answer }
     }
 
     /// The reply of `command` from the node that serves its slot, after following MOVED and ASK (up to
@@ -62,6 +108,14 @@ extension ClusterRouter {
         _ command: RedisCommand, deadline: ContinuousClock.Instant,
         firstReply: (RESPValue, ClusterTopology.Node)? = nil
     ) async throws -> RESPValue {
+        try await executeReportingNode(command, deadline: deadline, firstReply: firstReply).reply
+    }
+
+    /// `execute`, also telling which node gave the reply.
+    func executeReportingNode(
+        _ command: RedisCommand, deadline: ContinuousClock.Instant,
+        firstReply: (RESPValue, ClusterTopology.Node)? = nil
+    ) async throws -> (reply: RESPValue, node: ClusterTopology.Node) {
         let slot = RoutingKey.slot(of: command)
         var pending = firstReply
         var target: (node: ClusterTopology.Node, asking: Bool)?
@@ -85,18 +139,18 @@ extension ClusterRouter {
                 reply = try await send([command], to: pool, deadline: deadline)[0]
             }
             guard case .error(let message) = reply, let cluster = ClusterReply(error: message, origin: origin.host)
-            else { return reply }
+            else { return (reply, origin) }
             switch cluster {
             case .moved(let movedSlot, let node):
                 redirects += 1
-                guard redirects <= Self.maxRedirects else { return reply }
+                guard redirects <= Self.maxRedirects else { return (reply, origin) }
                 countRedirect(.moved)
                 learn(slot: movedSlot, movedTo: node)
                 requestRefresh()
                 target = (node, false)
             case .ask(_, let node):
                 redirects += 1
-                guard redirects <= Self.maxRedirects else { return reply }
+                guard redirects <= Self.maxRedirects else { return (reply, origin) }
                 countRedirect(.ask)
                 target = (node, true)
             case .retry:

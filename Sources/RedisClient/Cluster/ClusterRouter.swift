@@ -99,6 +99,14 @@ final class ClusterRouter: Sendable {
         return topology.primaries.allSatisfy { state.pools[$0]?.isConnected == true }
     }
 
+    /// True when a map is known and at least one primary's pool has a live connection: some shards can be served.
+    var isServing: Bool {
+        state.withLockedValue { state in
+            guard let topology = state.topology else { return false }
+            return topology.primaries.contains { state.pools[$0]?.isConnected == true }
+        }
+    }
+
     /// Lost connections re-established, over all pools, those of nodes that left included.
     var reconnectCount: Int {
         state.withLockedValue { state in state.pools.values.reduce(state.retiredReconnects) { $0 + $1.reconnectCount } }

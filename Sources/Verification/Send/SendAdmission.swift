@@ -44,33 +44,39 @@ struct SendAdmission: Sendable {
     /// Replicas that must confirm the code before the send is admitted.
     var replicaAcknowledgement: ReplicaAcknowledgement?
 
-    /// Runs the admission.
+    /// Runs the admission. A refusal leaves no trace in any log; so does a failure after a budget was reserved
+    /// (released on a best-effort basis, since Redis may be what failed).
     func run(on redis: RedisClient) async throws -> Outcome {
         if budgets.isEmpty || redis.canCombine(allKeys) {
             return try await call(redis, budgets: budgets, targets: targetLogs, withTarget: true).outcome
         }
         var reserved: [(log: Log, stamp: String)] = []
         var refusal: Outcome?
-        try await withThrowingTaskGroup(of: (Log, Reply).self) { group in
-            for budget in budgets {
-                group.addTask { (budget, try await call(redis, budgets: [budget], targets: [], withTarget: false)) }
-            }
-            for try await (log, reply) in group {
-                if case .admitted = reply.outcome {
-                    reserved.append((log, reply.stamp))
-                } else if refusal == nil {
-                    refusal = reply.outcome
+        do {
+            try await withThrowingTaskGroup(of: (Log, Reply).self) { group in
+                for budget in budgets {
+                    group.addTask { (budget, try await call(redis, budgets: [budget], targets: [], withTarget: false)) }
+                }
+                for try await (log, reply) in group {
+                    if case .admitted = reply.outcome {
+                        reserved.append((log, reply.stamp))
+                    } else if refusal == nil {
+                        refusal = reply.outcome
+                    }
                 }
             }
-        }
-        if let refusal {
+            if let refusal {
+                try await release(reserved, on: redis)
+                return refusal
+            }
+            let reply = try await call(redis, budgets: [], targets: targetLogs, withTarget: true)
+            if case .admitted = reply.outcome { return reply.outcome }
             try await release(reserved, on: redis)
-            return refusal
+            return reply.outcome
+        } catch {
+            try? await release(reserved, on: redis)
+            throw error
         }
-        let reply = try await call(redis, budgets: [], targets: targetLogs, withTarget: true)
-        if case .admitted = reply.outcome { return reply.outcome }
-        try await release(reserved, on: redis)
-        return reply.outcome
     }
 
     private var allKeys: [String] {
@@ -115,7 +121,9 @@ struct SendAdmission: Sendable {
 
     /// The target's script followed, on the same connection, by `WAIT`: a refusal wrote nothing and needs no
     /// replica, an admission counts only once `replicas` replicas confirm it. When they do not within the timeout,
-    /// the send fails with `RedisError.timeout` (503): the code may be lost with its primary, and the client retries.
+    /// the admission is withdrawn (its log entries, code and outbox entry) and the send fails with
+    /// `ReplicaShortfall` (503): the client's retry is a fresh send. A worker that read the entry before the
+    /// withdrawal finds the code gone and drops it.
     private func callAndWait(
         _ redis: RedisClient, keys: [RedisArgument], arguments: [RedisArgument], logs: [Log],
         for acknowledgement: ReplicaAcknowledgement
@@ -133,10 +141,12 @@ struct SendAdmission: Sendable {
         }
         if case .error(let message) = replies[0] { throw StoreFault(keyKind: "send script", detail: message) }
         let reply = try Self.parse(replies[0], logs: logs)
-        guard case .admitted = reply.outcome else { return reply }
+        guard case .admitted(let entryId) = reply.outcome else { return reply }
         guard let confirmed = replies[1].int, confirmed >= acknowledgement.replicas else {
             VerificationMetrics.unreplicated()
-            throw RedisError.timeout
+            // Best effort: when the primary itself is gone, so is what it held.
+            try? await withdraw(logs: logs, stamp: reply.stamp, code: (code.hash, entryId), on: redis)
+            throw ReplicaShortfall(wanted: acknowledgement.replicas, confirmed: Int(replies[1].int ?? 0))
         }
         return reply
     }
@@ -167,15 +177,39 @@ struct SendAdmission: Sendable {
     private func release(_ reserved: [(log: Log, stamp: String)], on redis: RedisClient) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (log, stamp) in reserved {
-                group.addTask {
-                    _ = try await StoreFault.about("send script") {
-                        try await redis.eval(SendScript.release, keys: [.string(log.key)], arguments: [.string(stamp)])
-                    }
-                }
+                group.addTask { try await withdraw(logs: [log], stamp: stamp, code: nil, on: redis) }
             }
             try await group.waitForAll()
         }
     }
+
+    /// Runs the withdraw script on `logs` (one slot) and, with `code`, on the code and its outbox entry.
+    private func withdraw(
+        logs: [Log], stamp: String, code withdrawn: (hash: String, entryId: String)?, on redis: RedisClient
+    )
+        async throws
+    {
+        var keys: [RedisArgument] = logs.map { .string($0.key) }
+        var arguments: [RedisArgument] = [.integer(Int64(logs.count)), .string(stamp)]
+        if let withdrawn {
+            keys += [.string(code.key), .string(code.outbox)]
+            arguments += [.string(withdrawn.hash), .string(withdrawn.entryId)]
+        }
+        _ = try await StoreFault.about("send script") {
+            try await redis.eval(SendScript.withdraw, keys: keys, arguments: arguments)
+        }
+    }
+}
+
+/// Redis admitted a send but fewer replicas than `VERIFYD_REDIS_WAIT_REPLICAS` confirmed it in time; the admission
+/// was withdrawn. Answered 503 with `Retry-After`, like an unreachable Redis.
+public struct ReplicaShortfall: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Replicas asked for.
+    public let wanted: Int
+    /// Replicas that confirmed within the timeout.
+    public let confirmed: Int
+
+    public var description: String { "\(confirmed) of \(wanted) replica(s) confirmed the code in time" }
 }
 
 /// Whether an address must be free or already belong to an account.

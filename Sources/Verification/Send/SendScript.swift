@@ -78,11 +78,19 @@ enum SendScript {
         return {0, redis.call('XADD', outbox, '*', unpack(fields)), now}
         """)
 
-    /// Takes back budgets reserved for a send the target then refused: removes the reservation's time from each log.
-    /// KEYS: the logs. ARGV: 1 the time the reservation wrote.
-    static let release = RedisScript(
+    /// Takes back what an admission wrote: its time in each log (budgets reserved for a send that was then refused)
+    /// and, when a code is named, the code (while it is still this one) and its outbox entry (an admission whose
+    /// replicas did not confirm it in time).
+    /// KEYS: the logs, then the code hash and the outbox stream when a code is named. ARGV: 1 the number of logs, 2 the
+    /// time the admission wrote, then the code's hash and its outbox entry id when a code is named.
+    static let withdraw = RedisScript(
         """
-        for _, key in ipairs(KEYS) do redis.call('LREM', key, 1, ARGV[1]) end
-        return #KEYS
+        local logs = tonumber(ARGV[1])
+        for l = 1, logs do redis.call('LREM', KEYS[l], 1, ARGV[2]) end
+        if #KEYS > logs then
+          if redis.call('HGET', KEYS[logs + 1], 'hash') == ARGV[3] then redis.call('DEL', KEYS[logs + 1]) end
+          redis.call('XDEL', KEYS[logs + 2], ARGV[4])
+        end
+        return logs
         """)
 }
