@@ -87,6 +87,9 @@ public struct VerifydConfiguration: Sendable {
         for (group, read) in readers where groups.contains(group) { read(&configuration, &reader) }
         configuration.send.keys = configuration.keys
         configuration.delivery.keys = configuration.keys
+        // A send waiting for its replicas may still be withdrawn: its entry is held that long before delivery.
+        configuration.delivery.withdrawalWindow =
+            configuration.send.replicaAcknowledgement.map { $0.timeout + .milliseconds(50) } ?? .zero
         configuration.send.enabledChannels = Set(
             [(Channel.email, configuration.email != .none), (Channel.sms, configuration.sms != .none)].filter(\.1).map(
                 \.0))

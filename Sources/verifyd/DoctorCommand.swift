@@ -56,7 +56,7 @@ struct Doctor: AsyncParsableCommand {
                 if case .cluster(let seeds) = configuration.redis.endpoint,
                     let state = try await Self.clusterState(configuration.redis, seeds: seeds)
                 {
-                    report(.fail, "the cluster does not serve every slot: \(state)")
+                    report(.fail, "the cluster cannot be used from here: \(state)")
                     throw ExitCode(1)
                 }
                 report(.fail, "Redis is unreachable at \(configuration.redis.redacted) (connect, AUTH, SELECT, PING)")
@@ -87,7 +87,12 @@ struct Doctor: AsyncParsableCommand {
         } else {
             findings.append((.fail, "cluster_state is \(info["cluster_state"] ?? "?"): the cluster refuses commands"))
         }
-        let topology = try ClusterTopology(shards: try await client.send("CLUSTER", "SHARDS"), seedHost: "127.0.0.1")
+        let topology: ClusterTopology
+        do {
+            topology = try ClusterTopology(shards: try await client.send("CLUSTER", "SHARDS"), seedHost: "127.0.0.1")
+        } catch RedisError.server {  // Redis 6.2 has no CLUSTER SHARDS
+            topology = try ClusterTopology(slots: try await client.send("CLUSTER", "SLOTS"), seedHost: "127.0.0.1")
+        }
         if topology.coversAllSlots {
             findings.append((.ok, "all 16384 slots are served, by \(topology.primaries.count) primaries"))
         } else {
@@ -108,7 +113,7 @@ struct Doctor: AsyncParsableCommand {
     }
 
     /// What the first seed that answers says of the cluster (`cluster_state`, slots served), for a cluster the client
-    /// cannot use; nil when no seed answers.
+    /// cannot use (a slot unserved, or a primary it cannot reach); nil when no seed answers.
     static func clusterState(_ configuration: RedisConfiguration, seeds: [RedisConfiguration.Seed]) async throws
         -> String?
     {
@@ -123,9 +128,11 @@ struct Doctor: AsyncParsableCommand {
                 return fields(try await connected.send("CLUSTER", "INFO").string ?? "")
             }
             if let info {
-                return
-                    "cluster_state:\(info["cluster_state"] ?? "?"), \(info["cluster_slots_ok"] ?? "?") of 16384 slots "
-                    + "served (seen from \(seed))"
+                let state = info["cluster_state"] ?? "?"
+                let slots = "\(info["cluster_slots_ok"] ?? "?") of 16384 slots served (seen from \(seed))"
+                return state == "ok"
+                    ? "cluster_state:ok and \(slots), but some primary does not answer this host"
+                    : "cluster_state:\(state), \(slots)"
             }
         }
         return nil

@@ -8,8 +8,9 @@ import Verification
 /// `VERIFYD_REDIS_WAIT_REPLICAS`: a 200 means the code is on a replica too; without one in time, 503.
 @Suite struct ReplicaWaitTests {
     @Test func aSendAnswers200OnceAReplicaHasTheCode() async throws {
-        try await Harness.run(["VERIFYD_REDIS_WAIT_REPLICAS": "1", "VERIFYD_REDIS_WAIT_TIMEOUT_MS": "2000"]) {
-            h async throws in
+        try await Harness.run(
+            ["VERIFYD_REDIS_WAIT_REPLICAS": "1", "VERIFYD_REDIS_WAIT_TIMEOUT_MS": "2000"], worker: true
+        ) { h async throws in
             let replica = try await RedisServer.start(arguments: ["--replicaof", "127.0.0.1", String(h.redis.port)])
             defer { replica.stop() }
             try await withRedisClient(url: replica.url) { copy async throws in
@@ -22,13 +23,17 @@ import Verification
                 #expect(
                     try await h.send(body("email", 5, account: "kept@example.com")).code == .sentTooOften,
                     "a refusal needs no replica")
+                try await waitUntil(timeout: .seconds(10), "the confirmed code is delivered") {
+                    try await OutboxProbe(h.store).stat("delivered") == 1
+                }
             }
         }
     }
 
     @Test func withoutAReplicaInTimeTheSendAnswers503() async throws {
-        try await Harness.run(["VERIFYD_REDIS_WAIT_REPLICAS": "1", "VERIFYD_REDIS_WAIT_TIMEOUT_MS": "50"]) {
-            h async throws in
+        try await Harness.run(
+            ["VERIFYD_REDIS_WAIT_REPLICAS": "1", "VERIFYD_REDIS_WAIT_TIMEOUT_MS": "50"], worker: true
+        ) { h async throws in
             let started = ContinuousClock.now
             let answer = try await h.send(body("email", 5, account: "alone@example.com"))
             #expect(answer.status == .serviceUnavailable && answer.code == .serviceUnavailable)
@@ -41,6 +46,13 @@ import Verification
             #expect(try await h.store.send("LLEN", .string(KeyLayout().sendLog(target))).int == 0)
             #expect(try await h.outboxLength() == 0)
             #expect(try await h.send(body("email", 5, account: "alone@example.com")).code == .serviceUnavailable)
+            // The worker, which may have read an entry before its withdrawal, held it past the wait and sent nothing.
+            try await waitUntil(timeout: .seconds(10), "the outbox is settled") {
+                let pending = try await OutboxProbe(h.store).pending()
+                let queued = try await h.outboxLength()
+                return pending == 0 && queued == 0
+            }
+            #expect(try await OutboxProbe(h.store).stat("delivered") == 0)
         }
     }
 }

@@ -9,13 +9,15 @@ struct DeliveryProcessor: Sendable {
     let crypto: CodeCrypto
     let templates: TemplateStore
     let retry: RetryPolicy
+    let withdrawalWindow: Duration
     let logger: Logger
     private let limiters: [Channel: ConcurrencyLimiter]
 
     init(
         drivers: DeliveryDrivers, crypto: CodeCrypto, templates: TemplateStore, retry: RetryPolicy, concurrency: Int,
-        logger: Logger
+        withdrawalWindow: Duration = .zero, logger: Logger
     ) {
+        self.withdrawalWindow = withdrawalWindow
         self.drivers = drivers
         self.crypto = crypto
         self.templates = templates
@@ -65,6 +67,7 @@ struct DeliveryProcessor: Sendable {
                 logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(failure.reason)"])
                 return .done
             case .success(let (message, driver, target)):
+                await waitOutWithdrawal(of: entry)
                 guard await isCurrent(message, target: target, on: stream) else {
                     try await record(entry) { _ in try await stream.dropSuperseded(entry.id) }
                     VerificationMetrics.delivery(message.channel, "superseded")
@@ -112,6 +115,15 @@ struct DeliveryProcessor: Sendable {
                 "outbox update failed; entry stays pending", metadata: ["id": "\(entry.id)", "error": "\(error)"])
             return .done
         }
+    }
+
+    /// Waits until the entry is older than `withdrawalWindow` (by its id's Redis time and this host's clock, at most
+    /// the whole window), so a send withdrawn for want of replicas is found gone rather than delivered.
+    private func waitOutWithdrawal(of entry: OutboxStream.Entry) async {
+        guard withdrawalWindow > .zero, let added = OutboxStream.addedMilliseconds(entry.id) else { return }
+        let age = Duration.milliseconds(Int64(Date().timeIntervalSince1970 * 1000) - added)
+        let left = min(withdrawalWindow, withdrawalWindow - max(.zero, age))
+        if left > .zero { try? await Task.sleep(for: left) }
     }
 
     /// Whether the code is still the one its target and template hold: a newer send replaces it, a check uses

@@ -30,6 +30,9 @@ public struct DeliveryWorker: Service {
         public var concurrency = 256
         /// A name unique to this process.
         public var consumer = DeliveryWorker.defaultConsumerName()
+        /// How long after it was queued an entry may still be withdrawn (`VERIFYD_REDIS_WAIT_REPLICAS`: its send
+        /// is waiting for replicas); the worker checks its code only once that has passed. Zero without the wait.
+        public var withdrawalWindow: Duration = .zero
 
         /// Defaults: batches of 64, 1 s block, claim after 10 s idle, 256 calls per driver, 5 attempts from 1 s.
         public init() {}
@@ -53,7 +56,7 @@ public struct DeliveryWorker: Service {
         self.logger = logger
         self.processor = DeliveryProcessor(
             drivers: drivers, crypto: crypto, templates: templates, retry: settings.retry,
-            concurrency: settings.concurrency, logger: logger)
+            concurrency: settings.concurrency, withdrawalWindow: settings.withdrawalWindow, logger: logger)
     }
 
     /// `host-pid-random`: unique per process, readable in `XINFO CONSUMERS`.
