@@ -87,9 +87,11 @@ public struct VerifydConfiguration: Sendable {
         for (group, read) in readers where groups.contains(group) { read(&configuration, &reader) }
         configuration.send.keys = configuration.keys
         configuration.delivery.keys = configuration.keys
-        // A send waiting for its replicas may still be withdrawn: its entry is held that long before delivery.
+        // A send waiting for its replicas may still be withdrawn until its WAIT's deadline (the WAIT timeout plus the
+        // command timeout: WAITs queue behind each other on a connection when replicas lag): its entry is held
+        // that long before delivery.
         configuration.delivery.withdrawalWindow =
-            configuration.send.replicaAcknowledgement.map { $0.timeout + .milliseconds(50) } ?? .zero
+            configuration.send.replicaAcknowledgement.map { $0.timeout + configuration.redis.commandTimeout } ?? .zero
         configuration.send.enabledChannels = Set(
             [(Channel.email, configuration.email != .none), (Channel.sms, configuration.sms != .none)].filter(\.1).map(
                 \.0))
