@@ -46,7 +46,7 @@ def usable(args):
     if not os.access(args.binary, os.X_OK):
         print(f"chaos: no verifyd binary at {args.binary}", file=sys.stderr)
         return False
-    for tool in ("redis-server", "nginx"):
+    for tool in ("redis-server", "redis-cli", "nginx"):
         if not shutil.which(tool):
             print(f"chaos: {tool} is missing (scripts/chaos.sh installs it)", file=sys.stderr)
             return False

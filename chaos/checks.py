@@ -7,11 +7,15 @@ import os
 from .wait import ChaosFailure, wait_until
 
 
-async def follow(scenario, redis, delivered_fn, accepted, *, extra=(), timeout):
+async def follow(scenario, redis, delivered_fn, accepted, *, extra=(), may_lose=(), timeout):
     """Waits until every accepted target (and the `extra` ones, known to be stored) was delivered and the outbox is
-    settled, then counts what was lost and what was delivered twice. Returns the deliveries by target."""
+    settled, then counts what was lost and what was delivered twice. Returns the deliveries by target.
+
+    `may_lose`: accepted targets whose loss is allowed (a failover's asynchronous-replication window): not waited
+    for, and, when not delivered, not counted as lost (the caller counts them on their own)."""
     accepted = set(accepted)
-    must = accepted | set(extra)
+    may_lose = set(may_lose) & accepted
+    must = (accepted | set(extra)) - may_lose
 
     async def done():
         return must <= set(delivered_fn()) and await redis.store.settled()
@@ -22,7 +26,7 @@ async def follow(scenario, redis, delivered_fn, accepted, *, extra=(), timeout):
     except ChaosFailure as error:
         scenario.check(False, str(error))
     got = delivered_fn()
-    lost = accepted - set(got)
+    lost = accepted - set(got) - may_lose
     scenario.accepted |= accepted
     scenario.delivered += len(accepted & set(got))
     scenario.lost += len(lost)

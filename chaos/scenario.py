@@ -8,6 +8,7 @@ import os
 
 from .fixtures.nginx import Nginx
 from .fixtures.process import Child
+from .fixtures.redis_cluster import RedisCluster
 from .fixtures.redis_server import RedisServer
 from .fixtures.sinks import HttpSink, SmtpSink
 from .fixtures.verifyd import Verifyd
@@ -79,7 +80,7 @@ class Scenario:
 
     async def close_clients(self):
         for server in self.redis_servers:
-            await server.store.close()
+            await server.close()
 
     # --- fixtures, started and ready
     async def redis(self, aof=False, name="redis"):
@@ -87,6 +88,13 @@ class Scenario:
         self.redis_servers.append(server)
         await server.start()
         return server
+
+    async def redis_cluster(self, name="redis-cluster"):
+        """3 primaries and 3 replicas, formed and healthy (fixtures/redis_cluster.py)."""
+        cluster = RedisCluster(self, name)
+        self.redis_servers.append(cluster)
+        await cluster.start()
+        return cluster
 
     async def http_sink(self, delay=0.0):
         return await self._started(HttpSink(self, delay))
@@ -97,8 +105,8 @@ class Scenario:
     async def verifyd(self, redis, name="verifyd", **env):
         return await self._started(Verifyd(self, name, redis, env))
 
-    async def nginx(self, upstream_ports):
-        return await self._started(Nginx(self, upstream_ports))
+    async def nginx(self, upstream_ports, name="nginx"):
+        return await self._started(Nginx(self, upstream_ports, name))
 
     @staticmethod
     async def _started(fixture):
