@@ -10,10 +10,14 @@ import Verification
     private func run(_ arguments: [String], redis: RedisServer) throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
+        try run(arguments, url: redis.url)
+    }
+
+    private func run(_ arguments: [String], url: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let child = Process()
         child.executableURL = try VerifydProcess.binary()
         child.arguments = arguments
-        child.environment = ["VERIFYD_REDIS_URL": redis.url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
+        child.environment = ["VERIFYD_REDIS_URL": url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
         let out = Pipe()
         let err = Pipe()
         child.standardOutput = out
@@ -27,8 +31,10 @@ import Verification
         )
     }
 
-    @Test func importIsIdempotentAndReportsBadLines() async throws {
-        let redis = try await RedisServer.start()
+    @Test(arguments: RedisBackend.endToEnd) func importIsIdempotentAndReportsBadLines(_ backend: RedisBackend)
+        async throws
+    {
+        let redis = try await TestRedis.start(backend)
         defer { redis.stop() }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("mirror-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -40,7 +46,7 @@ import Verification
         {"aid":"bad aid","email":"x@example.com"}
         """.write(to: file, atomically: true, encoding: .utf8)
         for _ in 0..<2 {
-            let result = try run(["mirror", "import", file.path], redis: redis)
+            let result = try run(["mirror", "import", file.path], url: redis.url)
             #expect(result.status == 0)
             #expect(result.stdout.contains("imported 2 accounts, skipped 3 lines"))
             #expect(
@@ -55,7 +61,7 @@ import Verification
                     == "a3")
             #expect(try await store.send("EXISTS", "verify:account:a2").int == 0, "a bad line is never half-written")
         }
-        let moved = try run(["mirror", "put", "a1", "--account-email", "new@example.com"], redis: redis)
+        let moved = try run(["mirror", "put", "a1", "--account-email", "new@example.com"], url: redis.url)
         #expect(moved.status == 0)
         try await withRedisClient(url: redis.url) { store async throws in
             let keys = KeyLayout()
@@ -67,11 +73,11 @@ import Verification
                 try await store.send("EXISTS", .string(keys.owner(.phone(countryCode: 86, number: "13800138000")))).int
                     == 0, "so does the unbound phone's")
         }
-        #expect(try run(["mirror", "get", "a1"], redis: redis).stdout.contains(#""email":"new@example.com""#))
-        #expect(try run(["mirror", "token", "add", "a1", "tok-1", "--ttl", "60"], redis: redis).status == 0)
-        #expect(try run(["mirror", "token", "revoke", "a1", "tok-1"], redis: redis).stdout.contains("revoked"))
-        #expect(try run(["mirror", "delete", "a3"], redis: redis).stdout.contains("deleted"))
-        let stats = try run(["mirror", "stats"], redis: redis).stdout
+        #expect(try run(["mirror", "get", "a1"], url: redis.url).stdout.contains(#""email":"new@example.com""#))
+        #expect(try run(["mirror", "token", "add", "a1", "tok-1", "--ttl", "60"], url: redis.url).status == 0)
+        #expect(try run(["mirror", "token", "revoke", "a1", "tok-1"], url: redis.url).stdout.contains("revoked"))
+        #expect(try run(["mirror", "delete", "a3"], url: redis.url).stdout.contains("deleted"))
+        let stats = try run(["mirror", "stats"], url: redis.url).stdout
         #expect(stats.contains("outbox entries: 0") && stats.contains("blocked domains: 0"))
     }
 
