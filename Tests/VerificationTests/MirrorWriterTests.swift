@@ -90,4 +90,19 @@ import Testing
             #expect(try await !writer.revokeToken(aid: "a1", token: "tok-1"))
         }
     }
+
+    /// A large batch (three commands per account) is split so no connection holds more than it may have pending.
+    @Test func aThousandAccountsWithBothAddressesInOneCall() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        try await withRedisClient(url: redis.url) { store async throws in
+            let writer = MirrorWriter(redis: store, keys: keys)
+            let accounts = try (0..<1000).map { n in
+                try account("b\(n)", email: "user\(n)@example.com", countryCode: 86, phone: String(13_000_000_000 + n))
+            }
+            try await writer.putMany(accounts)
+            #expect(try await writer.owner(of: .email("user999@example.com")) == "b999")
+            #expect(try await writer.owner(of: .phone(countryCode: 86, number: "13000000000")) == "b0")
+        }
+    }
 }

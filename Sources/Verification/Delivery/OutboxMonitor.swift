@@ -57,8 +57,12 @@ public struct OutboxMonitor: Service {
         return reply
         """)
 
+    /// Entries scanned per shard for a channel's oldest: 10,000 over the 16 shards, so a channel with nothing queued
+    /// behind another's backlog costs each sample a bounded scan.
+    static let scanPerShard = 10_000 / OutboxShard.count
+
     /// The outbox length over every shard and, per channel, how long its oldest entry has waited (by Redis'
-    /// clock); a channel with no entry among a shard's oldest 10,000 counts as not waiting there.
+    /// clock); a channel with no entry among a shard's oldest `scanPerShard` counts as not waiting there.
     func sample() async throws -> (Int64, [Channel: Duration]) {
         try await withThrowingTaskGroup(of: (Int64, [Channel: Duration]).self) { group in
             for shard in OutboxShard.all { group.addTask { try await sample(shard) } }
@@ -76,7 +80,7 @@ public struct OutboxMonitor: Service {
         let channels = Channel.allCases
         let reply = try await redis.eval(
             Self.oldestScript, keys: [.string(keys.outbox(shard))],
-            arguments: ["10000"] + channels.map { .string($0.rawValue) })
+            arguments: [.integer(Int64(Self.scanPerShard))] + channels.map { .string($0.rawValue) })
         let parts = reply.array ?? []
         guard parts.count == 2 + channels.count else { return (0, [:]) }
         let time = parts[1].array ?? []

@@ -70,9 +70,21 @@ public struct MirrorWriter: Sendable {
         try await putMany([account])
     }
 
-    /// Writes accounts in three pipelined round trips: read their old addresses; write the owner keys and the
-    /// account hashes; unlink the owner keys of addresses they no longer have.
+    /// Accounts written per pipeline: up to three commands each, well below a connection's pending-command limit.
+    static let batchSize = 256
+
+    /// Writes accounts, each batch in three pipelined round trips: read their old addresses; write the owner keys and
+    /// the account hashes; unlink the owner keys of addresses they no longer have.
     public func putMany(_ accounts: [Account]) async throws {
+        var start = 0
+        while start < accounts.count {
+            let end = min(accounts.count, start + Self.batchSize)
+            try await putBatch(accounts[start..<end])
+            start = end
+        }
+    }
+
+    private func putBatch(_ accounts: ArraySlice<Account>) async throws {
         guard !accounts.isEmpty else { return }
         let old = try await checked(redis.pipeline(accounts.map { addressesCommand($0.aid) }), "mirror account")
         var writes: [RedisCommand] = []
