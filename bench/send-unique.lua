@@ -1,5 +1,7 @@
--- Scenario 2: send-verify-code, useType 5, a unique email target per request (the accepted path).
+-- Scenarios 2 and 2ip: send-verify-code, useType 5, a unique email target per request (the accepted path); in 2ip
+-- each request also comes from its own client address (bench/clients.lua), with the per-IP budget on.
 dofile("bench/tally.lua")
+dofile("bench/clients.lua")
 local counter = 0
 
 function init(args)
@@ -10,5 +12,5 @@ end
 function request()
   counter = counter + 1
   local body = string.format('{"type":"email","useType":5,"templateId":1,"account":"%s-%d@bench.example.com"}', prefix, counter)
-  return wrk.format("POST", "/api/v2/common/send-verify-code", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "/api/v2/common/send-verify-code", send_headers(), body)
 end

@@ -1,30 +1,55 @@
 #!/usr/bin/env python3
-"""`make bench`: five wrk scenarios against a release `verifyd serve` and its own redis-server.
+"""`make bench`: wrk scenarios against a release `verifyd serve` on its own standalone Redis and on a 3-primary Redis Cluster.
 
-Per scenario: requests/s, p50/p99 latency, the ratio to scenario 1 (run first and again last, ratios to the mean), Redis commands per request (INFO
-commandstats deltas, including those its scripts ran), round trips per request (SLOWLOG of a short extra run), CPU seconds
-of verifyd and of redis-server per 1,000 requests, verifyd's peak RSS. Memory: verifyd RSS idle, Redis bytes
-per mirrored account and per pending target. Prints a table and writes bench/results.json.
+Both modes run in the same run (`--mode both`, the default), interleaved: each scenario runs on the standalone Redis
+and right after on the cluster, so the machine's drift shows in both. Each mode has its own Redis (one
+`redis-server`, or three cluster-enabled primaries without replicas), its own mirror of `--accounts` accounts and
+its own `verifyd serve`; the sends run with the per-IP budget off and again with it on (verifyd's default limits,
+each request from its own address in X-Forwarded-For, since wrk is one IP), because on a cluster that budget lives
+in another slot: one more round trip. An SMS scenario adds the country budget, reserved with the IP's at once.
+
+Per scenario and mode: requests/s, p50/p99 latency, the ratio to the mode's health check (run first and again last),
+verifyd and Redis CPU µs per request (Redis: the sum over the cluster's nodes), Redis commands per request (INFO
+commandstats deltas summed over the nodes, including those scripts ran), round trips per request (SLOWLOG of a short
+extra run on every node: commands verifyd's connections sent, and phases, counting once the commands one request
+sends to several nodes at the same time), verifyd's peak RSS; then the cluster/standalone ratio. Memory: verifyd
+RSS idle, Redis bytes per mirrored account and per pending target. The delivery worker's cost per code is measured
+while it drains the codes that the check scenario uses. Prints a table and writes bench/results.json.
 """
 import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROBE_COMMANDS = {"info", "memory", "xlen", "ping", "dbsize", "client", "config"}
+# Commands of the bench itself (and CLIENT SETNAME of new connections), by base name (`config|set` is `config`).
+PROBE_COMMANDS = {"info", "memory", "xlen", "ping", "dbsize", "client", "config", "slowlog", "hello"}
 TICKS = os.sysconf("SC_CLK_TCK")
+MODES = ("standalone", "cluster")
+CLUSTER_PRIMARIES = 3
+
+
+def free_ports(count):
+    """Distinct free loopback ports (the sockets stay open until all are chosen)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
-def wait_until(what, condition, timeout):
+def wait_until(what, condition, timeout, pause=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
-        time.sleep(0.05)
+        time.sleep(pause)
     sys.exit(f"bench: timed out waiting for {what}")
 
 
@@ -35,54 +60,272 @@ def cpu_seconds(pid):
 
 
 def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
 
 
-class Redis:
-    def __init__(self, port):
-        self.port = port
+class ReplyError(Exception):
+    pass
 
-    def cli(self, *args, stdin=None):
-        out = subprocess.run(["redis-cli", "-p", str(self.port), *args], input=stdin, capture_output=True, text=True, check=True)
-        return out.stdout.strip()
+
+class Connection:
+    """A minimal RESP2 client: one blocking connection to one node, one command at a time."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.reader = self.sock.makefile("rb")
+
+    def call(self, *args):
+        out = [f"*{len(args)}\r\n".encode()]
+        for arg in args:
+            data = str(arg).encode()
+            out += [f"${len(data)}\r\n".encode(), data, b"\r\n"]
+        self.sock.sendall(b"".join(out))
+        reply = self.read()
+        if isinstance(reply, ReplyError):
+            raise reply
+        return reply
+
+    def read(self):
+        line = self.reader.readline()
+        if not line:
+            raise ConnectionError("redis closed the connection")
+        kind, rest = line[:1], line[1:-2].decode()
+        if kind == b"+":
+            return rest
+        if kind == b"-":
+            return ReplyError(rest)
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            return None if int(rest) < 0 else self.reader.read(int(rest) + 2)[:-2].decode(errors="replace")
+        if kind == b"*":
+            return None if int(rest) < 0 else [self.read() for _ in range(int(rest))]
+        raise ConnectionError(f"unexpected reply {line!r}")
+
+    def close(self):
+        self.sock.close()
+
+
+class Node:
+    """One redis-server this bench started."""
+
+    def __init__(self, port, process):
+        self.port, self.process = port, process
+        self.connection = None
+
+    def call(self, *args):
+        if self.connection is None:
+            self.connection = Connection(self.port)
+        return self.connection.call(*args)
+
+    def ping(self):
+        try:
+            return self.call("ping") == "PONG"
+        except OSError:
+            self.connection = None
+            return False
 
     def info(self, section):
         values = {}
-        for line in self.cli("info", section).splitlines():
+        for line in self.call("info", section).splitlines():
             if ":" in line and not line.startswith("#"):
                 key, value = line.split(":", 1)
                 values[key] = value
         return values
 
-    def used_memory(self):
-        return int(self.info("memory")["used_memory"])
-
     def calls(self):
         counts = {}
         for key, value in self.info("commandstats").items():
-            counts[key.removeprefix("cmdstat_")] = int(re.search(r"calls=(\d+)", value).group(1))
+            name = key.removeprefix("cmdstat_")
+            counts[name] = int(re.search(r"calls=(\d+)", value).group(1))
         return counts
 
+
+class Store:
+    """The Redis of one mode: one standalone server, or the primaries of a cluster (slots split evenly, no replicas)."""
+
+    def __init__(self, bench, mode):
+        self.bench, self.mode = bench, mode
+        self.nodes = []
+        self.routes = {}  # key -> node, learnt from MOVED
+
+    @property
+    def url(self):
+        if self.mode == "standalone":
+            return f"redis://127.0.0.1:{self.nodes[0].port}"
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+
+    def start(self):
+        count = 1 if self.mode == "standalone" else CLUSTER_PRIMARIES
+        ports = free_ports(count * 2)
+        for i in range(count):
+            directory = os.path.join(self.bench.state, f"{self.mode}-{i}")
+            os.makedirs(directory)
+            argv = ["redis-server", "--port", str(ports[i]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--dir", directory]
+            if self.mode == "cluster":
+                # The bus port is chosen too: port + 10000 may be out of range or taken.
+                argv += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                         "--cluster-port", str(ports[count + i]), "--cluster-node-timeout", "5000"]
+            self.nodes.append(Node(ports[i], self.bench.spawn(argv)))
+        for node in self.nodes:
+            wait_until(f"redis on port {node.port}", node.ping, 10)
+        if self.mode == "cluster":
+            share = 16384 // count
+            for i, node in enumerate(self.nodes):
+                node.call("cluster", "addslotsrange", i * share, 16383 if i == count - 1 else (i + 1) * share - 1)
+                if i > 0:
+                    node.call("cluster", "meet", "127.0.0.1", self.nodes[0].port, ports[count])
+            wait_until("cluster_state:ok on every node", lambda: all(
+                "cluster_state:ok" in n.call("cluster", "info") and f"cluster_known_nodes:{count}" in n.call("cluster", "info")
+                for n in self.nodes), 30, pause=0.2)
+
+    def pids(self):
+        return [n.process.pid for n in self.nodes]
+
+    def cpu_seconds(self):
+        return sum(cpu_seconds(pid) for pid in self.pids())
+
+    def used_memory(self):
+        return sum(int(n.info("memory")["used_memory"]) for n in self.nodes)
+
+    def bucket_bytes(self):
+        """Bytes of the bucket arrays of the keyspace's hash tables (MEMORY STATS overhead less 24 B per entry):
+        they double at powers of two, so a delta over a scenario is a step, not a cost per key."""
+        total = 0
+        for node in self.nodes:
+            stats = node.call("memory", "stats")
+            stats = dict(zip(stats[::2], stats[1::2]))
+            keyspace = node.info("keyspace")
+            for db, value in stats.items():
+                if not db.startswith("db."):
+                    continue
+                overhead = dict(zip(value[::2], value[1::2]))
+                counts = dict(part.split("=") for part in keyspace.get(db.replace(".", ""), "keys=0,expires=0").split(","))
+                total += overhead["overhead.hashtable.main"] - 24 * int(counts["keys"])
+                total += overhead["overhead.hashtable.expires"] - 24 * int(counts["expires"])
+        return total
+
+    def calls(self):
+        total = {}
+        for node in self.nodes:
+            for name, count in node.calls().items():
+                total[name] = total.get(name, 0) + count
+        return total
+
+    def keyed(self, key, *args):
+        """A command on `key`, on the node that serves its slot (following MOVED once)."""
+        node = self.routes.get(key, self.nodes[0])
+        try:
+            return node.call(*args)
+        except ReplyError as error:
+            moved = re.match(r"MOVED \d+ [\d.]+:(\d+)", str(error))
+            if not moved:
+                raise
+            node = next(n for n in self.nodes if n.port == int(moved.group(1)))
+            self.routes[key] = node
+            return node.call(*args)
+
     def key_bytes(self, key):
-        out = self.cli("memory", "usage", key, "samples", "0")
-        return int(out) if out.isdigit() else 0
+        return self.keyed(key, "memory", "usage", key, "samples", "0") or 0
 
     def outbox_length(self):
         """Entries queued over the 16 outbox shards."""
-        return sum(int(self.cli("xlen", key) or 0) for key in OUTBOXES)
+        return sum(self.keyed(key, "xlen", key) for key in OUTBOXES)
 
     def outbox_bytes(self):
         return sum(self.key_bytes(key) for key in OUTBOXES)
+
+    def slowlog_start(self):
+        for node in self.nodes:
+            node.call("config", "set", "slowlog-max-len", "1000000")
+            node.call("config", "set", "slowlog-log-slower-than", "0")
+            node.call("slowlog", "reset")
+
+    def slowlog_stop(self):
+        """verifyd's commands logged since `slowlog_start`, as (node port, arguments) pairs; resets the logs."""
+        commands = []
+        for node in self.nodes:
+            node.call("config", "set", "slowlog-log-slower-than", "10000")
+            for entry in node.call("slowlog", "get", "-1"):
+                if len(entry) >= 6 and entry[5] == "verifyd":
+                    commands.append((node.port, entry[3]))
+            node.call("slowlog", "reset")
+            node.call("config", "set", "slowlog-max-len", "128")
+        return commands
 
 
 # verifyd's outbox streams, one per shard (docs/redis.md#shards).
 SHARD_TAGS = ["0aa", "1ab", "2bb", "3ba", "4db", "5da", "6fb", "7fa", "8fd", "9fc", "aaa", "bdc", "cbc", "dbc", "edb",
               "fad"]
 OUTBOXES = [f"verify:{{{tag}}}:outbox" for tag in SHARD_TAGS]
+BUDGET_KEY = re.compile(r"\{(ip|cc):")
+
+
+# verifyd's own timers, not requests: the outbox monitor (a script on one outbox stream per shard, every second),
+# the blocked email domains (SMEMBERS, every 5 s), the cluster map (CLUSTER SHARDS, every 5 s), connection set-up.
+BACKGROUND_COMMANDS = {"smembers", "cluster", "client", "hello", "auth", "select", "ping", "readonly", "script"}
+
+
+def round_trip_kind(args):
+    """How a command verifyd sent runs relative to the request's others (see SendAdmission.run): the budgets of a
+    send on a cluster are reserved at the same time, one admit script per budget with no target (ARGV[5] is 0),
+    and released at the same time (the release script: one budget key, one argument); everything else is one
+    step after another. Commands of verifyd's timers are "background"."""
+    if args and args[0].lower() in BACKGROUND_COMMANDS:
+        return "background", None
+    if args and args[0].lower() in ("evalsha", "eval") and len(args) >= 3 and args[2].isdigit():
+        keys = args[3:3 + int(args[2])]
+        argv = args[3 + int(args[2]):]
+        if len(keys) == 1 and keys[0].endswith(":outbox"):
+            return "background", None
+        budget = BUDGET_KEY.search(keys[0]) if len(keys) == 1 else None
+        if budget and len(argv) == 1:
+            return "release", budget.group(1)
+        if budget and len(argv) >= 5 and argv[4] == "0":
+            return "reserve", budget.group(1)
+    return "sequential", None
+
+
+def round_trip_counts(commands):
+    """Commands of the requests, and phases: the reservations (and releases) of one send go to their nodes at the
+    same time, one round trip of wall time for all of them. Each send reserves each budget once, so the phases of
+    the reservations are the count of the most frequent budget kind. Background commands are counted apart."""
+    sequential, background, reserves, releases = 0, 0, {}, {}
+    for _, args in commands:
+        kind, budget = round_trip_kind(args)
+        if kind == "reserve":
+            reserves[budget] = reserves.get(budget, 0) + 1
+        elif kind == "release":
+            releases[budget] = releases.get(budget, 0) + 1
+        elif kind == "background":
+            background += 1
+        else:
+            sequential += 1
+    phases = sequential + max(reserves.values(), default=0) + max(releases.values(), default=0)
+    return len(commands) - background, phases, {"reserve": reserves, "release": releases, "background": background}
+
+
+def crc16(data):
+    """CRC16-XMODEM, as Redis Cluster's key slots and verifyd's shards use it (docs/redis.md#shards)."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def shard(target):
+    return crc16(target.encode()) % 16
 
 
 def milliseconds(text):
@@ -90,17 +333,294 @@ def milliseconds(text):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+# Scenarios in the order of the table: id, name, wrk script, path. 2ip, 3ip and 6 run against a `serve` with the
+# budgets on (Mode.start_verifyd) and from one client address per request (bench/clients.lua).
+SCENARIOS = {
+    "1": ("GET /health/live", "bench/health.lua", "/health/live"),
+    "2": ("send, useType 5, unique targets", "bench/send-unique.lua", "/"),
+    "2ip": ("send, unique targets, IP budget", "bench/send-unique.lua", "/"),
+    "3": ("send, 16 targets hammered (33201)", "bench/send-hammer.lua", "/"),
+    "3ip": ("send, 16 hammered, IP budget", "bench/send-hammer.lua", "/"),
+    "4": ("send, useType 2, {accounts} mirrored", "bench/send-existing.lua", "/"),
+    "5": ("check, right and wrong codes", "bench/check.lua", "/"),
+    "6": ("send SMS, unique, IP + country budgets", "bench/send-sms-unique.lua", "/"),
+    "1last": ("GET /health/live (again, last)", "bench/health.lua", "/health/live"),
+}
+
+
+class Mode:
+    """One mode's Redis, verifyd and results."""
+
+    def __init__(self, bench, name):
+        self.bench, self.name = bench, name
+        self.store = Store(bench, name)
+        self.verifyd = None
+        self.http = None
+        self.log = os.path.join(bench.state, f"verifyd-{name}.log")
+        self.codes = None
+        self.results = {"redis_nodes": 1 if name == "standalone" else CLUSTER_PRIMARIES, "scenarios": [], "memory": {}}
+
+    def env(self, **extra):
+        env = {
+            "VERIFYD_CODE_SECRET": "bench-secret-0123456789", "VERIFYD_EMAIL": "log", "VERIFYD_SMS": "log",
+            "VERIFYD_REDIS_URL": self.store.url, "VERIFYD_LOG_LEVEL": "error",
+            "VERIFYD_RATE_LIMITS": "1/60,5/600", "VERIFYD_IP_RATE_LIMITS": "off", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "off",
+            "VERIFYD_INTERNAL_TOKEN": "bench-internal-token-0123", "VERIFYD_CODE_TTL": "3600",
+            # The worker is off during the scenarios, so the outbox only grows: at the default (60 s) the sends of
+            # a run longer than a minute would be refused with 503/39504 (the delivery backlog), and this is the most.
+            "VERIFYD_DELIVERY_MAX_WAIT": "60m",
+        }
+        env.update(extra)
+        return env
+
+    def start(self):
+        self.store.start()
+        self.seed_mirror()
+        self.start_verifyd(budgets=False)
+        time.sleep(1)  # let start-up allocations settle before the idle reading
+        self.results["memory"]["verifyd_rss_idle_mib"] = round(rss_mib(self.verifyd.pid), 1)
+
+    def start_verifyd(self, budgets):
+        """(Re)starts `verifyd serve`; with `budgets`, the IP budget at --ip-limits and the SMS country budget at
+        --country-limits, trusting X-Forwarded-For from 127.0.0.1 (bench/clients.lua: one client address each)."""
+        if self.verifyd is not None:
+            self.bench.stop(self.verifyd)
+        args = self.bench.args
+        settings = {"VERIFYD_PORT": str(self.free_http()), "VERIFYD_WORKER": "false", "VERIFYD_LOG_LEVEL": "warning"}
+        if budgets:
+            settings.update(VERIFYD_IP_RATE_LIMITS=args.ip_limits, VERIFYD_SMS_COUNTRY_RATE_LIMITS=args.country_limits,
+                            VERIFYD_TRUSTED_PROXIES="127.0.0.1/32")
+        with open(self.log, "a") as log:
+            log.write(f"--- verifyd serve, budgets {'on' if budgets else 'off'}\n")
+            log.flush()
+            self.verifyd = self.bench.spawn([args.binary, "serve"], self.env(**settings), stdout=log, stderr=log)
+        wait_until(f"verifyd ({self.name})", lambda: self.verifyd.poll() is not None or self.ready(), 30)
+        if self.verifyd.poll() is not None:
+            with open(self.log) as log:
+                sys.exit(f"bench: verifyd serve ({self.name}) exited:\n{log.read()[-2000:]}")
+
+    def free_http(self):
+        self.http = free_port()
+        return self.http
+
+    def ready(self):
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{self.http}/health/ready", timeout=1).status == 200
+        except OSError:
+            return False
+
+    def seed_mirror(self):
+        count = self.bench.args.accounts
+        path = os.path.join(self.bench.state, "mirror.jsonl")
+        # Email only (scenario 4 sends to the emails): `verifyd mirror import` pipelines one SET per address and one
+        # HSET per account, 1,000 accounts at a time, on one connection, and with a phone too that is 3,000 commands,
+        # over the client's 2,048 pending per connection: the import of a standalone Redis fails ("too many pending
+        # redis commands") from 683 accounts with both addresses in one batch.
+        with open(path, "w") as f:
+            for n in range(1, count + 1):
+                f.write(f'{{"aid":"{n}","email":"user{n}@mirror.example.com"}}\n')
+        before = self.store.used_memory() - self.store.bucket_bytes()
+        started = time.monotonic()
+        imported = subprocess.run([self.bench.args.binary, "mirror", "import", path], env={**os.environ, **self.env()},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        if imported.returncode != 0:
+            sys.exit(f"bench: verifyd mirror import failed ({self.name}):\n{imported.stderr[-2000:]}")
+        elapsed = time.monotonic() - started
+        os.remove(path)
+        self.results["memory"]["mirror_accounts"] = count
+        after = self.store.used_memory() - self.store.bucket_bytes()
+        self.results["memory"]["redis_bytes_per_mirrored_account"] = round((after - before) / count)
+        self.results["mirror_import_accounts_per_s"] = round(count / elapsed)
+
+    def wrk(self, script, path, env=None, duration=None, connections=None, threads=2):
+        """Runs wrk; returns its output and verifyd's peak RSS meanwhile. Exits the bench when wrk fails."""
+        url = f"http://127.0.0.1:{self.http}{path}"
+        args = self.bench.args
+        command = ["wrk", f"-t{threads}", f"-c{connections or args.connections}", f"-d{duration or args.duration}s",
+                   "--latency", "-s", script, url]
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, text=True)
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, rss_mib(self.verifyd.pid))
+            time.sleep(0.1)
+        output = process.stdout.read()
+        if process.returncode != 0:
+            sys.exit(f"bench: wrk failed ({self.name}):\n{output}")
+        return output, peak
+
+    def scenario_env(self, sid):
+        if sid == "4":
+            return {"BENCH_ACCOUNTS": str(self.bench.args.accounts)}
+        if sid == "5":
+            return {"BENCH_CODES": self.codes, "BENCH_TOKEN": "bench-internal-token-0123", "BENCH_THREADS": "2"}
+        if sid in ("2ip", "3ip", "6"):
+            return {"BENCH_FORWARDED": "1"}
+        return None
+
+    def scenario(self, sid):
+        name, script, path = SCENARIOS[sid]
+        name = name.format(accounts=f"{self.bench.args.accounts:,}")
+        env = self.scenario_env(sid)
+        calls_before = self.store.calls()
+        cpu_before = cpu_seconds(self.verifyd.pid), self.store.cpu_seconds()
+        output, peak = self.wrk(script, path, env)
+        cpu_after = cpu_seconds(self.verifyd.pid), self.store.cpu_seconds()
+        calls_after = self.store.calls()
+        requests = int(re.search(r"(\d+) requests in", output).group(1))
+        answers = json.loads(re.search(r"^ANSWERS (.*)$", output, re.M).group(1))
+        deltas = {k: v - calls_before.get(k, 0) for k, v in calls_after.items() if k.split("|")[0] not in PROBE_COMMANDS}
+        result = {
+            "scenario": sid, "name": name, "requests": requests,
+            "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "p50_ms": milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
+            "p99_ms": milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
+            "redis_commands_per_request": round(sum(deltas.values()) / requests, 3),
+            "commands": {k: v for k, v in sorted(deltas.items()) if v},
+            "verifyd_cpu_us_per_request": round((cpu_after[0] - cpu_before[0]) / requests * 1e6, 1),
+            "redis_cpu_us_per_request": round((cpu_after[1] - cpu_before[1]) / requests * 1e6, 1),
+            "verifyd_rss_peak_mib": round(peak, 1),
+            "answers": dict(sorted(answers.items())),
+            "socket_errors": (re.search(r"Socket errors: (.*)", output) or [None, None])[1],
+        }
+        result.update(self.round_trips(script, path, env))
+        self.results["scenarios"].append(result)
+        print(f"  {self.name:<10} {sid}. {name}: {result['requests_per_s']:.0f} req/s", file=sys.stderr)
+        return result
+
+    def round_trips(self, script, path, env):
+        """Commands verifyd's own connections sent per request, from SLOWLOG on every node during a short extra run
+        at 4 connections (the commands a script runs are logged for Redis's Lua client, not for verifyd's
+        connection, so they do not count), and phases; verifyd's timers apart (`round_trip_kind`)."""
+        time.sleep(0.5)  # the requests still in flight when the measured wrk stopped
+        self.store.slowlog_start()
+        started = time.monotonic()
+        output, _ = self.wrk(script, path, env, duration=1, connections=4, threads=1)
+        commands = self.store.slowlog_stop()
+        elapsed = time.monotonic() - started
+        requests = max(int(re.search(r"(\d+) requests in", output).group(1)), 1)
+        count, phases, parallel = round_trip_counts(commands)
+        per_node, breakdown = {}, {}
+        for port, args in commands:
+            kind = round_trip_kind(args)[0]
+            name = f"{kind} {args[0].lower()}" + (f" {args[2]} keys" if args[0].lower() in ("eval", "evalsha") else "")
+            breakdown[name] = breakdown.get(name, 0) + 1
+            if kind != "background":
+                per_node[port] = per_node.get(port, 0) + 1
+        return {"round_trip_requests": requests, "round_trip_commands": count, "round_trips_per_request": round(count / requests, 3),
+                "round_trip_phases_per_request": round(phases / requests, 3),
+                "round_trip_commands_by_node": [round(per_node.get(n.port, 0) / requests, 3) for n in self.store.nodes],
+                "round_trip_parallel": parallel, "round_trip_breakdown": breakdown, "background_commands_per_s": round(parallel["background"] / elapsed, 1)}
+
+    def seed_codes(self):
+        """Unique SMS sends, then a `verifyd worker` with the log driver writes their codes to a file. The worker's
+        CPU and Redis's while it drains them are the delivery cost per code (log driver: no SMTP, no webhook)."""
+        started = time.monotonic()
+        for round_number in range(100):
+            if self.store.outbox_length() >= self.bench.args.seed_codes or time.monotonic() - started > 120:
+                break
+            self.wrk("bench/seed-codes.lua", "/", env={"BENCH_ROUND": str(round_number)}, duration=3)
+        queued = self.store.outbox_length()
+        # Without `serve`, whose outbox monitor would scan the SMS-only backlog for email entries meanwhile.
+        self.bench.stop(self.verifyd)
+        log = os.path.join(self.bench.state, f"codes-{self.name}.jsonl")
+        with open(log, "w") as out:
+            redis_before = self.store.cpu_seconds()
+            started = time.monotonic()
+            worker = self.bench.spawn([self.bench.args.binary, "worker"], self.env(VERIFYD_DELIVERY_CONCURRENCY="64"), stdout=out)
+            wait_until("the seeded codes to be delivered", lambda: self.store.outbox_length() == 0, 300, pause=0.25)
+            elapsed = time.monotonic() - started
+            worker_cpu, redis_cpu = cpu_seconds(worker.pid), self.store.cpu_seconds() - redis_before
+            self.bench.stop(worker)
+        codes = os.path.join(self.bench.state, f"codes-{self.name}.txt")
+        count = 0
+        with open(log) as source, open(codes, "w") as target:
+            for line in source:
+                entry = json.loads(line)
+                target.write(f"{entry['countryCode']} {entry['phoneNumber']} {entry['code']}\n")
+                count += 1
+        self.results["check_codes_seeded"] = count
+        self.results["delivery"] = {
+            "queued": queued, "delivered": count, "seconds": round(elapsed, 2),
+            "worker_cpu_us_per_code": round(worker_cpu / max(count, 1) * 1e6, 1),
+            "redis_cpu_us_per_code": round(redis_cpu / max(count, 1) * 1e6, 1),
+        }
+        self.codes = codes
+        self.start_verifyd(budgets=False)
+        self.prime_outbox()
+
+    def prime_outbox(self):
+        """Queues one email and one SMS code on each of the 16 outbox shards, before the scenarios fill it.
+
+        The worker is off during the scenarios, so the outbox only grows, and with one channel only. `serve`'s
+        outbox monitor looks every second, on each shard, for the oldest entry of each channel, reading up to 10,000
+        entries until it has found both: with an email-only backlog of 2,000 entries per shard each of its 16
+        scripts took 8-15 ms, about 12 % of a Redis core for one idle instance, which the scenarios would count as
+        theirs. With both channels at each shard's head the scan stops in its first page, as it does in production
+        when the worker keeps the outbox short."""
+        missing = {(channel, n) for channel in ("email", "sms") for n in range(16)}
+        candidate = 0
+        while missing:
+            candidate += 1
+            email, phone = f"prime-{candidate}@bench.example.com", str(13600000000 + candidate)
+            for channel, target, body in (
+                    ("email", email, {"type": "email", "useType": 5, "templateId": 1, "account": email}),
+                    ("sms", "86" + phone, {"type": "sms", "useType": 5, "templateId": 1, "countryCode": 86,
+                                           "account": phone})):
+                if (channel, shard(target)) not in missing:
+                    continue
+                request = urllib.request.Request(f"http://127.0.0.1:{self.http}/api/v2/common/send-verify-code",
+                                                 data=json.dumps(body).encode(),
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    if response.headers.get("X-Verifyd-Code") != "0":
+                        sys.exit(f"bench: priming the outbox ({self.name}): {response.read()[:300]}")
+                missing.discard((channel, shard(target)))
+
+    def pending_target_bytes(self, run):
+        before = self.store.used_memory() - self.store.bucket_bytes(), self.store.outbox_bytes(), self.store.outbox_length()
+        result = run()
+        after = self.store.used_memory() - self.store.bucket_bytes(), self.store.outbox_bytes(), self.store.outbox_length()
+        accepted = after[2] - before[2]
+        if accepted > 0:
+            outbox = after[1] - before[1]
+            self.results["memory"]["redis_bytes_per_pending_target"] = round((after[0] - before[0] - outbox) / accepted)
+            self.results["memory"]["redis_bytes_per_outbox_entry"] = round(outbox / accepted)
+        return result
+
+    def finish(self):
+        rows = self.results["scenarios"]
+        health = [r["requests_per_s"] for r in rows if r["scenario"] in ("1", "1last")]
+        self.results["baseline_requests_per_s"] = round(sum(health) / len(health), 1)
+        for r in rows:
+            r["ratio"] = round(r["requests_per_s"] / self.results["baseline_requests_per_s"], 3)
+        self.results["memory"]["verifyd_rss_peak_mib"] = max(r["verifyd_rss_peak_mib"] for r in rows)
+        messages, section = {}, ""
+        with open(self.log) as f:
+            for line in f:
+                if line.startswith("--- "):
+                    section = line[4:].strip()
+                    continue
+                try:
+                    entry = json.loads(line)
+                    key = f"{entry.get('level')}: {entry.get('msg')} ({section}; first: {line.strip()[:300]})"
+                except ValueError:
+                    key = f"{line.strip()[:300]} ({section})"
+                first = next((k for k in messages if k.split(" (")[0] == key.split(" (")[0]), key)
+                messages[first] = messages.get(first, 0) + 1
+        self.results["verifyd_log"] = messages
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
         self.state = tempfile.mkdtemp(prefix="verifyd-bench-")
         self.processes = []
-        self.results = {"machine": {"cores": os.cpu_count()}, "duration_s": args.duration,
-                        "connections": args.connections, "scenarios": [], "memory": {}}
+        self.modes = [Mode(self, name) for name in (MODES if args.mode == "both" else (args.mode,))]
+        self.results = {"machine": {"cores": os.cpu_count()}, "duration_s": args.duration, "connections": args.connections,
+                        "ip_limits": args.ip_limits, "country_limits": args.country_limits, "modes": {}}
 
-    def spawn(self, argv, env=None, stdout=subprocess.DEVNULL):
-        process = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=stdout, stderr=subprocess.DEVNULL,
-                                   cwd=ROOT)
+    def spawn(self, argv, env=None, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        process = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=stdout, stderr=stderr, cwd=ROOT)
         self.processes.append(process)
         return process
 
@@ -116,205 +636,131 @@ class Bench:
     def cleanup(self):
         for process in reversed(self.processes):
             self.stop(process)
-        shutil.rmtree(self.state, ignore_errors=True)
+        if self.args.keep:
+            print(f"bench: kept {self.state} (verifyd logs, codes)", file=sys.stderr)
+        else:
+            shutil.rmtree(self.state, ignore_errors=True)
 
-    def verifyd_env(self, **extra):
-        env = {
-            "VERIFYD_CODE_SECRET": "bench-secret-0123456789", "VERIFYD_EMAIL": "log", "VERIFYD_SMS": "log",
-            "VERIFYD_REDIS_URL": f"redis://127.0.0.1:{self.redis.port}", "VERIFYD_LOG_LEVEL": "error",
-            "VERIFYD_RATE_LIMITS": "1/60,5/600", "VERIFYD_IP_RATE_LIMITS": "off", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "off",
-            "VERIFYD_INTERNAL_TOKEN": "bench-internal-token-0123", "VERIFYD_CODE_TTL": "3600",
-        }
-        env.update(extra)
-        return env
-
-    def start(self):
-        port = free_port()
-        self.redis_process = self.spawn(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no", "--dir", self.state])
-        self.redis = Redis(port)
-        wait_until("redis", lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0, 10)
-        self.seed_mirror()
-        self.http = free_port()
-        self.verifyd = self.spawn([self.args.binary, "serve"],
-                                  self.verifyd_env(VERIFYD_PORT=str(self.http), VERIFYD_WORKER="false"))
-        wait_until("verifyd", self.ready, 30)
-        time.sleep(1)  # let start-up allocations settle before the idle reading
-        self.results["memory"]["verifyd_rss_idle_mib"] = round(rss_mib(self.verifyd.pid), 1)
-
-    def ready(self):
-        try:
-            return urllib.request.urlopen(f"http://127.0.0.1:{self.http}/health/ready", timeout=1).status == 200
-        except OSError:
-            return False
-
-    def seed_mirror(self):
-        count = self.args.accounts
-        path = os.path.join(self.state, "mirror.jsonl")
-        with open(path, "w") as f:
-            for n in range(1, count + 1):
-                f.write(f'{{"aid":"{n}","email":"user{n}@mirror.example.com","countryCode":86,"purePhone":"{13000000000 + n}"}}\n')
-        before = self.redis.used_memory()
-        started = time.monotonic()
-        subprocess.run([self.args.binary, "mirror", "import", path], env={**os.environ, **self.verifyd_env()},
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
-        elapsed = time.monotonic() - started
-        os.remove(path)
-        self.results["memory"]["mirror_accounts"] = count
-        self.results["memory"]["redis_bytes_per_mirrored_account"] = round((self.redis.used_memory() - before) / count)
-        self.results["mirror_import_accounts_per_s"] = round(count / elapsed)
-
-    def wrk(self, script, path, env=None, duration=None, connections=None, threads=2):
-        """Runs wrk; returns its output and verifyd's peak RSS meanwhile. Exits the bench when wrk fails."""
-        url = f"http://127.0.0.1:{self.http}{path}"
-        command = ["wrk", f"-t{threads}", f"-c{connections or self.args.connections}",
-                   f"-d{duration or self.args.duration}s", "--latency", "-s", script, url]
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, text=True)
-        peak = 0.0
-        while process.poll() is None:
-            peak = max(peak, rss_mib(self.verifyd.pid))
-            time.sleep(0.1)
-        output = process.stdout.read()
-        if process.returncode != 0:
-            sys.exit(f"bench: wrk failed:\n{output}")
-        return output, peak
-
-    def scenario(self, number, name, script, path, env=None):
-        calls_before = self.redis.calls()
-        cpu_before = cpu_seconds(self.verifyd.pid), cpu_seconds(self.redis_process.pid)
-        output, peak = self.wrk(script, path, env)
-        cpu_after = cpu_seconds(self.verifyd.pid), cpu_seconds(self.redis_process.pid)
-        calls_after = self.redis.calls()
-        requests = int(re.search(r"(\d+) requests in", output).group(1))
-        answers = json.loads(re.search(r"^ANSWERS (.*)$", output, re.M).group(1))
-        deltas = {k: v - calls_before.get(k, 0) for k, v in calls_after.items() if k not in PROBE_COMMANDS}
-        result = {
-            "scenario": number, "name": name, "requests": requests,
-            "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "p50_ms": milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
-            "p99_ms": milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
-            "redis_commands_per_request": round(sum(deltas.values()) / requests, 3),
-            "commands": {k: v for k, v in sorted(deltas.items()) if v},
-            "verifyd_cpu_s_per_1k": round((cpu_after[0] - cpu_before[0]) / requests * 1000, 4),
-            "redis_cpu_s_per_1k": round((cpu_after[1] - cpu_before[1]) / requests * 1000, 4),
-            "verifyd_rss_peak_mib": round(peak, 1),
-            "answers": dict(sorted(answers.items())),
-            "socket_errors": (re.search(r"Socket errors: (.*)", output) or [None, None])[1],
-        }
-        result["round_trips_per_request"] = self.round_trips(script, path, env)
-        self.results["scenarios"].append(result)
-        print(f"  {number}. {name}: {result['requests_per_s']:.0f} req/s", file=sys.stderr)
-        return result
-
-    def round_trips(self, script, path, env):
-        """Commands verifyd's own connections sent per request, from SLOWLOG during a short extra run at 4
-        connections: Redis logs the commands its scripts run for its internal Lua client, so they are not counted."""
-        self.redis.cli("config", "set", "slowlog-max-len", "1000000")
-        self.redis.cli("config", "set", "slowlog-log-slower-than", "0")
-        self.redis.cli("slowlog", "reset")
-        output, _ = self.wrk(script, path, env, duration=1, connections=4, threads=1)
-        self.redis.cli("config", "set", "slowlog-log-slower-than", "10000")
-        log = self.redis.cli("slowlog", "get", "-1").splitlines()
-        self.redis.cli("slowlog", "reset")
-        self.redis.cli("config", "set", "slowlog-max-len", "128")
-        requests = int(re.search(r"(\d+) requests in", output).group(1))
-        return round(sum(1 for line in log if line == "verifyd") / max(requests, 1), 3)
-
-    def seed_codes(self):
-        """Unique SMS sends, then a `verifyd worker` with the log driver writes their codes to a file."""
-        output, _ = self.wrk("bench/seed-codes.lua", "/", duration=self.args.seed)
-        log = os.path.join(self.state, "codes.jsonl")
-        with open(log, "w") as out:
-            worker = self.spawn([self.args.binary, "worker"], self.verifyd_env(VERIFYD_DELIVERY_CONCURRENCY="64"), stdout=out)
-            wait_until("the seeded codes to be delivered", lambda: self.redis.outbox_length() == 0, 300)
-            self.stop(worker)
-        codes = os.path.join(self.state, "codes.txt")
-        count = 0
-        with open(log) as source, open(codes, "w") as target:
-            for line in source:
-                entry = json.loads(line)
-                target.write(f"{entry['countryCode']} {entry['phoneNumber']} {entry['code']}\n")
-                count += 1
-        self.results["check_codes_seeded"] = count
-        return codes
-
-    def pending_target_bytes(self, run):
-        before = self.redis.used_memory(), self.redis.outbox_bytes(), self.redis.outbox_length()
-        result = run()
-        after = self.redis.used_memory(), self.redis.outbox_bytes(), self.redis.outbox_length()
-        accepted = after[2] - before[2]
-        if accepted > 0:
-            outbox = after[1] - before[1]
-            self.results["memory"]["redis_bytes_per_pending_target"] = round((after[0] - before[0] - outbox) / accepted)
-            self.results["memory"]["redis_bytes_per_outbox_entry"] = round(outbox / accepted)
-        return result
+    def each(self, action):
+        for mode in self.modes:
+            action(mode)
 
     def run(self):
-        print(f"bench: {self.args.accounts} mirrored accounts, {self.args.duration} s per scenario, "
-              f"{self.args.connections} connections", file=sys.stderr)
-        self.start()
-        self.scenario(1, "GET /health/live", "bench/health.lua", "/health/live")
-        codes = self.seed_codes()
-        self.pending_target_bytes(lambda: self.scenario(2, "send, useType 5, unique targets", "bench/send-unique.lua", "/"))
-        self.scenario(3, "send, 16 targets hammered (33201)", "bench/send-hammer.lua", "/")
-        self.scenario(4, f"send, useType 2, {self.args.accounts:,} mirrored", "bench/send-existing.lua", "/",
-                      {"BENCH_ACCOUNTS": str(self.args.accounts)})
-        self.scenario(5, "check, right and wrong codes", "bench/check.lua", "/",
-                      {"BENCH_CODES": codes, "BENCH_TOKEN": "bench-internal-token-0123", "BENCH_THREADS": "2"})
+        args = self.args
+        print(f"bench: {' and '.join(m.name for m in self.modes)}, {args.accounts} mirrored accounts, {args.duration} s "
+              f"per scenario, {args.connections} connections", file=sys.stderr)
+        self.each(Mode.start)
+        self.each(lambda m: m.scenario("1"))
+        self.each(Mode.seed_codes)
+        self.each(lambda m: m.pending_target_bytes(lambda: m.scenario("2")))
+        self.each(lambda m: m.scenario("3"))
+        self.each(lambda m: m.scenario("4"))
+        self.each(lambda m: m.scenario("5"))
+        self.each(lambda m: m.start_verifyd(budgets=True))
+        self.each(lambda m: m.scenario("2ip"))
+        self.each(lambda m: m.scenario("3ip"))
+        self.each(lambda m: m.scenario("6"))
         # The baseline again: the machine drifts during a run, so ratios are to the mean of both health runs.
-        self.scenario(1, "GET /health/live (again, last)", "bench/health.lua", "/health/live")
-        health = [r["requests_per_s"] for r in self.results["scenarios"] if r["scenario"] == 1]
-        self.results["baseline_requests_per_s"] = round(sum(health) / len(health), 1)
-        for r in self.results["scenarios"]:
-            r["ratio"] = round(r["requests_per_s"] / self.results["baseline_requests_per_s"], 3)
-        self.results["memory"]["verifyd_rss_peak_mib"] = max(s["verifyd_rss_peak_mib"] for s in self.results["scenarios"])
+        self.each(lambda m: m.scenario("1last"))
+        self.each(Mode.finish)
+        for mode in self.modes:
+            self.results["modes"][mode.name] = mode.results
         self.report()
 
     def report(self):
-        rows = self.results["scenarios"]
-        print(f"{'scenario':<38} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'RT/req':>7} {'cmds/req':>9} "
-              f"{'verifyd cpu':>11} {'redis cpu':>9} {'RSS MiB':>8}")
-        for r in rows:
-            print(f"{str(r['scenario']) + '. ' + r['name']:<38} {r['requests_per_s']:>8.0f} {r['ratio']:>6.2f} {r['p50_ms']:>7.2f} "
-                  f"{r['p99_ms']:>7.2f} {r['round_trips_per_request']:>7.2f} {r['redis_commands_per_request']:>9.2f} "
-                  f"{r['verifyd_cpu_s_per_1k']:>11.3f} {r['redis_cpu_s_per_1k']:>9.3f} {r['verifyd_rss_peak_mib']:>8.1f}")
-        print("(ratio: to the mean of the two health runs, first and last; RT/req: commands verifyd sent per request, "
-              "each a round trip; cmds/req: commands Redis ran per request, including its scripts'; cpu: seconds per "
-              "1,000 requests)")
-        for r in rows:
-            print(f"  {r['scenario']}. answers (status:code): {r['answers']}" + (f", socket errors: {r['socket_errors']}" if r["socket_errors"] else ""))
-        m = self.results["memory"]
-        print(f"memory: verifyd RSS idle {m['verifyd_rss_idle_mib']} MiB, peak under load {m['verifyd_rss_peak_mib']} MiB; "
-              f"Redis {m['redis_bytes_per_mirrored_account']} B per mirrored account, "
-              f"{m.get('redis_bytes_per_pending_target', '?')} B per pending target (limit log + code), "
-              f"{m.get('redis_bytes_per_outbox_entry', '?')} B per queued outbox entry")
-        by = {r["scenario"]: r for r in rows}
-        targets = [
-            ("scenario 2 >= 0.5x scenario 1", by[2]["ratio"] >= 0.5, f"{by[2]['ratio']:.2f}x"),
-            ("scenario 3 >= 0.7x scenario 1", by[3]["ratio"] >= 0.7, f"{by[3]['ratio']:.2f}x"),
-            ("p99 < 5 ms (scenarios 2-5)", all(by[n]["p99_ms"] < 5 for n in (2, 3, 4, 5)),
-             ", ".join(f"{by[n]['p99_ms']:.2f}" for n in (2, 3, 4, 5)) + " ms"),
-            ("<= 1 round trip per accepted send", max(by[2]["round_trips_per_request"], by[4]["round_trips_per_request"]) <= 1.005,  # requests in flight at the end
-             f"{by[2]['round_trips_per_request']:.2f} (2), {by[4]['round_trips_per_request']:.2f} (4)"),
-            ("verifyd RSS < 64 MiB under load", m["verifyd_rss_peak_mib"] < 64, f"{m['verifyd_rss_peak_mib']} MiB"),
-        ]
-        self.results["targets"] = [{"target": t, "met": met, "measured": v} for t, met, v in targets]
-        for t, met, v in targets:
-            print(f"target {'met ' if met else 'MISSED'} {t}: {v}")
+        order = list(SCENARIOS)
+        by = {m.name: {r["scenario"]: r for r in m.results["scenarios"]} for m in self.modes}
+        header = (f"{'scenario':<42} {'mode':<10} {'req/s':>7} {'x hlth':>6} {'p50 ms':>7} {'p99 ms':>7} {'vd µs':>6} "
+                  f"{'rds µs':>6} {'cmds':>6} {'RT cmd':>6} {'RT ph':>6}")
+        print(header)
+        print("-" * len(header))
+        keys = ["requests_per_s", "ratio", "p50_ms", "p99_ms", "verifyd_cpu_us_per_request", "redis_cpu_us_per_request",
+                "redis_commands_per_request", "round_trips_per_request", "round_trip_phases_per_request"]
+        formats = ["{:>7.0f}", "{:>6.2f}", "{:>7.2f}", "{:>7.2f}", "{:>6.0f}", "{:>6.0f}", "{:>6.2f}", "{:>6.2f}", "{:>6.2f}"]
+        ratios = self.results["cluster_vs_standalone"] = {}
+        for sid in order:
+            present = [m.name for m in self.modes if sid in by[m.name]]
+            if not present:
+                continue
+            label = f"{sid.removesuffix('last')}. {by[present[0]][sid]['name']}"
+            for i, name in enumerate(present):
+                r = by[name][sid]
+                cells = " ".join(f.format(r[k]) for f, k in zip(formats, keys))
+                print(f"{label if i == 0 else '':<42} {name:<10} {cells}")
+            if len(present) == 2:
+                s, c = by["standalone"][sid], by["cluster"][sid]
+                ratio = {k: (round(c[k] / s[k], 2) if s[k] else None) for k in keys}
+                ratios[sid] = ratio
+                cells = " ".join(f"{'-' if ratio[k] is None else format(ratio[k], '.2f'):>{w}}"
+                                 for k, w in zip(keys, [7, 6, 7, 7, 6, 6, 6, 6, 6]))
+                print(f"{'':<42} {'clu/sa':<10} {cells}")
+        print("(x hlth: req/s over the mean of the mode's two health runs; vd µs, rds µs: CPU µs per request of verifyd and "
+              "of Redis (all nodes); cmds: commands Redis ran per request, scripts' included; RT cmd: commands verifyd "
+              "sent per request, RT ph: of those, the ones that wait for each other (round trips in wall time); "
+              f"IP budget: VERIFYD_IP_RATE_LIMITS={self.args.ip_limits}, one client address per request; 6 also "
+              f"VERIFYD_SMS_COUNTRY_RATE_LIMITS={self.args.country_limits}; clu/sa: cluster over standalone)")
+        for mode in self.modes:
+            res = mode.results
+            for r in sorted(res["scenarios"], key=lambda r: order.index(r["scenario"])):
+                extra = f", socket errors: {r['socket_errors']}" if r["socket_errors"] else ""
+                nodes = f", RT by node {r['round_trip_commands_by_node']}" if len(r["round_trip_commands_by_node"]) > 1 else ""
+                print(f"  {mode.name} {r['scenario']}. answers (status:code): {r['answers']}{nodes}{extra}")
+        for mode in self.modes:
+            m, d = mode.results["memory"], mode.results["delivery"]
+            print(f"{mode.name}: verifyd RSS idle {m['verifyd_rss_idle_mib']} MiB, peak under load {m['verifyd_rss_peak_mib']} MiB; "
+                  f"Redis {m['redis_bytes_per_mirrored_account']} B per mirrored account, "
+                  f"{m.get('redis_bytes_per_pending_target', '?')} B per pending target (limit log + code), "
+                  f"{m.get('redis_bytes_per_outbox_entry', '?')} B per queued outbox entry; mirror import "
+                  f"{mode.results['mirror_import_accounts_per_s']:,} accounts/s")
+            print(f"{mode.name}: delivery (log driver) of {d['delivered']} codes in {d['seconds']} s: worker "
+                  f"{d['worker_cpu_us_per_code']} µs CPU per code, Redis {d['redis_cpu_us_per_code']} µs per code")
+            log = mode.results["verifyd_log"]
+            print(f"{mode.name}: verifyd serve logged {sum(log.values())} lines at level warning or above"
+                  + "".join(f"\n    {count} x {message}" for message, count in sorted(log.items(), key=lambda i: -i[1])))
+        for mode in self.modes:
+            self.targets(mode)
         os.makedirs(os.path.join(ROOT, "bench"), exist_ok=True)
         with open(os.path.join(ROOT, "bench", "results.json"), "w") as f:
             json.dump(self.results, f, indent=2)
         print("written: bench/results.json")
 
+    def targets(self, mode):
+        by = {r["scenario"]: r for r in mode.results["scenarios"]}
+        m = mode.results["memory"]
+        targets = [
+            ("scenario 2 >= 0.5x scenario 1", by["2"]["ratio"] >= 0.5, f"{by['2']['ratio']:.2f}x"),
+            ("scenario 3 >= 0.7x scenario 1", by["3"]["ratio"] >= 0.7, f"{by['3']['ratio']:.2f}x"),
+            ("p99 < 5 ms (scenarios 2-5)", all(by[n]["p99_ms"] < 5 for n in ("2", "3", "4", "5")),
+             ", ".join(f"{by[n]['p99_ms']:.2f}" for n in ("2", "3", "4", "5")) + " ms"),
+            # The 4 requests in flight when wrk stops sent their commands but are not counted.
+            ("<= 1 round trip per accepted send", all(by[n]["round_trip_commands"] <= by[n]["round_trip_requests"] + 4
+                                                      for n in ("2", "4")),
+             f"{by['2']['round_trips_per_request']:.3f} (2), {by['4']['round_trips_per_request']:.3f} (4)"),
+            ("verifyd RSS < 64 MiB under load", m["verifyd_rss_peak_mib"] < 64, f"{m['verifyd_rss_peak_mib']} MiB"),
+        ]
+        mode.results["targets"] = [{"target": t, "met": met, "measured": v} for t, met, v in targets]
+        for t, met, v in targets:
+            print(f"{mode.name}: target {'met ' if met else 'MISSED'} {t}: {v}")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
+    parser.add_argument("--mode", choices=["standalone", "cluster", "both"], default=os.environ.get("BENCH_MODE", "both"),
+                        help="standalone Redis, a 3-primary Redis Cluster, or both interleaved (default)")
     parser.add_argument("--duration", type=int, default=int(os.environ.get("DURATION", "10")))
     parser.add_argument("--connections", type=int, default=int(os.environ.get("CONNECTIONS", "64")))
     parser.add_argument("--accounts", type=int, default=int(os.environ.get("ACCOUNTS", "1000000")))
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED_SECONDS", "12")),
-                        help="seconds of sends whose codes scenario 5 checks")
+    parser.add_argument("--seed-codes", type=int, default=int(os.environ.get("SEED_CODES", "80000")),
+                        help="codes issued (in 3-s rounds of SMS sends, at most 2 minutes) for scenario 5 to check, "
+                             "each twice: enough that its list does not run out")
+    parser.add_argument("--ip-limits", default=os.environ.get("IP_LIMITS", "20/600,100/86400"),
+                        help="VERIFYD_IP_RATE_LIMITS of the budget scenarios (default: verifyd's default); each request "
+                             "comes from its own address (X-Forwarded-For), so they never refuse")
+    parser.add_argument("--country-limits", default=os.environ.get("COUNTRY_LIMITS", "1000/3600"),
+                        help="VERIFYD_SMS_COUNTRY_RATE_LIMITS of scenario 6, whose sends cycle through country codes "
+                             "1-999")
+    parser.add_argument("--keep", action="store_true", help="keep the state directory (verifyd logs, codes)")
     bench = Bench(parser.parse_args())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
