@@ -29,32 +29,37 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             ).response()
         } catch let error as RedisError where error.isConnectivity {
             context.logger.warning("redis unavailable for request", metadata: ["error": "\(error)"])
-            return Envelope(
-                .serviceUnavailable, language: FresnsHeaders.language(of: request), status: .serviceUnavailable,
-                headers: [FresnsHeaders.retryAfter: "1"]
-            ).response()
+            return Self.unavailable(request)
         } catch let shortfall as ReplicaShortfall {
             context.logger.warning("send withdrawn: not on enough replicas", metadata: ["error": "\(shortfall)"])
-            return Envelope(
-                .serviceUnavailable, language: FresnsHeaders.language(of: request), status: .serviceUnavailable,
-                headers: [FresnsHeaders.retryAfter: "1"]
-            ).response()
+            return Self.unavailable(request)
         } catch let fault as StoreFault {
-            context.logger.error(
-                "redis answered unexpectedly", metadata: ["key": "\(fault.keyKind)", "error": "\(fault.detail)"])
-            VerificationMetrics.storeFault(fault.keyKind)
-            return Envelope(.internalError, language: FresnsHeaders.language(of: request), status: .internalServerError)
-                .response()
+            return Self.storeFault(fault.keyKind, fault.detail, request, context)
         } catch let error as RedisError {
-            context.logger.error("redis answered unexpectedly", metadata: ["key": "unknown", "error": "\(error)"])
-            VerificationMetrics.storeFault("unknown")
-            return Envelope(.internalError, language: FresnsHeaders.language(of: request), status: .internalServerError)
-                .response()
+            return Self.storeFault("unknown", "\(error)", request, context)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
             return Envelope(.internalError, language: FresnsHeaders.language(of: request), status: .internalServerError)
                 .response()
         }
+    }
+
+    /// 503 with `Retry-After`: Redis cannot be reached, or could not keep the write safe; the client retries.
+    private static func unavailable(_ request: Request) -> Response {
+        Envelope(
+            .serviceUnavailable, language: FresnsHeaders.language(of: request), status: .serviceUnavailable,
+            headers: [FresnsHeaders.retryAfter: "1"]
+        ).response()
+    }
+
+    /// 500, logged with the kind of key and counted: Redis answered what verifyd does not expect.
+    private static func storeFault(_ keyKind: String, _ detail: String, _ request: Request, _ context: Context)
+        -> Response
+    {
+        context.logger.error("redis answered unexpectedly", metadata: ["key": "\(keyKind)", "error": "\(detail)"])
+        VerificationMetrics.storeFault(keyKind)
+        return Envelope(.internalError, language: FresnsHeaders.language(of: request), status: .internalServerError)
+            .response()
     }
 
     static func code(for status: HTTPResponse.Status) -> ResultCode {

@@ -71,13 +71,7 @@ import Testing
         let slot = HashSlot.of(key)
         try await withRedisClient(url: cluster.url) { client in
             _ = try await client.send("SET", .string(key), "before")
-            let (source, target) = try await cluster.beginMigration(ofSlot: slot, keys: [key])
-            let targetID = try await cluster.id(of: target)
-            for node in [target, source] + cluster.nodes.filter({ $0 !== source && $0 !== target }) {
-                _ = try await withRedisClient(url: node.url) {
-                    try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
-                }
-            }
+            let target = try await cluster.move(slot: slot, keys: [key])
             let before = client.redirectCount
             #expect(try await client.send("GET", .string(key)).string == "before")
             #expect(client.redirectCount == before + 1, "one MOVED followed")
@@ -96,13 +90,7 @@ import Testing
         let slot = HashSlot.of(key)
         try await withRedisClient(url: cluster.url) { client in
             _ = try await client.send("SET", .string(key), "before")
-            let (source, target) = try await cluster.beginMigration(ofSlot: slot, keys: [key])
-            let targetID = try await cluster.id(of: target)
-            for node in [target, source] + cluster.nodes.filter({ $0 !== source && $0 !== target }) {
-                _ = try await withRedisClient(url: node.url) {
-                    try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
-                }
-            }
+            let target = try await cluster.move(slot: slot, keys: [key])
             let replies = try await client.pipeline([
                 RedisCommand("SET", [.string(key), "after"]), RedisCommand("INFO", ["server"]),
             ])
@@ -260,5 +248,18 @@ extension RedisCluster {
             }
         }
         return (source, target)
+    }
+
+    /// Migrates `keys` of `slot` to another primary and assigns the slot to it on every node, behind the back of any
+    /// client that holds the old map; returns the new owner.
+    func move(slot: Int, keys: [String]) async throws -> RedisServer {
+        let (source, target) = try await beginMigration(ofSlot: slot, keys: keys)
+        let targetID = try await id(of: target)
+        for node in [target, source] + nodes.filter({ $0 !== source && $0 !== target }) {
+            _ = try await withRedisClient(url: node.url) {
+                try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
+            }
+        }
+        return target
     }
 }
