@@ -101,12 +101,14 @@ struct Doctor: AsyncParsableCommand {
         for primary in topology.primaries {
             var node = client.configuration
             node.endpoint = .tcp(host: primary.host, port: primary.port)
-            let nodeInfo = try await Self.info(of: node)
+            let nodeInfo = try await Self.info(of: node, cluster: true)
             guard let nodeInfo else {
                 findings.append((.fail, "primary \(primary) is unreachable"))
                 continue
             }
-            findings += (Self.findings(nodeInfo) + replicaFindings(nodeInfo, wanted: wantedReplicas, node: primary))
+            findings +=
+                (Self.stateFindings(nodeInfo) + Self.findings(nodeInfo)
+                + replicaFindings(nodeInfo, wanted: wantedReplicas, node: primary))
                 .map { ($0.0, "primary \(primary): \($0.1)") }
         }
         return findings
@@ -138,14 +140,27 @@ struct Doctor: AsyncParsableCommand {
         return nil
     }
 
-    /// INFO of one node through a client of its own, or nil when it does not answer within 5 s.
-    static func info(of node: RedisConfiguration) async throws -> [String: String]? {
+    /// What one primary says of the cluster: its own view may differ from the others' (a slot it dropped).
+    static func stateFindings(_ info: [String: String]) -> [(Verdict, String)] {
+        let state = info["cluster_state"] ?? "?"
+        let slots = info["cluster_slots_ok"] ?? "?"
+        guard state == "ok", slots == "16384" else {
+            return [(.fail, "cluster_state is \(state) here, \(slots) of 16384 slots ok")]
+        }
+        return []
+    }
+
+    /// INFO (with `cluster`, CLUSTER INFO too) of one node through a client of its own, or nil when it does not
+    /// answer within 5 s.
+    static func info(of node: RedisConfiguration, cluster: Bool = false) async throws -> [String: String]? {
         var logger = Logger(label: "verifyd-doctor")
         logger.logLevel = .critical
         let client = RedisClient(configuration: node, logger: logger, connectionName: "verifyd-doctor")
         return try await client.withRunning(connectTimeout: .seconds(5)) { connected in
             guard let connected else { return nil }
-            return fields(try await connected.send("INFO", "all").string ?? "")
+            let info = fields(try await connected.send("INFO", "all").string ?? "")
+            guard cluster else { return info }
+            return info.merging(fields(try await connected.send("CLUSTER", "INFO").string ?? "")) { _, new in new }
         }
     }
 
