@@ -43,6 +43,21 @@ import Verification
         }
     }
 
+    /// A budget whose script fails (its key written with the wrong type) fails the send (500), and the budgets
+    /// reserved beside it are released: the client IP's log is left as it was.
+    @Test(arguments: RedisBackend.endToEnd)
+    func aFailingBudgetReleasesTheOthers(_ backend: RedisBackend) async throws {
+        let environment = ["VERIFYD_IP_RATE_LIMITS": "5/600", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "5/3600"]
+        try await Harness.run(environment, backend: backend) { h async throws in
+            _ = try await h.store.send("SET", .string(KeyLayout().countrySendLog(86)), "not a list")
+            let answer = try await h.send(body("sms", 5, account: "13800138003", countryCode: 86))
+            #expect(answer.code == .internalError)
+            let ip = try await h.store.send("LLEN", .string(KeyLayout().ipSendLog("127.0.0.1")))
+            #expect(ip.int == 0, "the IP reservation was released")
+            #expect(try await h.outboxLength() == 0)
+        }
+    }
+
     @Test(arguments: RedisBackend.endToEnd)
     func concurrentSendsThroughTwoInstancesAcceptExactlyOne(_ backend: RedisBackend) async throws {
         try await Harness.run(["VERIFYD_IP_RATE_LIMITS": "1000/60"], backend: backend) { h async throws in

@@ -52,19 +52,34 @@ struct SendAdmission: Sendable {
         }
         var reserved: [(log: Log, stamp: String)] = []
         var refusal: Outcome?
-        do {
-            try await withThrowingTaskGroup(of: (Log, Reply).self) { group in
-                for budget in budgets {
-                    group.addTask { (budget, try await call(redis, budgets: [budget], targets: [], withTarget: false)) }
+        var failure: (any Error)?
+        // Every reservation is awaited, even after one failed, so that each one made is known and can be released.
+        await withTaskGroup(of: (Log, Result<Reply, any Error>).self) { group in
+            for budget in budgets {
+                group.addTask {
+                    do {
+                        return (
+                            budget, .success(try await call(redis, budgets: [budget], targets: [], withTarget: false))
+                        )
+                    } catch {
+                        return (budget, .failure(error))
+                    }
                 }
-                for try await (log, reply) in group {
+            }
+            for await (log, result) in group {
+                switch result {
+                case .success(let reply):
                     if case .admitted = reply.outcome {
                         reserved.append((log, reply.stamp))
                     } else if refusal == nil {
                         refusal = reply.outcome
                     }
+                case .failure(let error): failure = failure ?? error
                 }
             }
+        }
+        do {
+            if let failure { throw failure }
             if let refusal {
                 try await release(reserved, on: redis)
                 return refusal
