@@ -51,7 +51,7 @@ extension Setting where Value == Duration {
         _ name: String, group: SettingGroup, default fallback: Duration, in range: ClosedRange<Duration>, help: String
     ) -> Setting<Duration> {
         Setting(
-            name, group: group, format: "duration (500ms, 1s, 2m)", default: fallback,
+            name, group: group, format: "duration (500ms, 1s, 2m, 1h, 7d)", default: fallback,
             defaultText: Self.describe(fallback), help: help
         ) { text in
             guard let value = Self.parseDuration(text.lowercased()), range.contains(value) else {
@@ -66,15 +66,18 @@ extension Setting where Value == Duration {
 
     private static func parseDuration(_ text: String) -> Duration? {
         if let ms = Int(text) { return .milliseconds(ms) }
-        for (suffix, factor) in [("ms", 1), ("s", 1000), ("m", 60_000)] where text.hasSuffix(suffix) {
+        for (suffix, factor) in [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        where text.hasSuffix(suffix) {
             if let number = Int(text.dropLast(suffix.count)) { return .milliseconds(number * factor) }
         }
         return nil
     }
 
-    /// `500ms`, `1s`, `2m`: the shortest exact form.
+    /// `500ms`, `1s`, `2m`, `7d`: the shortest exact form (hours and days from a day on).
     static func describe(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if ms % 86_400_000 == 0, ms > 0 { return "\(ms / 86_400_000)d" }
+        if ms % 3_600_000 == 0, ms >= 86_400_000 { return "\(ms / 3_600_000)h" }
         if ms % 60_000 == 0, ms > 0 { return "\(ms / 60_000)m" }
         if ms % 1000 == 0 { return "\(ms / 1000)s" }
         return "\(ms)ms"

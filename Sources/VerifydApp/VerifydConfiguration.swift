@@ -50,6 +50,8 @@ public struct VerifydConfiguration: Sendable {
     public var delivery = DeliveryWorker.Settings()
     /// A channel whose oldest queued code waited longer refuses new sends.
     public var maxDeliveryWait = DeliveryGroup.maxWait.fallback
+    /// How long dead letters are kept.
+    public var deadLetterRetention = DeliveryGroup.deadLetterRetention.fallback
     /// Whether `serve` runs a worker too.
     public var runWorker = DeliveryGroup.worker.fallback
     /// A Fresns templates file, or nil for the built-in templates.

@@ -81,7 +81,9 @@ public struct VerifydServices: Sendable {
     public func serveGroup() -> ServiceGroup {
         var services: [any Service] = [
             redis, TemplateReloader(store: templates, logger: logger),
-            OutboxMonitor(redis: redis, keys: configuration.keys, backlog: backlog),
+            OutboxMonitor(
+                redis: redis, keys: configuration.keys, backlog: backlog,
+                deadLetterRetention: configuration.deadLetterRetention),
         ]
         if configuration.runWorker { services.append(worker()) }
         services.append(buildApplication(dependencies(), settings: configuration.http, logger: logger))

@@ -136,7 +136,9 @@ import Verification
             let fields = try await h.firstDeadLetter()
             let reason = fields.firstIndex(of: "reason").map { fields[$0 + 1] } ?? ""
             #expect(reason.contains("transient") && reason.contains("503") && reason.contains("after 3 attempts"))
-            #expect(fields.contains("8613700137000"), "the dead letter keeps the original fields")
+            #expect(
+                fields.contains("86137****7000") && !fields.contains("8613700137000"),
+                "the dead letter keeps the original fields, the recipient masked")
             #expect(sink.records("requests.jsonl").count == 3)
             #expect(try await h.outboxLength() == 0)
             #expect(try await OutboxProbe(h.store).pending() == 0)
@@ -184,6 +186,10 @@ import Verification
             let fields = try await h.firstDeadLetter()
             #expect(fields.prefix(2) == ["reason", "expired"])
             #expect(sink.records("requests.jsonl").isEmpty)
+            let named = Dictionary(
+                uniqueKeysWithValues: stride(from: 0, to: fields.count - 1, by: 2).map { (fields[$0], fields[$0 + 1]) })
+            #expect(named["to"] == "86136****6000" && named["phone"] == "136****6000", "no address in plaintext")
+            #expect(!fields.contains { $0.contains("13600136000") })
         }
     }
 }

@@ -49,6 +49,19 @@ import Testing
         }
         #expect(Setting<Duration>.describe(.milliseconds(500)) == "500ms")
         #expect(Setting<Duration>.describe(.seconds(90)) == "90s")
+        #expect(Setting<Duration>.describe(.seconds(3600)) == "60m", "hours only from a day on")
+        #expect(Setting<Duration>.describe(.seconds(7 * 86400)) == "7d")
+        #expect(Setting<Duration>.describe(.seconds(36 * 3600)) == "36h")
+    }
+
+    @Test func longDurationsTakeHoursAndDays() {
+        let retention = Setting<Duration>.duration(
+            "VERIFYD_DEAD_LETTER_RETENTION", group: .delivery, default: .seconds(60),
+            in: .seconds(60)...(.seconds(365 * 86400)), help: "retention")
+        for (text, expected) in [("1h", Duration.seconds(3600)), ("7d", .seconds(7 * 86400)), ("90m", .seconds(5400))] {
+            var reader = SettingsReader(environment: ["VERIFYD_DEAD_LETTER_RETENTION": text])
+            #expect(reader(retention) == expected, "\(text)")
+        }
     }
 
     @Test func secretsAndURLPasswordsAreRedacted() {

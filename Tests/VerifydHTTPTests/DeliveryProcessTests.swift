@@ -31,6 +31,36 @@ import Verification
         }
     }
 
+    /// A worker stopped with SIGTERM leaves every shard's consumer group once it holds nothing there.
+    @Test func aStoppedWorkerLeavesTheConsumerGroups() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let process = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        defer { process.stop() }
+        #expect(try await post(port: process.port, body("email", 5, 1, account: "leave@example.com")).code == .ok)
+        try await withRedisClient(url: redis.url) { store in
+            try await waitUntil(timeout: .seconds(15), "the code is delivered and the worker joined every group") {
+                let delivered = try await OutboxProbe(store).stat("delivered")
+                let joined = try await consumers(store)
+                return delivered == 1 && joined == OutboxShard.count
+            }
+            #expect(try await process.terminate(timeout: .seconds(20)) == 0)
+            #expect(try await consumers(store) == 0, "no consumer is left behind")
+        }
+    }
+
+    /// Consumers over every shard's group.
+    private func consumers(_ store: RedisClient) async throws -> Int {
+        var count = 0
+        for shard in OutboxShard.all {
+            let reply = try await store.pipeline([
+                RedisCommand("XINFO", ["CONSUMERS", .string(KeyLayout().outbox(shard)), "verifyd"])
+            ])
+            count += reply[0].array?.count ?? 0
+        }
+        return count
+    }
+
     @Test func aWorkerKilledMidDeliveryLosesNothing() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }

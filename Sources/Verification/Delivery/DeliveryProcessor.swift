@@ -62,7 +62,7 @@ struct DeliveryProcessor: Sendable {
         do {
             switch prepare(entry) {
             case .failure(let failure):
-                try await record(entry) { _ in try await stream.deadLetter(entry.id, reason: failure.reason) }
+                try await record(entry) { _ in try await stream.deadLetter(entry, reason: failure.reason) }
                 VerificationMetrics.deadLetter(failure.kind)
                 logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(failure.reason)"])
                 return .done
@@ -86,7 +86,7 @@ struct DeliveryProcessor: Sendable {
                         return .retry(reason)
                     }
                     let reason = "\(driver.name) \(classified) after \(attempt) attempt\(attempt == 1 ? "" : "s")"
-                    try await record(entry) { _ in try await stream.deadLetter(entry.id, reason: reason) }
+                    try await record(entry) { _ in try await stream.deadLetter(entry, reason: reason) }
                     VerificationMetrics.delivery(message.channel, "dead")
                     if case .permanent = classified {
                         VerificationMetrics.deadLetter("permanent")

@@ -71,7 +71,8 @@ public struct DeliveryWorker: Service {
         redis.canCombine(OutboxShard.all.map(settings.keys.outbox)) ? [OutboxShard.all] : OutboxShard.all.map { [$0] }
     }
 
-    /// Delivers until graceful shutdown; deliveries in flight finish, entries waiting to retry are handed back.
+    /// Delivers until graceful shutdown; deliveries in flight finish, entries waiting to retry are handed back, and
+    /// the consumer leaves each shard's group where it holds nothing (so `XINFO CONSUMERS` lists live workers).
     public func run() async throws {
         var configuration = redis.configuration
         configuration.poolSize = 1
@@ -90,6 +91,9 @@ public struct DeliveryWorker: Service {
             for (reader, _) in loops { group.addTask { await reader.runUntilCancelled() } }
             await withDiscardingTaskGroup { readers in
                 for (_, streams) in loops { readers.addTask { await loop(streams, held: held) } }
+            }
+            for (_, streams) in loops {
+                for stream in streams { try? await stream.leaveGroupIfIdle() }
             }
             group.cancelAll()
         }

@@ -3,30 +3,54 @@ import RedisClient
 import ServiceLifecycle
 
 /// Samples the outbox every `interval`: its depth and the age of each channel's oldest queued entry, for the gauges
-/// and for the backlog that refuses sends a channel cannot deliver in time.
+/// and for the backlog that refuses sends a channel cannot deliver in time. Every 15 samples it also trims the dead
+/// letters older than `deadLetterRetention`, so that stream stays bounded.
 public struct OutboxMonitor: Service {
     let redis: RedisClient
     let keys: KeyLayout
     let backlog: DeliveryBacklog?
     let interval: Duration
+    let deadLetterRetention: Duration?
 
-    /// A monitor reading through `redis`, feeding `backlog` when given.
-    public init(redis: RedisClient, keys: KeyLayout, backlog: DeliveryBacklog? = nil, interval: Duration = .seconds(1))
-    {
+    /// Samples between two trims of the dead letters.
+    static let samplesPerTrim = 15
+
+    /// A monitor reading through `redis`, feeding `backlog` when given, trimming dead letters older than
+    /// `deadLetterRetention` when given.
+    public init(
+        redis: RedisClient, keys: KeyLayout, backlog: DeliveryBacklog? = nil, interval: Duration = .seconds(1),
+        deadLetterRetention: Duration? = nil
+    ) {
         self.redis = redis
         self.keys = keys
         self.backlog = backlog
         self.interval = interval
+        self.deadLetterRetention = deadLetterRetention
     }
 
     public func run() async throws {
+        var samples = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if let (depth, ages) = try? await sample() {
                 VerificationMetrics.outbox(depth: depth, oldestAges: ages)
                 backlog?.record(ages)
             }
+            if let deadLetterRetention, samples % Self.samplesPerTrim == 0 {
+                try? await trimDeadLetters(olderThan: deadLetterRetention)
+            }
+            samples += 1
             try? await Task.sleep(for: interval)
         }
+    }
+
+    /// Trims every shard's dead letters added before `retention` ago, by Redis' clock (`XTRIM … MINID`).
+    func trimDeadLetters(olderThan retention: Duration) async throws {
+        let time = try await redis.send(RedisCommand("TIME")).array ?? []
+        let nowMs = (time.first?.int ?? 0) * 1000 + (time.count > 1 ? (time[1].int ?? 0) / 1000 : 0)
+        let minimum = nowMs - retention.wholeMilliseconds
+        guard minimum > 0 else { return }
+        _ = try await redis.pipeline(
+            OutboxShard.all.map { RedisCommand("XTRIM", [.string(keys.outboxDead($0)), "MINID", .integer(minimum)]) })
     }
 
     /// The first entry of each channel among the oldest `ARGV[1]` entries, Redis' time and the stream's length.

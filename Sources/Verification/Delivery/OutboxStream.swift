@@ -20,14 +20,19 @@ struct OutboxStream: Sendable {
         var fields: [String: String]
     }
 
-    /// Dead-letters an entry atomically: copy it with the reason, then acknowledge and delete it.
+    /// Dead-letters an entry atomically: copy it with the reason, the recipient and the phone number masked (ARGV[4],
+    /// ARGV[5]: no address at rest in plaintext), then acknowledge and delete it.
     static let deadLetterScript = RedisScript(
         """
         local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
         if not entry[1] then return 0 end
         local fields = {'reason', ARGV[3], 'source', ARGV[2]}
-        if entry[1] then
-          for i, v in ipairs(entry[1][2]) do fields[#fields + 1] = v end
+        local original = entry[1][2]
+        for i = 1, #original, 2 do
+          local value = original[i + 1]
+          if original[i] == 'to' then value = ARGV[4] elseif original[i] == 'phone' then value = ARGV[5] end
+          fields[#fields + 1] = original[i]
+          fields[#fields + 1] = value
         end
         redis.call('XADD', KEYS[2], '*', unpack(fields))
         redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
@@ -43,6 +48,16 @@ struct OutboxStream: Sendable {
         } catch RedisError.server(let message) where message.hasPrefix("BUSYGROUP") {
             return
         }
+    }
+
+    /// Removes this consumer from the group when it has no pending entry (a pending one stays, for another worker to
+    /// claim: deleting the consumer would drop it from the pending list).
+    func leaveGroupIfIdle() async throws {
+        let pending = try await redis.send(
+            RedisCommand("XPENDING", [.string(key), .string(keys.outboxGroup), "-", "+", 1, .string(consumer)]))
+        guard pending.array?.isEmpty == true else { return }
+        _ = try await redis.send(
+            RedisCommand("XGROUP", ["DELCONSUMER", .string(key), .string(keys.outboxGroup), .string(consumer)]))
     }
 
     /// New entries of several streams for this consumer, in one read that waits up to `block` for some, at most
@@ -176,11 +191,15 @@ struct OutboxStream: Sendable {
         _ = try await redis.send(RedisCommand("XCLAIM", arguments))
     }
 
-    /// Moves an entry that can never be delivered to the dead-letter stream with its reason.
-    func deadLetter(_ id: String, reason: String) async throws {
+    /// Moves an entry that can never be delivered to the dead-letter stream with its reason, its recipient and phone
+    /// number masked.
+    func deadLetter(_ entry: Entry, reason: String) async throws {
         _ = try await redis.eval(
             Self.deadLetterScript, keys: [.string(key), .string(keys.outboxDead(shard)), .string(keys.stats(shard))],
-            arguments: [.string(keys.outboxGroup), .string(id), .string(reason)])
+            arguments: [
+                .string(keys.outboxGroup), .string(entry.id), .string(reason),
+                .string(Masking.mask(entry.fields["to"] ?? "")), .string(Masking.mask(entry.fields["phone"] ?? "")),
+            ])
     }
 
     private static func entries(_ value: RESPValue) -> [Entry] {

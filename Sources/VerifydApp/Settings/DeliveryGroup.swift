@@ -24,6 +24,10 @@ enum DeliveryGroup {
     static let maxWait = Setting<Duration>.duration(
         "VERIFYD_DELIVERY_MAX_WAIT", group: .delivery, default: .seconds(60), in: .seconds(1)...(.seconds(3600)),
         help: "a channel whose oldest queued code waited longer refuses new sends (503, 39504, Retry-After)")
+    static let deadLetterRetention = Setting<Duration>.duration(
+        "VERIFYD_DEAD_LETTER_RETENTION", group: .delivery, default: .seconds(7 * 86400),
+        in: .seconds(60)...(.seconds(365 * 86400)),
+        help: "dead letters older than this are trimmed (XTRIM MINID, every 15 s by each serve)")
     static let worker = Setting<Bool>.flag(
         "VERIFYD_WORKER", group: .delivery, default: true, help: "`serve` also runs a delivery worker")
     static let templates = Setting<String?>.text(
@@ -53,6 +57,7 @@ enum DeliveryGroup {
         delivery.blockTime = min(.seconds(1), delivery.claimIdle / 3)
         configuration.delivery = delivery
         configuration.maxDeliveryWait = read(maxWait)
+        configuration.deadLetterRetention = read(deadLetterRetention)
         configuration.runWorker = read(worker)
         configuration.templatesPath = read(templates)
         configuration.siteName = read(siteName)
