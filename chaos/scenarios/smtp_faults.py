@@ -139,6 +139,7 @@ class SmtpFaults(Scenario):
             self.check(False, str(error))
         delivered = self.smtp.delivered()
         dead_to = collections.Counter(d.get("to") for d in await self.store.dead_letters())
+        dead_to = {r: dead_to.get(masked(r), 0) for r in self.all_accepted}
         accepted = set(self.all_accepted)
         self.accepted |= accepted
         for r in accepted:
@@ -172,7 +173,8 @@ class SmtpFaults(Scenario):
     async def phase(self, name, n):
         """Sends `n` codes to fresh addresses at once; returns the accepted ones."""
         self.fault(f"SMTP {name} ({n} codes)")
-        targets = [f"{name}-{i}-{random.randrange(10**6)}@chaos.example" for i in range(n)]
+        # A domain of its own per target: dead letters mask the recipient to its first letter and domain.
+        targets = [f"x@{name}-{i}-{random.randrange(10**6)}.chaos.example" for i in range(n)]
         answers = await asyncio.gather(*(exchange(self.vd.port, build_request("POST", SEND, email_body(t)), 10)
                                          for t in targets))
         for a in answers:
@@ -193,7 +195,8 @@ class SmtpFaults(Scenario):
     async def wait_dead(self, phase, reason):
         """Waits until every code of `phase` is dead-lettered; checks each letter's reason and source."""
         async def dead():
-            letters = {d.get("to"): d for d in await self.store.dead_letters()}
+            by_masked = {d.get("to"): d for d in await self.store.dead_letters()}
+            letters = {t: by_masked[masked(t)] for t in phase if masked(t) in by_masked}
             return letters if set(phase) <= set(letters) else None
 
         try:
@@ -206,3 +209,8 @@ class SmtpFaults(Scenario):
             self.check(bool(reason.match(letters[t].get("reason", ""))),
                        f"dead letter of {t} has the documented reason (got {letters[t].get('reason')!r})")
             self.check(letters[t].get("source", "") != "", f"dead letter of {t} names its source entry")
+
+
+def masked(email):
+    """An email as dead letters keep it: its first letter, `***`, and its domain (verifyd's Masking.mask)."""
+    return email[:1] + "***" + email[email.rindex("@"):]
