@@ -92,8 +92,9 @@ public struct DeliveryWorker: Service {
             await withDiscardingTaskGroup { readers in
                 for (_, streams) in loops { readers.addTask { await loop(streams, held: held) } }
             }
-            for (_, streams) in loops {
-                for stream in streams { try? await stream.leaveGroupIfIdle() }
+            // All shards at once: a Redis that does not answer delays the exit by one command deadline, not 16.
+            await withDiscardingTaskGroup { leaving in
+                for stream in loops.flatMap(\.1) { leaving.addTask { try? await stream.leaveGroupIfIdle() } }
             }
             group.cancelAll()
         }
