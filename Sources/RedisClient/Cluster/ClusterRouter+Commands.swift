@@ -108,14 +108,6 @@ extension ClusterRouter {
         _ command: RedisCommand, deadline: ContinuousClock.Instant,
         firstReply: (RESPValue, ClusterTopology.Node)? = nil
     ) async throws -> RESPValue {
-        try await executeReportingNode(command, deadline: deadline, firstReply: firstReply).reply
-    }
-
-    /// `execute`, also telling which node gave the reply.
-    func executeReportingNode(
-        _ command: RedisCommand, deadline: ContinuousClock.Instant,
-        firstReply: (RESPValue, ClusterTopology.Node)? = nil
-    ) async throws -> (reply: RESPValue, node: ClusterTopology.Node) {
         let slot = RoutingKey.slot(of: command)
         var pending = firstReply
         var target: (node: ClusterTopology.Node, asking: Bool)?
@@ -139,18 +131,18 @@ extension ClusterRouter {
                 reply = try await send([command], to: pool, deadline: deadline)[0]
             }
             guard case .error(let message) = reply, let cluster = ClusterReply(error: message, origin: origin.host)
-            else { return (reply, origin) }
+            else { return reply }
             switch cluster {
             case .moved(let movedSlot, let node):
                 redirects += 1
-                guard redirects <= Self.maxRedirects else { return (reply, origin) }
+                guard redirects <= Self.maxRedirects else { return reply }
                 countRedirect(.moved)
                 learn(slot: movedSlot, movedTo: node)
                 requestRefresh()
                 target = (node, false)
             case .ask(_, let node):
                 redirects += 1
-                guard redirects <= Self.maxRedirects else { return (reply, origin) }
+                guard redirects <= Self.maxRedirects else { return reply }
                 countRedirect(.ask)
                 target = (node, true)
             case .retry:
