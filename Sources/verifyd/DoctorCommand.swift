@@ -48,10 +48,7 @@ struct Doctor: AsyncParsableCommand {
             report(.ok, "delivery drivers: email \(drivers.email), sms \(drivers.sms)")
         }
 
-        var logger = Logger(label: "verifyd-doctor")
-        logger.logLevel = .critical
-        let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-doctor")
-        try await client.withRunning(connectTimeout: .seconds(5)) { connected in
+        try await Self.withClient(configuration.redis, connectTimeout: .seconds(5)) { connected in
             guard let connected else {
                 if case .cluster(let seeds) = configuration.redis.endpoint,
                     let state = try await Self.clusterState(configuration.redis, seeds: seeds)
@@ -99,9 +96,7 @@ struct Doctor: AsyncParsableCommand {
             findings.append((.fail, "some slots have no primary: sends to their shards answer 503"))
         }
         for primary in topology.primaries {
-            var node = client.configuration
-            node.endpoint = .tcp(host: primary.host, port: primary.port)
-            let nodeInfo = try await Self.info(of: node, cluster: true)
+            let nodeInfo = try await Self.info(of: Self.node(primary, of: client.configuration), cluster: true)
             guard let nodeInfo else {
                 findings.append((.fail, "primary \(primary) is unreachable"))
                 continue
@@ -120,12 +115,8 @@ struct Doctor: AsyncParsableCommand {
         -> String?
     {
         for seed in seeds {
-            var node = configuration
-            node.endpoint = .tcp(host: seed.host, port: seed.port)
-            var logger = Logger(label: "verifyd-doctor")
-            logger.logLevel = .critical
-            let client = RedisClient(configuration: node, logger: logger, connectionName: "verifyd-doctor")
-            let info = try await client.withRunning(connectTimeout: .seconds(2)) { connected -> [String: String]? in
+            let info = try await withClient(node(seed, of: configuration), connectTimeout: .seconds(2)) {
+                connected -> [String: String]? in
                 guard let connected else { return nil }
                 return fields(try await connected.send("CLUSTER", "INFO").string ?? "")
             }
@@ -153,15 +144,29 @@ struct Doctor: AsyncParsableCommand {
     /// INFO (with `cluster`, CLUSTER INFO too) of one node through a client of its own, or nil when it does not
     /// answer within 5 s.
     static func info(of node: RedisConfiguration, cluster: Bool = false) async throws -> [String: String]? {
-        var logger = Logger(label: "verifyd-doctor")
-        logger.logLevel = .critical
-        let client = RedisClient(configuration: node, logger: logger, connectionName: "verifyd-doctor")
-        return try await client.withRunning(connectTimeout: .seconds(5)) { connected in
+        try await withClient(node, connectTimeout: .seconds(5)) { connected in
             guard let connected else { return nil }
             let info = fields(try await connected.send("INFO", "all").string ?? "")
             guard cluster else { return info }
             return info.merging(fields(try await connected.send("CLUSTER", "INFO").string ?? "")) { _, new in new }
         }
+    }
+
+    /// Runs `body` with a quiet client of the doctor's own, or nil when it does not connect within `connectTimeout`.
+    static func withClient<T>(
+        _ configuration: RedisConfiguration, connectTimeout: Duration, _ body: (RedisClient?) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "verifyd-doctor")
+        logger.logLevel = .critical
+        let client = RedisClient(configuration: configuration, logger: logger, connectionName: "verifyd-doctor")
+        return try await client.withRunning(connectTimeout: connectTimeout, body)
+    }
+
+    /// One node of a cluster, reached directly with the cluster's credentials.
+    static func node(_ node: ClusterTopology.Node, of cluster: RedisConfiguration) -> RedisConfiguration {
+        var configuration = cluster
+        configuration.endpoint = .tcp(host: node.host, port: node.port)
+        return configuration
     }
 
     /// Replicas connected to a primary, against `VERIFYD_REDIS_WAIT_REPLICAS`.
