@@ -43,10 +43,15 @@ public struct OutboxMonitor: Service {
         }
     }
 
+    /// Milliseconds since 1970 in a `TIME` reply (seconds, microseconds).
+    static func milliseconds(ofTime reply: RESPValue) -> Int64 {
+        let time = reply.array ?? []
+        return (time.first?.int ?? 0) * 1000 + (time.count > 1 ? (time[1].int ?? 0) / 1000 : 0)
+    }
+
     /// Trims every shard's dead letters added before `retention` ago, by Redis' clock (`XTRIM … MINID`).
     func trimDeadLetters(olderThan retention: Duration) async throws {
-        let time = try await redis.send(RedisCommand("TIME")).array ?? []
-        let nowMs = (time.first?.int ?? 0) * 1000 + (time.count > 1 ? (time[1].int ?? 0) / 1000 : 0)
+        let nowMs = Self.milliseconds(ofTime: try await redis.send(RedisCommand("TIME")))
         let minimum = nowMs - retention.wholeMilliseconds
         guard minimum > 0 else { return }
         _ = try await redis.pipeline(
@@ -107,8 +112,7 @@ public struct OutboxMonitor: Service {
             arguments: [.integer(Int64(Self.scanPerShard))] + channels.map { .string($0.rawValue) })
         let parts = reply.array ?? []
         guard parts.count == 2 + channels.count else { return (0, [:]) }
-        let time = parts[1].array ?? []
-        let nowMs = (time.first?.int ?? 0) * 1000 + (time.count > 1 ? (time[1].int ?? 0) / 1000 : 0)
+        let nowMs = Self.milliseconds(ofTime: parts[1])
         var ages: [Channel: Duration] = [:]
         for (index, channel) in channels.enumerated() {
             let id = parts[2 + index].string ?? ""
