@@ -131,6 +131,21 @@ public final class RedisClient: Service, Sendable {
         }
     }
 
+    /// Runs a script by EVALSHA with `following` commands pipelined after it on the same connection (a `WAIT` that
+    /// must follow the script's writes), and again with EVAL when Redis lost its script cache (NOSCRIPT): the
+    /// following commands then run twice, so they must be harmless to repeat (a `WAIT`, a read). Replies in order,
+    /// error replies as values.
+    public func eval(
+        _ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument], followedBy following: [RedisCommand],
+        timeout: Duration? = nil
+    ) async throws -> [RESPValue] {
+        let tail: [RedisArgument] = [.integer(Int64(keys.count))] + keys + arguments
+        let replies = try await pipeline(
+            [RedisCommand("EVALSHA", [.string(script.sha1)] + tail)] + following, timeout: timeout)
+        guard case .error(let message) = replies.first, message.hasPrefix("NOSCRIPT") else { return replies }
+        return try await pipeline([RedisCommand("EVAL", [.string(script.source)] + tail)] + following, timeout: timeout)
+    }
+
     /// Redirects (MOVED, ASK) followed so far; 0 on a standalone Redis.
     var redirectCount: Int {
         if case .cluster(let router) = mode { return router.redirectCount }

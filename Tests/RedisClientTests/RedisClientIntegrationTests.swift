@@ -76,6 +76,11 @@ import Testing
             #expect(try await client.eval(script, keys: ["n"], arguments: [10]) == .integer(12))
             let exists = try await client.send("SCRIPT", "EXISTS", .string(script.sha1))
             #expect(exists == .array([.integer(1)]))
+            // With commands after it, in one pipeline: their replies are those after the script that finally ran.
+            _ = try await client.send("SCRIPT", "FLUSH")
+            let replies = try await client.eval(
+                script, keys: ["n"], arguments: [10], followedBy: [RedisCommand("GET", ["n"])])
+            #expect(replies == [.integer(13), .bulkString(Array("3".utf8))])
         }
     }
 

@@ -146,14 +146,9 @@ struct SendAdmission: Sendable {
         let wait = RedisCommand(
             "WAIT",
             [.integer(Int64(acknowledgement.replicas)), .integer(acknowledgement.timeout.wholeMilliseconds)])
-        let tail: [RedisArgument] = [.integer(Int64(keys.count))] + keys + arguments
-        let timeout = acknowledgement.timeout + redis.configuration.commandTimeout
-        var replies = try await redis.pipeline(
-            [RedisCommand("EVALSHA", [.string(SendScript.admit.sha1)] + tail), wait], timeout: timeout)
-        if case .error(let message) = replies[0], message.hasPrefix("NOSCRIPT") {
-            replies = try await redis.pipeline(
-                [RedisCommand("EVAL", [.string(SendScript.admit.source)] + tail), wait], timeout: timeout)
-        }
+        let replies = try await redis.eval(
+            SendScript.admit, keys: keys, arguments: arguments, followedBy: [wait],
+            timeout: acknowledgement.timeout + redis.configuration.commandTimeout)
         if case .error(let message) = replies[0] { throw StoreFault(keyKind: "send script", detail: message) }
         let reply = try Self.parse(replies[0], logs: logs)
         guard case .admitted(let entryId) = reply.outcome else { return reply }
