@@ -62,7 +62,7 @@ public struct VerifydServices: Sendable {
                 backlog: backlog),
             checkVerifyCode: CheckVerifyCode(
                 redis: redis, keys: configuration.keys, crypto: crypto,
-                maxAttempts: configuration.maxCheckAttempts,
+                maxAttempts: configuration.maxCheckAttempts, failureLimits: configuration.send.checkFailureLimits,
                 logger: logger),
             signatures: configuration.requireSignature
                 ? SignatureVerifier(redis: redis, keys: configuration.keys) : nil,

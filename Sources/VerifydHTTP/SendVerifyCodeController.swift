@@ -43,6 +43,10 @@ struct SendVerifyCodeController: Sendable {
             return Envelope(
                 .deliveryBacklog, language: language, status: .serviceUnavailable,
                 headers: [FresnsHeaders.retryAfter: String(seconds)])
+        case .outboxFull(let seconds):
+            return Envelope(
+                .serviceUnavailable, language: language, status: .serviceUnavailable,
+                headers: [FresnsHeaders.retryAfter: String(seconds)])
         }
     }
 }

@@ -265,6 +265,7 @@ struct DeliveryHarness: Sendable {
         case .refused(let code): return code
         case .rateLimited: return .sentTooOften
         case .backlogged: return .deliveryBacklog
+        case .outboxFull: return .serviceUnavailable
         }
     }
 

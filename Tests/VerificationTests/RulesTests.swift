@@ -141,18 +141,20 @@ import Testing
 /// The admission script's replies are read by shape, and any other shape is a fault, never a guess.
 @Suite struct AdmissionReplyTests {
     private let logs = [
-        SendAdmission.Log(kind: .ip, key: "ip", limits: []), SendAdmission.Log(kind: .target, key: "t", limits: []),
+        SendAdmission.Limit(kind: .ip, key: "ip", pairs: [], store: .counter, counts: .send),
+        SendAdmission.Limit(kind: .target, key: "t", pairs: [], store: .log, counts: .send),
     ]
 
     @Test func knownRepliesAreTyped() throws {
         let admitted = try SendAdmission.parse(
-            .array([.integer(0), .bulkString(Array("1-0".utf8)), .integer(7)]), logs: logs)
+            .array([.integer(0), .bulkString(Array("1-0".utf8)), .integer(7)]), limits: logs)
         #expect(admitted.outcome == .admitted(entryId: "1-0") && admitted.stamp == "7")
-        let limited = try SendAdmission.parse(.array([.integer(1), .integer(1500), .integer(2)]), logs: logs)
+        let limited = try SendAdmission.parse(.array([.integer(1), .integer(1500), .integer(2)]), limits: logs)
         #expect(limited.outcome == .limited(retryAfterMs: 1500, by: .target))
-        #expect(try SendAdmission.parse(.array([.integer(2)]), logs: logs).outcome == .addressTaken)
-        #expect(try SendAdmission.parse(.array([.integer(3)]), logs: logs).outcome == .addressUnknown)
-        #expect(try SendAdmission.parse(.array([.integer(4)]), logs: logs).outcome == .bound)
+        #expect(try SendAdmission.parse(.array([.integer(2)]), limits: logs).outcome == .addressTaken)
+        #expect(try SendAdmission.parse(.array([.integer(3)]), limits: logs).outcome == .addressUnknown)
+        #expect(try SendAdmission.parse(.array([.integer(4)]), limits: logs).outcome == .bound)
+        #expect(try SendAdmission.parse(.array([.integer(5)]), limits: logs).outcome == .outboxFull)
     }
 
     @Test(arguments: [
@@ -162,7 +164,7 @@ import Testing
     ])
     func anyOtherReplyIsAStoreFault(_ reply: RESPValue) {
         #expect(throws: StoreFault(keyKind: "send script", detail: "unexpected reply")) {
-            try SendAdmission.parse(reply, logs: logs)
+            try SendAdmission.parse(reply, limits: logs)
         }
     }
 }

@@ -16,7 +16,7 @@ import Verification
             try await h.seedAccount(aid: "a1", email: "taken@example.com")
             #expect(try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == .ok)
             let before = try await budgets(h)
-            #expect(before.ip.count == 1 && before.country.count == 1)
+            #expect(before.ip == 1 && before.country == 1)
 
             #expect(
                 try await h.send(body("sms", 5, account: "13800138000", countryCode: 86)).code == .sentTooOften,
@@ -24,7 +24,7 @@ import Verification
             #expect(try await h.send(body("email", 1, account: "taken@example.com")).code == .emailUsed, "the owner")
             #expect(try await h.send(body("email", 2, account: "nobody@example.com")).code == .accountNotExist)
             let after = try await budgets(h)
-            #expect(after.ip == before.ip && after.country == before.country, "every reservation was released")
+            #expect(after == before, "every reservation was released")
             #expect(try await h.outboxLength() == 1)
         }
     }
@@ -37,23 +37,24 @@ import Verification
             let refused = try await h.send(body("sms", 5, account: "13800138002", countryCode: 86))
             #expect(refused.code == .sentTooOften, "the client IP's budget")
             let after = try await budgets(h)
-            #expect(after.ip.count == 1 && after.country.count == 1, "the country's reservation was released")
+            #expect(after.ip == 1 && after.country == 1, "the country's reservation was released")
             let target = Target.phone(countryCode: 86, number: "13800138002")
             #expect(try await h.store.send("EXISTS", .string(KeyLayout().sendLog(target))).int == 0)
         }
     }
 
     /// A budget whose script fails (its key written with the wrong type) fails the send (500), and the budgets
-    /// reserved beside it are released: the client IP's log is left as it was.
+    /// reserved beside it are released: the client IP's count is left as it was.
     @Test(arguments: RedisBackend.endToEnd)
     func aFailingBudgetReleasesTheOthers(_ backend: RedisBackend) async throws {
         let environment = ["VERIFYD_IP_RATE_LIMITS": "5/600", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "5/3600"]
         try await Harness.run(environment, backend: backend) { h async throws in
-            _ = try await h.store.send("SET", .string(KeyLayout().countrySendLog(86)), "not a list")
+            _ = try await h.store.send("HSET", .string(KeyLayout().countrySendCount(86)), "not", "a string")
             let answer = try await h.send(body("sms", 5, account: "13800138003", countryCode: 86))
             #expect(answer.code == .internalError)
-            let ip = try await h.store.send("LLEN", .string(KeyLayout().ipSendLog("127.0.0.1")))
-            #expect(ip.int == 0, "the IP reservation was released")
+            #expect(
+                try await BudgetProbe.count(h.store, KeyLayout().ipSendCount("127.0.0.1")) == 0,
+                "the IP reservation was released")
             #expect(try await h.outboxLength() == 0)
         }
     }
@@ -81,11 +82,16 @@ import Verification
         }
     }
 
-    /// The client IP's and the country's logs, entry by entry.
-    private func budgets(_ h: Harness) async throws -> (ip: [String], country: [String]) {
+    /// The client IP's and the country's counts.
+    private func budgets(_ h: Harness) async throws -> Budgets {
         let keys = KeyLayout()
-        let ip = try await h.store.send("LRANGE", .string(keys.ipSendLog("127.0.0.1")), 0, -1)
-        let country = try await h.store.send("LRANGE", .string(keys.countrySendLog(86)), 0, -1)
-        return ((ip.array ?? []).compactMap(\.string), (country.array ?? []).compactMap(\.string))
+        return Budgets(
+            ip: try await BudgetProbe.count(h.store, keys.ipSendCount("127.0.0.1")),
+            country: try await BudgetProbe.count(h.store, keys.countrySendCount(86)))
+    }
+
+    private struct Budgets: Equatable {
+        var ip: Int
+        var country: Int
     }
 }

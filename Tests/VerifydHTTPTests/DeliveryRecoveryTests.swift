@@ -9,7 +9,10 @@ import Verification
 @Suite(.serialized) struct DeliveryRecoveryTests {
     /// The environment of an instance delivering SMS to `sink`.
     private func environment(_ redis: RedisServer, _ sink: Sink, _ extra: [String: String] = [:]) -> [String: String] {
-        testEnvironment(redis: redis, ["VERIFYD_SMS": "http://127.0.0.1:\(sink.port)/sms"].merging(extra) { $1 })
+        testEnvironment(
+            redis: redis,
+            ["VERIFYD_SMS": "http://127.0.0.1:\(sink.port)/sms", "VERIFYD_SMS_COUNTRY_CODES": "*"].merging(extra) { $1 }
+        )
     }
 
     /// The numbers the webhook sink was called for.

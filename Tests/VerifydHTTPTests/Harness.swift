@@ -62,6 +62,7 @@ func testEnvironment(url: String, _ overrides: [String: String] = [:]) -> [Strin
     [
         "VERIFYD_REDIS_URL": url, "VERIFYD_CODE_SECRET": testSecret, "VERIFYD_EMAIL": "log",
         "VERIFYD_SMS": "log", "VERIFYD_PORT": "0", "VERIFYD_REDIS_TIMEOUT_MS": "2000", "VERIFYD_IP_RATE_LIMITS": "off",
+        "VERIFYD_LOOKUP_RATE_LIMITS": "off", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "off",
     ].merging(overrides) { _, new in new }
 }
 

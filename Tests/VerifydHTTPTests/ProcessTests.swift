@@ -92,7 +92,8 @@ import Verification
                 redis: redis,
                 [
                     "VERIFYD_LOG_LEVEL": "debug", "VERIFYD_INTERNAL_TOKEN": internalToken,
-                    "VERIFYD_SMS": "http://127.0.0.1:9/sms", "VERIFYD_SMS_TOKEN": "sms-bearer-secret-42",
+                    "VERIFYD_SMS": "http://127.0.0.1:9/sms", "VERIFYD_SMS_COUNTRY_CODES": "86",
+                    "VERIFYD_SMS_TOKEN": "sms-bearer-secret-42",
                     "VERIFYD_EMAIL": "smtp://user:smtp-password-secret-42@127.0.0.1:9",
                     "VERIFYD_EMAIL_FROM": "n@example.com",
                     "VERIFYD_SMTP_STARTTLS": "off",

@@ -1,27 +1,52 @@
 import RedisClient
 
-/// The atomic check: compare (in constant time), count the wrong attempt, consume on success.
+/// The atomic check: a target locked by its wrong checks is refused; otherwise compare (in constant time), consume
+/// on success, count a wrong check on the code and in the target's budget of wrong checks, and past that budget
+/// revoke the target's pending codes. Counting is `LimitLua`'s exact log.
 ///
-/// KEYS: 1 code hash. ARGV: 1 the HMAC of the submitted code, 2 the wrong attempts allowed per code.
-/// Returns 1 when the code matched (the code is deleted: it works once), 0 otherwise. The code is deleted
-/// after the last allowed wrong attempt, so every later check fails until a new code is sent.
+/// KEYS: 1 the code hash, 2 the target's log of wrong checks, 3… every code key of the target (revoked past the
+/// budget). ARGV: 1 the HMAC of the submitted code, 2 the wrong attempts allowed per code, then the budget's pair
+/// count n (0: no budget) and n pairs (count, window ms).
+///
+/// Replies `{1}` when the code matched (it is deleted: it works once), `{0}` when it did not, `{2, retryAfterMs}`
+/// when the target is locked. A missing code costs the same work as a wrong one: the same comparison against a
+/// stand-in of the submitted length, the same writes to the budget, and a read of the code key in place of the
+/// count of its attempts.
 enum CheckScript {
     static let script = RedisScript(
-        """
-        local stored = redis.call('HGET', KEYS[1], 'hash')
-        if not stored then return 0 end
-        local given = ARGV[1]
-        local difference = 0
-        if #stored ~= #given then difference = 1 end
-        for i = 1, #stored do
-          difference = bit.bor(difference, bit.bxor(string.byte(stored, i), string.byte(given, i) or 0))
-        end
-        if difference == 0 then
-          redis.call('DEL', KEYS[1])
-          return 1
-        end
-        local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-        if attempts >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
-        return 0
-        """)
+        LimitLua.functions + """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local budget = readLimit(3)
+            local counted = #budget > 0
+            if counted then
+              local retry = logRetry(KEYS[2], budget, now)
+              if retry > 0 then return {2, retry} end
+            end
+            local stored = redis.call('HGET', KEYS[1], 'hash')
+            local given = ARGV[1]
+            local reference = stored or string.rep('0', #given)
+            local difference = 0
+            if not stored or #reference ~= #given then difference = 1 end
+            for i = 1, #reference do
+              difference = bit.bor(difference, bit.bxor(string.byte(reference, i), string.byte(given, i) or 0))
+            end
+            if difference == 0 then
+              redis.call('DEL', KEYS[1])
+              return {1}
+            end
+            if stored then
+              local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+              if attempts >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+            else
+              redis.call('HLEN', KEYS[1])
+            end
+            if counted then
+              logAdd(KEYS[2], budget, now)
+              if logRetry(KEYS[2], budget, now) > 0 then
+                for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+              end
+            end
+            return {0}
+            """)
 }

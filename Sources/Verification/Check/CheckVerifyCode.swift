@@ -7,19 +7,25 @@ public struct CheckVerifyCode: Sendable {
     let keys: KeyLayout
     let crypto: CodeCrypto
     let maxAttempts: Int
+    let failureLimits: [RateLimit]
     let logger: Logger
 
-    /// The use case; a code is destroyed after `maxAttempts` wrong attempts.
-    public init(redis: RedisClient, keys: KeyLayout, crypto: CodeCrypto, maxAttempts: Int, logger: Logger) {
+    /// The use case; a code is destroyed after `maxAttempts` wrong attempts, and a target's codes are revoked once
+    /// its wrong checks reach `failureLimits` (empty: no such budget).
+    public init(
+        redis: RedisClient, keys: KeyLayout, crypto: CodeCrypto, maxAttempts: Int,
+        failureLimits: [RateLimit] = SendSettings.defaultCheckFailureLimits, logger: Logger
+    ) {
         self.redis = redis
         self.keys = keys
         self.crypto = crypto
         self.maxAttempts = maxAttempts
+        self.failureLimits = failureLimits
         self.logger = logger
     }
 
-    /// 0 when the code matches (and is consumed); 33202 when empty; 33203 for wrong, expired, used or none;
-    /// format errors as when sending. Throws `RedisError` when Redis cannot answer, `StoreFault` when it answers
+    /// 0 when the code matches (and is consumed); 33202 when empty; 33203 for wrong, expired, used or none, and
+    /// while the target is locked by its wrong checks; format errors as when sending. Throws `RedisError` when Redis cannot answer, `StoreFault` when it answers
     /// what verifyd does not expect.
     public func check(_ request: CheckRequest) async throws -> ResultCode {
         guard !request.code.isEmpty else {
@@ -33,22 +39,24 @@ public struct CheckVerifyCode: Sendable {
         }
         // Any non-empty submission is hashed and compared: a malformed code is simply a wrong attempt.
         let candidate = crypto.hash(code: request.code, target: target, templateId: request.templateId)
+        let codeKeys = SendRequest.templateIds.map { RedisArgument.string(keys.code(target, templateId: $0)) }
         let reply = try await StoreFault.about("check script") {
             try await redis.eval(
-                CheckScript.script, keys: [.string(keys.code(target, templateId: request.templateId))],
-                arguments: [.string(candidate), .integer(Int64(maxAttempts))])
+                CheckScript.script,
+                keys: [.string(keys.code(target, templateId: request.templateId)), .string(keys.checkFailures(target))]
+                    + codeKeys,
+                arguments: [.string(candidate), .integer(Int64(maxAttempts))]
+                    + LimitLua.arguments(failureLimits))
         }
-        guard let result = reply.int, result == 0 || result == 1 else {
+        guard let result = reply.array?.first?.int, (0...2).contains(result) else {
             throw StoreFault(keyKind: "check script", detail: "unexpected reply")
         }
-        let matched = result == 1
-        VerificationMetrics.checked(matched ? "ok" : "refused")
+        let outcome = ["refused", "ok", "locked"][Int(result)]
+        VerificationMetrics.checked(outcome)
+        if result == 2 { VerificationMetrics.rateLimited(.checkFailures) }
         logger.info(
             "code checked",
-            metadata: [
-                "target": "\(target.masked)", "template": "\(request.templateId)",
-                "outcome": "\(matched ? "ok" : "refused")",
-            ])
-        return matched ? .ok : .codeIncorrect
+            metadata: ["target": "\(target.masked)", "template": "\(request.templateId)", "outcome": "\(outcome)"])
+        return result == 1 ? .ok : .codeIncorrect
     }
 }

@@ -48,6 +48,11 @@ public enum VerificationMetrics {
         Counter(label: "verifyd_sends_backlogged_total", dimensions: [("channel", channel.rawValue)]).increment()
     }
 
+    /// A send was refused because its outbox shard holds as many codes as `VERIFYD_OUTBOX_MAX` allows.
+    static func outboxFull() {
+        Counter(label: "verifyd_sends_outbox_full_total").increment()
+    }
+
     /// An admitted send was not confirmed by enough replicas in time (`VERIFYD_REDIS_WAIT_REPLICAS`): answered 503.
     static func unreplicated() {
         Counter(label: "verifyd_sends_unreplicated_total").increment()

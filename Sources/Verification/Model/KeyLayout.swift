@@ -6,15 +6,23 @@
 public struct KeyLayout: Sendable, Equatable {
     /// The prefix of every key.
     public let prefix: String
+    /// How the mirror names a login token's key.
+    public var tokenNaming: TokenNaming
 
     /// A layout under `prefix`.
-    public init(prefix: String = "verify:") { self.prefix = prefix }
+    public init(prefix: String = "verify:", tokenNaming: TokenNaming = .plain) {
+        self.prefix = prefix
+        self.tokenNaming = tokenNaming
+    }
 
     // Mirror (written by the main application, read by verifyd).
     /// Hash with `email`, `countryCode`, `purePhone` of one account.
     public func account(_ aid: String) -> String { prefix + "account:" + aid }
-    /// String whose existence means the token is valid for the aid.
-    public func token(aid: String, token: String) -> String { prefix + "token:" + aid + ":" + token }
+    /// String whose existence means the token is valid for the aid: named by the token itself, or by the hex SHA-256
+    /// of the token (`VERIFYD_MIRROR_TOKENS=sha256`), so that tokens need not appear in key names.
+    public func token(aid: String, token: String) -> String {
+        prefix + "token:" + aid + ":" + tokenNaming.name(of: token)
+    }
     /// String holding the aid of the account an address belongs to (the target's key), in the target's shard.
     public func owner(_ target: Target) -> String { shardPrefix(target) + "owner:" + target.key }
 
@@ -26,6 +34,13 @@ public struct KeyLayout: Sendable, Equatable {
     // Written by verifyd, per target (in the target's shard).
     /// List of the Redis times (ms) of recent accepted sends to a target, newest first.
     public func sendLog(_ target: Target) -> String { shardPrefix(target) + "sends:" + target.key }
+    /// List of the Redis times (ms) of a target's recent wrong checks, newest first, across its codes.
+    public func checkFailures(_ target: Target) -> String { shardPrefix(target) + "fails:" + target.key }
+    /// List of the Redis times (ms) of recent accepted sends to one mailbox (a folded address, `Target.mailbox`),
+    /// in the mailbox's own shard.
+    public func mailboxSendLog(_ mailbox: String) -> String {
+        prefix + "{" + OutboxShard(index: OutboxShard.index(ofKey: mailbox)).tag + "}:mailbox:" + mailbox
+    }
     /// Hash of the pending code of a target and template (`hash`, `attempts`, `issued`).
     public func code(_ target: Target, templateId: Int) -> String {
         shardPrefix(target) + "code:" + target.key + ":" + String(templateId)
@@ -41,11 +56,13 @@ public struct KeyLayout: Sendable, Equatable {
     /// Consumer group of the delivery workers on every outbox stream.
     public var outboxGroup: String { "verifyd" }
 
-    // Budgets of other entities, each in a slot of its own.
-    /// List of the Redis times of recent accepted sends from one client IP (IPv6: its /64).
-    public func ipSendLog(_ ip: String) -> String { prefix + "{ip:" + ip + "}:sends" }
-    /// List of the Redis times of recent accepted SMS sends to one country code.
-    public func countrySendLog(_ countryCode: Int) -> String { prefix + "{cc:" + String(countryCode) + "}:sends" }
+    // Budgets of other entities, each in a slot of its own: window counters (`LimitLua`), one string per budget.
+    /// Counts of recent accepted sends from one client IP (IPv6: its network, `IPAddress.limitKey`).
+    public func ipSendCount(_ ip: String) -> String { prefix + "{ip:" + ip + "}:sent" }
+    /// Counts of recent requests from one client IP that reached the address owner check.
+    public func ipLookupCount(_ ip: String) -> String { prefix + "{ip:" + ip + "}:looked" }
+    /// Counts of recent accepted SMS sends to one country code.
+    public func countrySendCount(_ countryCode: Int) -> String { prefix + "{cc:" + String(countryCode) + "}:sent" }
 
     private func shardPrefix(_ target: Target) -> String { prefix + "{" + OutboxShard(of: target).tag + "}:" }
 }

@@ -5,14 +5,17 @@ public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
     public let count: Int
     public let window: Int
 
-    /// A limit; both parts must be positive.
+    /// A limit: a count of 1 to 1,000,000 and a window of one second to 31 days.
     public init?(count: Int, window: Int) {
-        guard count > 0, count <= 1000, window > 0, window <= 31 * 86400 else { return nil }
+        guard count > 0, count <= 1_000_000, window > 0, window <= 31 * 86400 else { return nil }
         self.count = count
         self.window = window
     }
 
     public var description: String { "\(count)/\(window)" }
+
+    /// The largest count of a limit kept as an exact log (a target's, a mailbox's): the log holds that many times.
+    public static let maxLoggedCount = 1000
 
     /// The Fresns limits: 1 per minute and 5 per 10 minutes.
     public static let fresnsDefault = [RateLimit(count: 1, window: 60)!, RateLimit(count: 5, window: 600)!]

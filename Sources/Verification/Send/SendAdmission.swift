@@ -1,18 +1,38 @@
 import RedisClient
 
-/// What a send asks of Redis, and where it runs: the budgets of other entities (client IP, country code), the
-/// target's limits and owner rule, and the code with its delivery record.
+/// What a send asks of Redis, and where it runs: the limits of other entities (client IP, country code, a folded
+/// mailbox), the target's limits and owner rule, and the code with its delivery record.
 ///
 /// When one script may touch every key (a standalone Redis), everything runs in one call: one round trip. Otherwise
-/// (a cluster, where the budgets live in other slots) the budgets are reserved first, each on its own node, and the
-/// target's part runs second; a budget that refuses releases the others, and a target that refuses releases them
-/// all, so a refused send leaves no trace in any budget.
+/// (a cluster, where the foreign limits live in other slots) each foreign limit is reserved first, on its own node,
+/// and the target's part runs second. A foreign limit that refuses releases the others; a target that refuses
+/// releases what counts sends (a lookup stays counted: the request reached the owner rule), so a refused send
+/// leaves no trace in any send budget.
 struct SendAdmission: Sendable {
-    /// One log of recent admitted sends and its limits.
-    struct Log: Sendable {
+    /// One limit a send counts against: its key, its pairs, how it stores its events and which events it counts.
+    struct Limit: Sendable {
+        /// How the events are kept (`LimitLua`).
+        enum Store: String, Sendable {
+            /// The exact times of recent events, for small counts.
+            case log
+            /// Two fixed-window counts per pair, for large counts over many keys.
+            case counter
+        }
+        /// Which events count.
+        enum Counts: String, Sendable {
+            /// Admitted sends.
+            case send
+            /// Requests that reach the address owner rule.
+            case lookup
+            /// Nothing: the limit is read only (a target locked by its wrong checks).
+            case check
+        }
+
         var kind: LimitKind
         var key: String
-        var limits: [RateLimit]
+        var pairs: [RateLimit]
+        var store: Store
+        var counts: Counts
     }
 
     /// The code to store and its delivery record.
@@ -34,43 +54,49 @@ struct SendAdmission: Sendable {
         case addressUnknown
         /// The logged-in account's own address of the channel is already filled.
         case bound
+        /// The target's outbox stream holds as many deliveries as it may.
+        case outboxFull
     }
 
-    var budgets: [Log]
-    var targetLogs: [Log]
+    /// Limits in other slots than the target's: client IP and country budgets, a folded mailbox.
+    var foreign: [Limit]
+    /// Limits in the target's slot.
+    var targetLimits: [Limit]
     var owner: (rule: AddressOwnerRule, key: String)?
     var bound: Bool
     var code: Code
+    /// The most entries the code's outbox stream may hold; 0 for no cap.
+    var outboxCap: Int
     /// Replicas that must confirm the code before the send is admitted.
     var replicaAcknowledgement: ReplicaAcknowledgement?
 
-    /// Runs the admission. A refusal leaves no trace in any log; so does a failure after a budget was reserved
-    /// (released on a best-effort basis, since Redis may be what failed).
+    /// Runs the admission. A refusal leaves no trace in any send budget; neither does a failure after a foreign limit
+    /// was reserved (released on a best-effort basis, since Redis may be what failed).
     func run(on redis: RedisClient) async throws -> Outcome {
-        if budgets.isEmpty || redis.canCombine(allKeys) {
-            return try await call(redis, budgets: budgets, targets: targetLogs, withTarget: true).outcome
+        if foreign.isEmpty || redis.canCombine(allKeys) {
+            return try await call(redis, foreign: foreign, target: targetLimits, withTarget: true).outcome
         }
-        var reserved: [(log: Log, stamp: String)] = []
+        var reserved: [(limit: Limit, stamp: String)] = []
         var refusal: Outcome?
         var failure: (any Error)?
         // Every reservation is awaited, even after one failed, so that each one made is known and can be released.
-        await withTaskGroup(of: (Log, Result<Reply, any Error>).self) { group in
-            for budget in budgets {
+        await withTaskGroup(of: (Limit, Result<Reply, any Error>).self) { group in
+            for limit in foreign {
                 group.addTask {
                     do {
                         return (
-                            budget, .success(try await call(redis, budgets: [budget], targets: [], withTarget: false))
+                            limit, .success(try await call(redis, foreign: [limit], target: [], withTarget: false))
                         )
                     } catch {
-                        return (budget, .failure(error))
+                        return (limit, .failure(error))
                     }
                 }
             }
-            for await (log, result) in group {
+            for await (limit, result) in group {
                 switch result {
                 case .success(let reply):
                     if case .admitted = reply.outcome {
-                        reserved.append((log, reply.stamp))
+                        reserved.append((limit, reply.stamp))
                     } else if refusal == nil {
                         refusal = reply.outcome
                     }
@@ -84,9 +110,9 @@ struct SendAdmission: Sendable {
                 try await release(reserved, on: redis)
                 return refusal
             }
-            let reply = try await call(redis, budgets: [], targets: targetLogs, withTarget: true)
+            let reply = try await call(redis, foreign: [], target: targetLimits, withTarget: true)
             if case .admitted = reply.outcome { return reply.outcome }
-            try await release(reserved, on: redis)
+            try await release(reserved.filter { $0.limit.counts == .send }, on: redis)
             return reply.outcome
         } catch {
             try? await release(reserved, on: redis)
@@ -95,7 +121,7 @@ struct SendAdmission: Sendable {
     }
 
     private var allKeys: [String] {
-        (budgets + targetLogs).map(\.key) + (owner.map { [$0.key] } ?? []) + [code.key, code.outbox]
+        (foreign + targetLimits).map(\.key) + (owner.map { [$0.key] } ?? []) + [code.key, code.outbox]
     }
 
     struct Reply {
@@ -104,20 +130,19 @@ struct SendAdmission: Sendable {
         var stamp: String
     }
 
-    /// One call of the admit script: these budgets and, with `withTarget`, the target's logs, owner rule and code.
-    private func call(_ redis: RedisClient, budgets: [Log], targets: [Log], withTarget: Bool) async throws -> Reply {
-        let logs = budgets + targets
-        var keys: [RedisArgument] = logs.map { .string($0.key) }
+    /// One call of the admit script: these foreign limits and, with `withTarget`, the target's limits, owner rule
+    /// and code.
+    private func call(_ redis: RedisClient, foreign: [Limit], target: [Limit], withTarget: Bool) async throws -> Reply {
+        let limits = foreign + target
+        var keys: [RedisArgument] = limits.map { .string($0.key) }
         var arguments: [RedisArgument] = [
-            .integer(Int64(budgets.count)), .integer(Int64(targets.count)),
+            .integer(Int64(foreign.count)), .integer(Int64(limits.count)),
             .string(withTarget ? owner?.rule.rawValue ?? "" : ""), .string(withTarget && bound ? "bound" : ""),
-            .string(withTarget ? "1" : "0"),
+            .string(withTarget ? "1" : "0"), .integer(Int64(withTarget ? outboxCap : 0)),
         ]
-        for log in logs {
-            arguments.append(.integer(Int64(log.limits.count)))
-            for limit in log.limits {
-                arguments += [.integer(Int64(limit.count)), .integer(Int64(limit.window) * 1000)]
-            }
+        for limit in limits {
+            arguments += [.string(limit.store.rawValue), .string(limit.counts.rawValue)]
+            arguments += LimitLua.arguments(limit.pairs)
         }
         if withTarget {
             if let owner { keys.append(.string(owner.key)) }
@@ -129,9 +154,9 @@ struct SendAdmission: Sendable {
             let reply = try await StoreFault.about("send script") {
                 try await redis.eval(SendScript.admit, keys: keys, arguments: arguments)
             }
-            return try Self.parse(reply, logs: logs)
+            return try Self.parse(reply, limits: limits)
         }
-        return try await callAndWait(redis, keys: keys, arguments: arguments, logs: logs, for: acknowledgement)
+        return try await callAndWait(redis, keys: keys, arguments: arguments, limits: limits, for: acknowledgement)
     }
 
     /// The target's script followed, on the same connection, by `WAIT`: a refusal wrote nothing and needs no
@@ -140,7 +165,7 @@ struct SendAdmission: Sendable {
     /// `ReplicaShortfall` (503): the client's retry is a fresh send. A worker that read the entry before the
     /// withdrawal finds the code gone and drops it.
     private func callAndWait(
-        _ redis: RedisClient, keys: [RedisArgument], arguments: [RedisArgument], logs: [Log],
+        _ redis: RedisClient, keys: [RedisArgument], arguments: [RedisArgument], limits: [Limit],
         for acknowledgement: ReplicaAcknowledgement
     ) async throws -> Reply {
         let wait = RedisCommand(
@@ -150,19 +175,20 @@ struct SendAdmission: Sendable {
             SendScript.admit, keys: keys, arguments: arguments, followedBy: [wait],
             timeout: acknowledgement.timeout + redis.configuration.commandTimeout)
         if case .error(let message) = replies[0] { throw StoreFault(keyKind: "send script", detail: message) }
-        let reply = try Self.parse(replies[0], logs: logs)
+        let reply = try Self.parse(replies[0], limits: limits)
         guard case .admitted(let entryId) = reply.outcome else { return reply }
         guard let confirmed = replies[1].int, confirmed >= acknowledgement.replicas else {
             VerificationMetrics.unreplicated()
             // Best effort: when the primary itself is gone, so is what it held.
-            try? await withdraw(logs: logs, stamp: reply.stamp, code: (code.hash, entryId), on: redis)
+            try? await withdraw(
+                limits.filter { $0.counts == .send }, stamp: reply.stamp, code: (code.hash, entryId), on: redis)
             throw ReplicaShortfall(wanted: acknowledgement.replicas, confirmed: Int(replies[1].int ?? 0))
         }
         return reply
     }
 
     /// Reads the admit script's reply; anything else is a `StoreFault`.
-    static func parse(_ reply: RESPValue, logs: [Log]) throws -> Reply {
+    static func parse(_ reply: RESPValue, limits: [Limit]) throws -> Reply {
         guard let parts = reply.array, let status = parts.first?.int else {
             throw StoreFault(keyKind: "send script", detail: "unexpected reply")
         }
@@ -171,36 +197,36 @@ struct SendAdmission: Sendable {
             return Reply(
                 outcome: .admitted(entryId: parts[1].string ?? ""), stamp: parts[2].int.map { String($0) } ?? "")
         case (1, 3):
-            guard let retry = parts[1].int, let index = parts[2].int, logs.indices.contains(Int(index) - 1) else {
+            guard let retry = parts[1].int, let index = parts[2].int, limits.indices.contains(Int(index) - 1) else {
                 break
             }
-            return Reply(outcome: .limited(retryAfterMs: retry, by: logs[Int(index) - 1].kind), stamp: "")
+            return Reply(outcome: .limited(retryAfterMs: retry, by: limits[Int(index) - 1].kind), stamp: "")
         case (2, 1): return Reply(outcome: .addressTaken, stamp: "")
         case (3, 1): return Reply(outcome: .addressUnknown, stamp: "")
         case (4, 1): return Reply(outcome: .bound, stamp: "")
+        case (5, 1): return Reply(outcome: .outboxFull, stamp: "")
         default: break
         }
         throw StoreFault(keyKind: "send script", detail: "unexpected reply")
     }
 
-    /// Takes back budget reservations of a refused send, each on its own node.
-    private func release(_ reserved: [(log: Log, stamp: String)], on redis: RedisClient) async throws {
+    /// Takes back reservations of foreign limits, each on its own node.
+    private func release(_ reserved: [(limit: Limit, stamp: String)], on redis: RedisClient) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (log, stamp) in reserved {
-                group.addTask { try await withdraw(logs: [log], stamp: stamp, code: nil, on: redis) }
+            for (limit, stamp) in reserved {
+                group.addTask { try await withdraw([limit], stamp: stamp, code: nil, on: redis) }
             }
             try await group.waitForAll()
         }
     }
 
-    /// Runs the withdraw script on `logs` (one slot) and, with `code`, on the code and its outbox entry.
+    /// Runs the withdraw script on `limits` (one slot) and, with `code`, on the code and its outbox entry.
     private func withdraw(
-        logs: [Log], stamp: String, code withdrawn: (hash: String, entryId: String)?, on redis: RedisClient
-    )
-        async throws
-    {
-        var keys: [RedisArgument] = logs.map { .string($0.key) }
-        var arguments: [RedisArgument] = [.integer(Int64(logs.count)), .string(stamp)]
+        _ limits: [Limit], stamp: String, code withdrawn: (hash: String, entryId: String)?, on redis: RedisClient
+    ) async throws {
+        var keys: [RedisArgument] = limits.map { .string($0.key) }
+        var arguments: [RedisArgument] = [.integer(Int64(limits.count)), .string(stamp)]
+        for limit in limits { arguments += [.string(limit.store.rawValue)] + LimitLua.arguments(limit.pairs) }
         if let withdrawn {
             keys += [.string(code.key), .string(code.outbox)]
             arguments += [.string(withdrawn.hash), .string(withdrawn.entryId)]

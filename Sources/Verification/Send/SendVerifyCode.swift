@@ -108,20 +108,48 @@ public struct SendVerifyCode: Sendable {
         }
     }
 
-    /// The budgets of other entities: the client IP's, the country code's.
-    private func budgets(_ target: Target, clientIP: IPAddress?) -> [SendAdmission.Log] {
-        var logs: [SendAdmission.Log] = []
-        if let clientIP, !settings.abuse.ipLimits.isEmpty {
-            logs.append(
-                .init(kind: .ip, key: settings.keys.ipSendLog(clientIP.limitKey), limits: settings.abuse.ipLimits))
+    /// The limits of other entities than the target, in other slots: the client IP's sends and, when the owner rule
+    /// applies, its lookups; the country code's sends.
+    private func foreignLimits(_ target: Target, clientIP: IPAddress?, ownerRule: AddressOwnerRule?)
+        -> [SendAdmission.Limit]
+    {
+        let abuse = settings.abuse
+        let keys = settings.keys
+        var limits: [SendAdmission.Limit] = []
+        if let clientIP {
+            let ip = clientIP.limitKey
+            if !abuse.ipLimits.isEmpty {
+                limits.append(
+                    .init(kind: .ip, key: keys.ipSendCount(ip), pairs: abuse.ipLimits, store: .counter, counts: .send))
+            }
+            if ownerRule != nil, !abuse.lookupLimits.isEmpty {
+                limits.append(
+                    .init(
+                        kind: .lookup, key: keys.ipLookupCount(ip), pairs: abuse.lookupLimits, store: .counter,
+                        counts: .lookup))
+            }
         }
-        if let countryCode = target.countryCode, !settings.abuse.countryLimits.isEmpty {
-            logs.append(
+        if let countryCode = target.countryCode, !abuse.countryLimits.isEmpty {
+            limits.append(
                 .init(
-                    kind: .country, key: settings.keys.countrySendLog(countryCode),
-                    limits: settings.abuse.countryLimits))
+                    kind: .country, key: keys.countrySendCount(countryCode), pairs: abuse.countryLimits,
+                    store: .counter, counts: .send))
         }
-        return logs
+        return limits
+    }
+
+    /// The limits in the target's slot: its sends, and its wrong checks (read only: a locked target gets no code).
+    private func targetLimits(_ target: Target) -> [SendAdmission.Limit] {
+        var limits: [SendAdmission.Limit] = [
+            .init(kind: .target, key: settings.keys.sendLog(target), pairs: settings.limits, store: .log, counts: .send)
+        ]
+        if !settings.checkFailureLimits.isEmpty {
+            limits.append(
+                .init(
+                    kind: .checkFailures, key: settings.keys.checkFailures(target),
+                    pairs: settings.checkFailureLimits, store: .log, counts: .check))
+        }
+        return limits
     }
 
     /// The last checks in one admission: budgets, the owner rule, the account's blank slot, the target's limits;
@@ -136,21 +164,26 @@ public struct SendVerifyCode: Sendable {
             target: target, templateId: request.templateId, useType: request.useType.rawValue, langTag: langTag,
             ttl: settings.codeTTL, sealedCode: try crypto.seal(code: code, context: context))
         let keys = settings.keys
+        let rule = ownerRule(request.useType)
         let admission = SendAdmission(
-            budgets: budgets(target, clientIP: clientIP),
-            targetLogs: [.init(kind: .target, key: keys.sendLog(target), limits: settings.limits)],
-            owner: ownerRule(request.useType).map { ($0, keys.owner(target)) },
+            foreign: foreignLimits(target, clientIP: clientIP, ownerRule: rule),
+            targetLimits: targetLimits(target),
+            owner: rule.map { ($0, keys.owner(target)) },
             bound: isBound(request, account: account),
             code: .init(
                 key: keys.code(target, templateId: request.templateId), outbox: keys.outbox(OutboxShard(of: target)),
                 hash: crypto.hash(code: code, target: target, templateId: request.templateId),
                 ttlMs: Int64(settings.codeTTL) * 1000, fields: entry.fields),
-            replicaAcknowledgement: settings.replicaAcknowledgement)
+            outboxCap: settings.outboxShardCap, replicaAcknowledgement: settings.replicaAcknowledgement)
         let isEmail = target.channel == .email
         switch try await admission.run(on: redis) {
         case .addressTaken: return .refused(isEmail ? .emailUsed : .phoneUsed)
         case .addressUnknown: return .refused(.accountNotExist)
         case .bound: return .refused(isEmail ? .emailBound : .phoneBound)
+        case .outboxFull:
+            logger.warning("send refused: the outbox is full", metadata: ["shard": "\(OutboxShard(of: target))"])
+            VerificationMetrics.outboxFull()
+            return .outboxFull(retryAfter: DeliveryBacklog.retryAfterSeconds)
         case .limited(let waitMs, let kind):
             logger.info(
                 "send refused by rate limit", metadata: ["target": "\(target.masked)", "limit": "\(kind.rawValue)"])

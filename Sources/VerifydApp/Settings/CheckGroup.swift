@@ -1,4 +1,5 @@
 import SettingKit
+import Verification
 import VerifydHTTP
 
 /// The internal route that checks codes.
@@ -10,8 +11,13 @@ enum CheckGroup {
         "VERIFYD_MAX_CHECK_ATTEMPTS", group: .check, default: 5, in: 1...100,
         help: "wrong checks before a code is destroyed")
 
+    static let failureLimits = Setting.limits(
+        "VERIFYD_CHECK_FAILURE_LIMITS", group: .check, default: SendSettings.defaultCheckFailureLimits, logged: true,
+        help: "wrong checks per target across its codes; past them its codes are revoked and checks answer 33203")
+
     static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
         configuration.http.internalToken = read(internalToken)
         configuration.maxCheckAttempts = read(maxAttempts)
+        configuration.send.checkFailureLimits = read(failureLimits)
     }
 }

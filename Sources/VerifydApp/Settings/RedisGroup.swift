@@ -28,6 +28,14 @@ enum RedisGroup {
             ? .failure(SettingProblem("must not contain braces or spaces")) : .success(KeyLayout(prefix: prefix))
     }
 
+    static let mirrorTokens = Setting<TokenNaming>(
+        "VERIFYD_MIRROR_TOKENS", group: .redis, format: "plain or sha256", default: .plain, defaultText: "plain",
+        help: "how the mirror names login tokens: verify:token:<aid>:<token> or :<hex SHA-256 of the token>"
+    ) { text in
+        TokenNaming(rawValue: text.lowercased()).map { .success($0) }
+            ?? .failure(SettingProblem("expected plain or sha256"))
+    }
+
     static let waitReplicas = Setting<Int>.integer(
         "VERIFYD_REDIS_WAIT_REPLICAS", group: .redis, default: 0, in: 0...8,
         help: "replicas that must confirm a code (Redis WAIT) before its send answers 200; 0 does not wait")
@@ -40,6 +48,7 @@ enum RedisGroup {
         configuration.redis.commandTimeout = read(timeout)
         configuration.redis.poolSize = read(poolSize)
         configuration.keys = read(keyPrefix)
+        configuration.keys.tokenNaming = read(mirrorTokens)
         let replicas = read(waitReplicas)
         let timeout = read(waitTimeout)
         configuration.send.replicaAcknowledgement =

@@ -3,13 +3,14 @@ import Verification
 
 /// Codes and the per-target rules of sending them.
 enum SendGroup {
-    static let rateLimits = Setting<[RateLimit]>(
-        "VERIFYD_RATE_LIMITS", group: .send, format: "count/seconds list", default: RateLimit.fresnsDefault,
-        defaultText: "1/60,5/600", help: "sends allowed per target, e.g. 1 per minute and 5 per 10 minutes"
-    ) { text in
-        RateLimit.parseList(text).map { .success($0) }
-            ?? .failure(SettingProblem("expected count/seconds pairs such as 1/60,5/600, got \(text)"))
-    }
+    static let rateLimits = Setting.limits(
+        "VERIFYD_RATE_LIMITS", group: .send, default: SendSettings.defaultLimits, canBeOff: false, logged: true,
+        help: "sends allowed per target (and per mailbox): 1 per minute, 5 per 10 minutes, 10 per day")
+    static let outboxMax = Setting<Int>.integer(
+        "VERIFYD_OUTBOX_MAX", group: .send, default: SendSettings.defaultOutboxMax, in: 0...100_000_000,
+        help:
+            "undelivered codes the outbox may hold (a sixteenth per shard); past it sends answer 503 (39503); 0: no cap"
+    )
     static let codeLength = Setting<Int>.integer(
         "VERIFYD_CODE_LENGTH", group: .send, default: 6, in: 4...10, help: "digits per code")
     static let codeTTL = Setting<Int>.integer(
@@ -33,6 +34,7 @@ enum SendGroup {
 
     static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
         configuration.send.limits = read(rateLimits)
+        configuration.send.outboxMax = read(outboxMax)
         configuration.codeLength = read(codeLength)
         configuration.send.codeTTL = read(codeTTL)
         let secret = read(codeSecret)
