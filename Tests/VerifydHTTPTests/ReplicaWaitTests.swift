@@ -38,7 +38,9 @@ import Verification
             let answer = try await h.send(body("email", 5, account: "alone@example.com"))
             #expect(answer.status == .serviceUnavailable && answer.code == .serviceUnavailable)
             #expect(answer.headers[HTTPField.Name("Retry-After")!] != nil)
-            #expect(ContinuousClock.now - started < .seconds(10), "never hangs: bounded by the WAIT timeout and the deadline")
+            #expect(
+                ContinuousClock.now - started < .seconds(10),
+                "never hangs: bounded by the WAIT timeout and the deadline")
             // Nothing is left of it: no code, no queued delivery, no trace in the limits, so the retry the client
             // was told to make is a fresh send (refused the same way here, never 33201).
             let target = Target.email("alone@example.com")
