@@ -42,6 +42,9 @@ struct Doctor: AsyncParsableCommand {
                 "the development log driver is in use (email: \(drivers.email), sms: \(drivers.sms)): codes are printed, not sent"
             )
         }
+        let protectionsOff = configuration.protectionsOff
+        for finding in protectionsOff { report(.warn, "protection off: \(finding)") }
+        if protectionsOff.isEmpty { report(.ok, "every protection against abuse is on") }
         if configuration.send.enabledChannels.isEmpty {
             report(.fail, "no channel has a delivery driver: every send answers 32100")
         } else {

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import RedisClient
+import Synchronization
 import TestSupport
 import Testing
 import Verification

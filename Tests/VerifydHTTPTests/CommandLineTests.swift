@@ -152,6 +152,47 @@ import Verification
         #expect(waiting.stdout.contains("FAIL 0 replica(s) connected, VERIFYD_REDIS_WAIT_REPLICAS is 1"))
     }
 
+    /// The doctor names every protection that is off, by its setting, and says so when none is.
+    @Test func doctorNamesEveryProtectionThatIsOff() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let weak = try run(
+            [
+                "doctor", "--dev", "1", "--email", "smtp://127.0.0.1:25", "--email-from", "a@example.com",
+                "--smtp-starttls", "opportunistic", "--sms", "log", "--ip-rate-limits", "off",
+                "--lookup-rate-limits", "off", "--rate-limits", "1/60", "--check-failure-limits", "off",
+                "--outbox-max", "0", "--sms-country-rate-limits", "off",
+            ], redis: redis)
+        for setting in [
+            "VERIFYD_IP_RATE_LIMITS", "VERIFYD_LOOKUP_RATE_LIMITS", "VERIFYD_RATE_LIMITS has no daily cap",
+            "VERIFYD_CHECK_FAILURE_LIMITS", "VERIFYD_OUTBOX_MAX", "VERIFYD_SMS_COUNTRY_CODES",
+            "VERIFYD_SMS_COUNTRY_RATE_LIMITS", "VERIFYD_SMTP_STARTTLS is opportunistic", "VERIFYD_MIRROR_TOKENS",
+            "VERIFYD_SIGNATURE",
+        ] {
+            #expect(weak.stdout.contains("warn protection off: \(setting)"), "\(setting) is named")
+        }
+        let strong = try run(
+            [
+                "doctor", "--dev", "1", "--email", "log", "--sms", "log", "--sms-country-codes", "86,852",
+                "--mirror-tokens", "sha256", "--signature", "1",
+            ], redis: redis)
+        #expect(strong.stdout.contains("ok   every protection against abuse is on"), "\(strong.stdout)")
+        #expect(!strong.stdout.contains("protection off"))
+    }
+
+    /// With a real SMS provider, verifyd refuses to start until the countries it may text are named (`*`: all).
+    @Test func anSMSWebhookNeedsItsCountryCodes() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let webhook = ["config", "--dev", "1", "--sms", "http://127.0.0.1:9/sms"]
+        let missing = try run(webhook, redis: redis)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("configuration error: VERIFYD_SMS_COUNTRY_CODES: required with an SMS webhook"))
+        #expect(try run(webhook + ["--sms-country-codes", "*"], redis: redis).status == 0)
+        #expect(try run(webhook + ["--sms-country-codes", "86,1"], redis: redis).status == 0)
+        #expect(try run(["config", "--dev", "1", "--sms", "log"], redis: redis).status == 0, "not for the log driver")
+    }
+
     @Test func doctorChecksEveryPrimaryOfACluster() async throws {
         let cluster = try await RedisCluster.start(primaries: 3)
         defer { cluster.stop() }
