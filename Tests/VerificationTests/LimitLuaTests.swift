@@ -1,0 +1,94 @@
+import RedisClient
+import TestSupport
+import Testing
+
+@testable import Verification
+
+/// The two ways limits count (`LimitLua`), run on a real redis-server with the time given instead of read, so that
+/// window edges are exact.
+@Suite struct LimitLuaTests {
+    /// Runs one of `LimitLua`'s store functions on `key` at Redis time `at` (ms) for a limit of `pairs`, each pair
+    /// (count, window ms); `retry` answers the wait in ms, `add` and `remove` answer 0.
+    private static let probe = RedisScript(
+        LimitLua.functions + """
+            local store, action, at = stores[ARGV[1]], ARGV[2], tonumber(ARGV[3])
+            local limit = readLimit(4)
+            if action == 'retry' then return store.retry(KEYS[1], limit, at) end
+            store[action](KEYS[1], limit, at)
+            return 0
+            """)
+
+    private struct Probe {
+        let redis: RedisClient
+        let store: String
+        let pairs: [(count: Int64, windowMs: Int64)]
+
+        func callAsFunction(_ action: String, at time: Int64) async throws -> Int64 {
+            var arguments: [RedisArgument] = [
+                .string(store), .string(action), .integer(time), .integer(Int64(pairs.count)),
+            ]
+            for pair in pairs { arguments += [.integer(pair.count), .integer(pair.windowMs)] }
+            let reply = try await redis.eval(probe, keys: ["limit"], arguments: arguments)
+            return try #require(reply.int, "\(reply)")
+        }
+    }
+
+    @Test func aWindowCounterRefusesPastItsCountAndAdmitsAsThePreviousWindowFades() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        try await withRedisClient(url: server.url) { redis in
+            let counter = Probe(redis: redis, store: "counter", pairs: [(10, 1000)])
+            for _ in 0..<9 { _ = try await counter("add", at: 500) }
+            #expect(try await counter("retry", at: 600) == 0, "9 of 10 in the window")
+            _ = try await counter("add", at: 600)
+            // Full: the rest of this window (400 ms), then until 10 × (1 - elapsed/1000) ≤ 9, 100 ms into the next.
+            #expect(try await counter("retry", at: 600) == 500)
+            #expect(try await counter("retry", at: 1099) == 1)
+            #expect(try await counter("retry", at: 1100) == 0)
+            // In the next window the previous one weighs by its share still to come: 10 × 0.5 + 4 = 9, then 10.
+            for _ in 0..<4 { _ = try await counter("add", at: 1500) }
+            #expect(try await counter("retry", at: 1500) == 0)
+            _ = try await counter("add", at: 1500)
+            #expect(try await counter("retry", at: 1500) == 100, "10 × (1 - 0.6) + 5 = 9 at 1600")
+            // Two windows on, nothing is left.
+            #expect(try await counter("retry", at: 3000) == 0)
+            #expect(try await redis.send("PTTL", "limit").int ?? 0 > 1000, "kept for twice the longest window")
+        }
+    }
+
+    @Test func aReleaseTakesBackTheEventOfItsOwnWindow() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        try await withRedisClient(url: server.url) { redis in
+            let counter = Probe(redis: redis, store: "counter", pairs: [(2, 1000), (5, 10000)])
+            _ = try await counter("add", at: 900)
+            _ = try await counter("remove", at: 900)
+            #expect(try await redis.send("GET", "limit").string == "0:0:0,0:0:0")
+            _ = try await counter("add", at: 900)
+            _ = try await counter("add", at: 1100)  // the next 1 s window: 900's event is now its previous count
+            _ = try await counter("remove", at: 900)
+            #expect(try await redis.send("GET", "limit").string == "1:1:0,0:1:0")
+            _ = try await counter("remove", at: 1100)
+            #expect(try await redis.send("GET", "limit").string == "1:0:0,0:0:0")
+            _ = try await counter("remove", at: 1100)
+            #expect(try await redis.send("GET", "limit").string == "1:0:0,0:0:0", "never below zero")
+        }
+    }
+
+    @Test func anExactLogRefusesUntilItsNthNewestEventLeavesTheWindow() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        try await withRedisClient(url: server.url) { redis in
+            let log = Probe(redis: redis, store: "log", pairs: [(1, 60000), (3, 600_000)])
+            _ = try await log("add", at: 1000)
+            #expect(try await log("retry", at: 30000) == 31000)
+            #expect(try await log("retry", at: 61000) == 0)
+            _ = try await log("add", at: 61000)
+            _ = try await log("add", at: 121_000)
+            #expect(try await log("retry", at: 181_000) == 420_000, "the 3rd newest (1000) leaves at 601000")
+            _ = try await log("remove", at: 121_000)
+            #expect(try await log("retry", at: 181_000) == 0)
+            #expect(try await redis.send("LLEN", "limit").int == 2)
+        }
+    }
+}
