@@ -12,7 +12,7 @@ struct Verifyd: AsyncParsableCommand {
         commandName: "verifyd",
         abstract: "Sends Fresns verification codes by email and SMS, with rate limits kept in Redis.",
         discussion: settingsHelp(SettingGroup.all),
-        subcommands: [Serve.self, Worker.self, Mirror.self, Keys.self, Doctor.self, Config.self],
+        subcommands: [Serve.self, Worker.self, Mirror.self, Keys.self, Domains.self, Doctor.self, Config.self],
         defaultSubcommand: Serve.self
     )
 }

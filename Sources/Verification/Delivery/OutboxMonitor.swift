@@ -4,28 +4,35 @@ import ServiceLifecycle
 
 /// Samples the outbox every `interval`: its depth and the age of each channel's oldest queued entry, for the gauges
 /// and for the backlog that refuses sends a channel cannot deliver in time. Every 15 samples it also trims the dead
-/// letters older than `deadLetterRetention`, so that stream stays bounded.
+/// letters older than `deadLetterRetention`, so that stream stays bounded; every 60 it removes the group's consumers
+/// with nothing pending idle for longer than `idleConsumerTTL` (`IdleConsumerSweep`).
 public struct OutboxMonitor: Service {
     let redis: RedisClient
     let keys: KeyLayout
     let backlog: DeliveryBacklog?
     let interval: Duration
     let deadLetterRetention: Duration?
+    let idleConsumerTTL: Duration?
 
     /// Samples between two trims of the dead letters.
     static let samplesPerTrim = 15
+    /// Samples between two sweeps of idle consumers.
+    static let samplesPerSweep = 60
+    /// How long a consumer with nothing pending may stay idle before a sweep removes it.
+    public static let defaultIdleConsumerTTL = Duration.seconds(86_400)
 
     /// A monitor reading through `redis`, feeding `backlog` when given, trimming dead letters older than
-    /// `deadLetterRetention` when given.
+    /// `deadLetterRetention` when given, removing consumers idle for longer than `idleConsumerTTL` when given.
     public init(
         redis: RedisClient, keys: KeyLayout, backlog: DeliveryBacklog? = nil, interval: Duration = .seconds(1),
-        deadLetterRetention: Duration? = nil
+        deadLetterRetention: Duration? = nil, idleConsumerTTL: Duration? = defaultIdleConsumerTTL
     ) {
         self.redis = redis
         self.keys = keys
         self.backlog = backlog
         self.interval = interval
         self.deadLetterRetention = deadLetterRetention
+        self.idleConsumerTTL = idleConsumerTTL
     }
 
     public func run() async throws {
@@ -37,6 +44,9 @@ public struct OutboxMonitor: Service {
             }
             if let deadLetterRetention, samples % Self.samplesPerTrim == 0 {
                 try? await trimDeadLetters(olderThan: deadLetterRetention)
+            }
+            if let idleConsumerTTL, samples % Self.samplesPerSweep == 0 {
+                _ = try? await IdleConsumerSweep(redis: redis, keys: keys, idle: idleConsumerTTL).run()
             }
             samples += 1
             try? await Task.sleep(for: interval)
