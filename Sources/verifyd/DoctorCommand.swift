@@ -63,6 +63,14 @@ struct Doctor: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             report(.ok, "Redis is reachable at \(configuration.redis.redacted)")
+            if configuration.send.enabledChannels.contains(.email),
+                try await connected.send("SCARD", .string(configuration.keys.blockedEmailDomains)).int == 0
+            {
+                report(
+                    .warn,
+                    "protection off: no blocked email domains (verifyd domains import --disposable loads a common list)"
+                )
+            }
             let wanted = configuration.send.replicaAcknowledgement?.replicas ?? 0
             if configuration.redis.isCluster {
                 for (verdict, finding) in try await Self.clusterFindings(connected, wantedReplicas: wanted) {

@@ -167,10 +167,11 @@ import Verification
             "VERIFYD_IP_RATE_LIMITS", "VERIFYD_LOOKUP_RATE_LIMITS", "VERIFYD_RATE_LIMITS has no daily cap",
             "VERIFYD_CHECK_FAILURE_LIMITS", "VERIFYD_OUTBOX_MAX", "VERIFYD_SMS_COUNTRY_CODES",
             "VERIFYD_SMS_COUNTRY_RATE_LIMITS", "VERIFYD_SMTP_STARTTLS is opportunistic", "VERIFYD_MIRROR_TOKENS",
-            "VERIFYD_SIGNATURE",
+            "VERIFYD_SIGNATURE", "no blocked email domains",
         ] {
             #expect(weak.stdout.contains("warn protection off: \(setting)"), "\(setting) is named")
         }
+        _ = try run(["domains", "add", "mailinator.com"], redis: redis)
         let strong = try run(
             [
                 "doctor", "--dev", "1", "--email", "log", "--sms", "log", "--sms-country-codes", "86,852",
