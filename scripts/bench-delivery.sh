@@ -45,8 +45,9 @@ pids+=($smtp_pid)
 pids+=($http_pid)
 for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export VERIFYD_CODE_SECRET=bench-secret-0123456789 VERIFYD_REDIS_URL="redis://127.0.0.1:$rport" VERIFYD_LOG_LEVEL=error \
-  VERIFYD_EMAIL="smtp://127.0.0.1:$sport" VERIFYD_EMAIL_FROM=bench@example.com VERIFYD_SMS="http://127.0.0.1:$wport/sms" VERIFYD_SMS_COUNTRY_CODES="*" \
-  VERIFYD_PORT=$hport VERIFYD_IP_RATE_LIMITS=off
+  VERIFYD_EMAIL="smtp://127.0.0.1:$sport" VERIFYD_SMTP_STARTTLS=off VERIFYD_EMAIL_FROM=bench@example.com \
+  VERIFYD_SMS="http://127.0.0.1:$wport/sms" VERIFYD_SMS_COUNTRY_CODES="*" VERIFYD_PORT=$hport \
+  VERIFYD_IP_RATE_LIMITS=off VERIFYD_LOOKUP_RATE_LIMITS=off VERIFYD_SMS_COUNTRY_RATE_LIMITS=off VERIFYD_OUTBOX_MAX=0
 VERIFYD_WORKER=false "$bin" serve 2>"$state/serve.err" & spid=$!; pids+=($spid)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/health/ready" >/dev/null && break; sleep 0.1; done
 # Sums over verifyd's 16 shards (docs/redis.md#shards).

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: a throw-away redis-server on a free loopback port, then `verifyd serve` in dev mode with the
-# `log` driver (codes are printed on standard output). Ctrl-C stops both.
+# `log` driver (codes are printed on standard output). Ctrl-C stops both. With VERIFYD_EMAIL=smtp://… pointing at a
+# local plaintext relay (Tests/sinks/smtp_sink.py, mailpit), also set VERIFYD_SMTP_STARTTLS=off: STARTTLS is required
+# by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -13,10 +13,10 @@ import Verification
 @Suite struct DeliveryTests {
     private let crypto = CodeCrypto(secret: DeliveryHarness.secret, length: 6)
 
-    /// The SMTP relay of the email tests (STARTTLS when offered, as by default; a 5 s deadline).
+    /// The SMTP relay of the email tests: the plaintext sink, so STARTTLS off (not verifyd's default); a 5 s deadline.
     private func smtp(_ sink: Sink) throws -> SMTPSettings {
         try SMTPSettings(
-            url: "smtp://127.0.0.1:\(sink.port)", startTLS: .opportunistic,
+            url: "smtp://127.0.0.1:\(sink.port)", startTLS: .off,
             from: try MailAddress(parsing: "Verifyd Test <noreply@example.com>"), timeout: .seconds(5))
     }
 

@@ -7,22 +7,11 @@ import Testing
 
 /// The drivers alone against the sinks: many deliveries in flight at once, over few connections.
 @Suite struct DriverCapacityTests {
-    /// The sink's relay, plain SMTP, with a deadline of `timeout`.
+    /// The sink's relay, plain SMTP (STARTTLS off: the sink offers none), with a deadline of `timeout`.
     private func smtp(_ sink: Sink, timeout: Duration = .seconds(10)) throws -> SMTPSettings {
         try SMTPSettings(
-            url: "smtp://127.0.0.1:\(sink.port)", startTLS: .opportunistic,
+            url: "smtp://127.0.0.1:\(sink.port)", startTLS: .off,
             from: try MailAddress(parsing: "Verifyd Test <noreply@example.com>"), timeout: timeout)
-    }
-
-    private func email(to recipient: String, code: String) -> DeliveryMessage {
-        DeliveryMessage(
-            id: "1-\(code)", channel: .email, recipient: recipient, countryCode: nil, nationalNumber: nil,
-            templateId: 1,
-            langTag: "en", code: code, expiresAt: .max,
-            content: .email(
-                RenderedEmail(
-                    langTag: "en", subject: "Code \(code)", html: "<p>\(code)</p>", text: "Your code: \(code)")
-            ))
     }
 
     private func sms(to number: String, code: String) -> DeliveryMessage {
@@ -42,7 +31,7 @@ import Testing
         let sent = (0..<40).map { (recipient: "reader\($0)@example.com", code: String(format: "%06d", 100_000 + $0)) }
         try await withThrowingDiscardingTaskGroup { group in
             for (recipient, code) in sent {
-                group.addTask { try await driver.deliver(email(to: recipient, code: code)) }
+                group.addTask { try await driver.deliver(.testEmail(to: recipient, code: code)) }
             }
         }
         // Each delivery returned after the relay's 250, which comes after the sink wrote the message down.
@@ -75,7 +64,7 @@ import Testing
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 do {
-                    try await driver.deliver(email(to: "stalled@example.com", code: "000000"))
+                    try await driver.deliver(.testEmail(to: "stalled@example.com", code: "000000"))
                     await order.append("stalled: delivered")
                 } catch let failure as DeliveryFailure {
                     guard case .transient = failure else { throw failure }
@@ -85,7 +74,7 @@ import Testing
             try await waitUntil(timeout: .seconds(10), "the first message hangs in DATA") { sink.smtpAttempts >= 1 }
             for index in 0..<5 {
                 group.addTask {
-                    try await driver.deliver(email(to: "next\(index)@example.com", code: "10000\(index)"))
+                    try await driver.deliver(.testEmail(to: "next\(index)@example.com", code: "10000\(index)"))
                     await order.append("next")
                 }
             }
@@ -98,37 +87,25 @@ import Testing
     /// Over STARTTLS (required, the relay's certificate trusted through `caFile`), sessions are set up by libcurl and
     /// then carry several messages each, encrypted.
     @Test func sessionsOverSTARTTLSCarrySeveralMessages() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let cert = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        let openssl = Process()
-        openssl.executableURL = try Executables.find("openssl")
-        openssl.arguments = [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ]
-        openssl.standardOutput = FileHandle.nullDevice
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0, "openssl made a certificate")
-        let sink = try await Sink.start(.smtp, arguments: ["--tls-cert", cert, "--tls-key", key])
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let sink = try await Sink.start(.smtp, arguments: certificates.sinkArguments())
         defer { sink.stop() }
         let settings = try SMTPSettings(
             url: "smtp://127.0.0.1:\(sink.port)", startTLS: .required,
-            from: try MailAddress(parsing: "noreply@example.com"), timeout: .seconds(10), caFile: cert)
+            from: try MailAddress(parsing: "noreply@example.com"), timeout: .seconds(10),
+            caFile: certificates.caFile)
         let driver = SMTPDeliveryDriver(settings: settings, concurrency: 3)
         let recipients = (0..<12).map { "tls\($0)@example.com" }
         try await withThrowingDiscardingTaskGroup { group in
             for (index, recipient) in recipients.enumerated() {
-                group.addTask { try await driver.deliver(email(to: recipient, code: "20000\(index % 10)")) }
+                group.addTask { try await driver.deliver(.testEmail(to: recipient, code: "20000\(index % 10)")) }
             }
         }
         let messages = sink.records("messages.jsonl")
         #expect(Set(messages.compactMap { ($0["rcpt_tos"] as? [String])?.first }) == Set(recipients))
         #expect(Set(messages.compactMap { $0["session"] as? Int }).count <= 3)
+        #expect(messages.allSatisfy { $0["tls"] as? Bool == true }, "every message went over TLS")
     }
 
     /// A relay's 4xx is transient and its 5xx permanent, and neither costs the session: after RSET the next message
@@ -137,10 +114,10 @@ import Testing
         let sink = try await Sink.start(.smtp)
         defer { sink.stop() }
         let driver = SMTPDeliveryDriver(settings: try smtp(sink), concurrency: 1)
-        try await driver.deliver(email(to: "first@example.com", code: "111111"))
+        try await driver.deliver(.testEmail(to: "first@example.com", code: "111111"))
         try sink.set("modes", "tempfail,reject")
         await #expect(throws: DeliveryFailure.self) {
-            do { try await driver.deliver(email(to: "second@example.com", code: "222222")) } catch let failure
+            do { try await driver.deliver(.testEmail(to: "second@example.com", code: "222222")) } catch let failure
                 as DeliveryFailure
             {
                 #expect(failure.description.hasPrefix("transient") && failure.description.contains("451"))
@@ -148,14 +125,14 @@ import Testing
             }
         }
         await #expect(throws: DeliveryFailure.self) {
-            do { try await driver.deliver(email(to: "third@example.com", code: "333333")) } catch let failure
+            do { try await driver.deliver(.testEmail(to: "third@example.com", code: "333333")) } catch let failure
                 as DeliveryFailure
             {
                 #expect(failure.description.hasPrefix("permanent") && failure.description.contains("550"))
                 throw failure
             }
         }
-        try await driver.deliver(email(to: "fourth@example.com", code: "444444"))
+        try await driver.deliver(.testEmail(to: "fourth@example.com", code: "444444"))
         let recipients = sink.records("messages.jsonl").compactMap { ($0["rcpt_tos"] as? [String])?.first }
         #expect(recipients == ["first@example.com", "fourth@example.com"])
         #expect(Set(sink.records("messages.jsonl").compactMap { $0["session"] as? Int }).count == 1)

@@ -36,19 +36,20 @@ import Verification
             let group = keys.outboxGroup
             _ = try await store.send("XGROUP", "CREATE", .string(stream), .string(group), "$", "MKSTREAM")
             _ = try await store.send("XADD", .string(stream), "*", "channel", "email")
-            // `busy` holds the entry; `stale` has read nothing. Both become idle for longer than the TTL (1 s).
+            // `busy` holds the entry; `stale` has read nothing. Both become idle for longer than the TTL (3 s); `fresh`
+            // is created just before the sweep, which leaves it 3 s of margin on a loaded machine.
             _ = try await store.send(
                 "XREADGROUP", "GROUP", .string(group), "busy", "COUNT", 1, "STREAMS", .string(stream), ">")
             _ = try await store.send("XGROUP", "CREATECONSUMER", .string(stream), .string(group), "stale")
-            try await waitUntil(timeout: .seconds(30), "both consumers are idle for 2 s") {
+            try await waitUntil(timeout: .seconds(30), "both consumers are idle for 4 s") {
                 let now = try await consumers(stream, store)
-                return (now["stale"]?.idle ?? 0) >= 2000 && (now["busy"]?.idle ?? 0) >= 2000
+                return (now["stale"]?.idle ?? 0) >= 4000 && (now["busy"]?.idle ?? 0) >= 4000
             }
             _ = try await store.send("XGROUP", "CREATECONSUMER", .string(stream), .string(group), "fresh")
             #expect(try await consumers(stream, store)["busy"]?.pending == 1)
 
             // The monitor sweeps when it starts, then every 60 samples.
-            let monitor = OutboxMonitor(redis: store, keys: keys, idleConsumerTTL: .seconds(1))
+            let monitor = OutboxMonitor(redis: store, keys: keys, idleConsumerTTL: .seconds(3))
             let running = Task { try await monitor.run() }
             defer { running.cancel() }
             try await waitUntil(timeout: .seconds(20), "the idle consumer with nothing pending is removed") {

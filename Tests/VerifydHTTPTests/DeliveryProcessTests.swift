@@ -31,6 +31,34 @@ import Verification
         }
     }
 
+    /// By default verifyd requires STARTTLS: its start-up log says so, and a relay that does not offer it gets no
+    /// message; the code is retried, then dead-lettered with the reason.
+    @Test func theDefaultRequiresSTARTTLSAndAPlaintextRelayGetsNothing() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let smtp = try await Sink.start(.smtp)
+        defer { smtp.stop() }
+        var environment = testEnvironment(
+            redis: redis,
+            [
+                "VERIFYD_EMAIL": "smtp://127.0.0.1:\(smtp.port)", "VERIFYD_EMAIL_FROM": "noreply@example.com",
+                "VERIFYD_DELIVERY_BACKOFF": "50ms", "VERIFYD_DELIVERY_MAX_ATTEMPTS": "2",
+            ])
+        environment["VERIFYD_SMTP_STARTTLS"] = nil
+        let process = try await VerifydProcess.start(environment: environment)
+        defer { process.stop() }
+        #expect(process.errorOutput().contains("smtp://127.0.0.1:\(smtp.port) (STARTTLS required)"))
+        #expect(try await post(port: process.port, body("email", 5, 1, account: "plain@example.com")).code == .ok)
+        try await withRedisClient(url: redis.url) { store in
+            try await waitUntil(timeout: .seconds(15), "the code is dead-lettered") {
+                try await OutboxProbe(store).deadLength() == 1
+            }
+            #expect(try await OutboxProbe(store).stat("retries") == 1)
+        }
+        #expect(process.errorOutput().contains("the relay does not offer STARTTLS"), "the reason is logged")
+        #expect(smtp.smtpAttempts == 0 && smtp.records("messages.jsonl").isEmpty, "the relay got nothing")
+    }
+
     /// A worker stopped with SIGTERM leaves every shard's consumer group once it holds nothing there.
     @Test func aStoppedWorkerLeavesTheConsumerGroups() async throws {
         let redis = try await RedisServer.start()
@@ -71,7 +99,8 @@ import Verification
             redis: redis,
             [
                 "VERIFYD_EMAIL": "smtp://127.0.0.1:\(smtp.port)", "VERIFYD_EMAIL_FROM": "noreply@example.com",
-                "VERIFYD_SMTP_TIMEOUT_MS": "60000", "VERIFYD_DELIVERY_CLAIM_IDLE": "1500ms",
+                "VERIFYD_SMTP_STARTTLS": "off", "VERIFYD_SMTP_TIMEOUT_MS": "60000",
+                "VERIFYD_DELIVERY_CLAIM_IDLE": "1500ms",
             ])
         let first = try await VerifydProcess.start(environment: env)
         defer { first.stop() }

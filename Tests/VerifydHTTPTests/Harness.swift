@@ -57,12 +57,14 @@ func testEnvironment(redis: RedisServer, _ overrides: [String: String] = [:]) ->
     testEnvironment(url: redis.url, overrides)
 }
 
-/// The environment of an in-process verifyd on the Redis at `url` (standalone or cluster).
+/// The environment of an in-process verifyd on the Redis at `url` (standalone or cluster). STARTTLS is off: the SMTP
+/// sink (Tests/sinks/smtp_sink.py) is a plaintext relay unless given a certificate, and verifyd requires STARTTLS by
+/// default; a test of the default removes `VERIFYD_SMTP_STARTTLS`.
 func testEnvironment(url: String, _ overrides: [String: String] = [:]) -> [String: String] {
     [
         "VERIFYD_REDIS_URL": url, "VERIFYD_CODE_SECRET": testSecret, "VERIFYD_EMAIL": "log",
         "VERIFYD_SMS": "log", "VERIFYD_PORT": "0", "VERIFYD_REDIS_TIMEOUT_MS": "2000", "VERIFYD_IP_RATE_LIMITS": "off",
-        "VERIFYD_LOOKUP_RATE_LIMITS": "off", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "off",
+        "VERIFYD_LOOKUP_RATE_LIMITS": "off", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "off", "VERIFYD_SMTP_STARTTLS": "off",
     ].merging(overrides) { _, new in new }
 }
 

@@ -132,6 +132,20 @@ import Verification
         #expect(result.stderr.contains("VERIFYD_REDIS_URL"))
         #expect(result.stderr.contains("VERIFYD_CODE_SECRET"))
     }
+
+    /// A CA file verifyd cannot read stops it at start-up, naming the setting, rather than failing every delivery.
+    @Test func anUnreadableSMTPCAFileIsAConfigurationError() async throws {
+        let missing = "/nonexistent/verifyd-relay-ca-\(UUID().uuidString).pem"
+        let result = try VerifydProcess.runToExit(
+            environment: testEnvironment(
+                url: "redis://127.0.0.1:9",
+                [
+                    "VERIFYD_EMAIL": "smtp://127.0.0.1:9", "VERIFYD_EMAIL_FROM": "n@example.com",
+                    "VERIFYD_SMTP_CA_FILE": missing,
+                ]))
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("VERIFYD_SMTP_CA_FILE: cannot read \(missing)"), "\(result.stderr)")
+    }
 }
 
 /// POSTs to a verifyd process (or the load balancer) on loopback.

@@ -20,7 +20,9 @@ DIR/messages.jsonl carries `session`, a number per SMTP connection (1, 2, … in
 `peer_port`, the client's port, so several messages sent over one session can be told apart. With
 `--envelope-only` a message is recorded without parsing its MIME structure (sender, recipients, size, session and
 times only): for benches, where parsing would cost the sink more CPU than the client under test spends.
-With `--tls-cert FILE --tls-key FILE` the sink offers STARTTLS with that certificate.
+With `--tls-cert FILE --tls-key FILE` the sink offers STARTTLS with that certificate; with `--implicit-tls` as well,
+it speaks TLS from the first byte instead (smtps, as on port 465) and offers no STARTTLS. Each message records `tls`,
+whether it came over TLS (STARTTLS or implicit), and `tls_version` (`TLSv1.3`, …, or null).
 """
 import argparse, asyncio, itertools, json, os, ssl, sys, time
 from email import policy
@@ -43,7 +45,8 @@ class Handler:
             return self.delay
 
     def session_id(self, session):
-        """A number per connection: aiosmtpd makes one Session per connection (no TLS here, so no second one)."""
+        """A number per connection, given at its first message: aiosmtpd makes a new Session after STARTTLS, but
+        no message goes over the plaintext one before it."""
         if not hasattr(session, "sink_id"):
             session.sink_id = next(self.sessions)
         return session.sink_id
@@ -87,21 +90,29 @@ class Handler:
             server.transport.close()
             return "421 closing"
         if mode == "acceptdrop":
-            self.record(session, envelope, data_at)
+            self.record(server, session, envelope, data_at)
             server.transport.close()
             return "421 closing"
         delay = self.delay_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        self.record(session, envelope, data_at)
+        self.record(server, session, envelope, data_at)
         return "250 OK"
 
-    def record(self, session, envelope, data_at):
+    @staticmethod
+    def tls_version(server):
+        """The TLS version of the connection (after STARTTLS, or implicit), None when it is plaintext."""
+        ssl_object = server.transport.get_extra_info("ssl_object") if server.transport else None
+        return ssl_object.version() if ssl_object else None
+
+    def record(self, server, session, envelope, data_at):
+        tls_version = self.tls_version(server)
         if self.envelope_only:
             content = envelope.original_content or envelope.content or b""
             self.write({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos, "size": len(content),
                         "received_at": time.time(), "data_at": data_at, "session": self.session_id(session),
-                        "peer_port": session.peer[1] if isinstance(session.peer, tuple) else None})
+                        "peer_port": session.peer[1] if isinstance(session.peer, tuple) else None,
+                        "tls": tls_version is not None, "tls_version": tls_version})
             return
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
         text = message.get_body(preferencelist=("plain",))
@@ -121,6 +132,8 @@ class Handler:
             "data_at": data_at,
             "session": self.session_id(session),
             "peer_port": session.peer[1] if isinstance(session.peer, tuple) else None,
+            "tls": tls_version is not None,
+            "tls_version": tls_version,
         }
         self.write(record)
 
@@ -137,13 +150,18 @@ def main():
     parser.add_argument("--envelope-only", action="store_true", help="record messages without parsing them")
     parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    parser.add_argument("--implicit-tls", action="store_true",
+                        help="TLS from the first byte (smtps) with --tls-cert, instead of offering STARTTLS")
     args = parser.parse_args()
+    if (args.tls_cert is None) != (args.tls_key is None) or (args.implicit_tls and not args.tls_cert):
+        parser.error("--tls-cert and --tls-key go together, and --implicit-tls needs them")
     os.makedirs(args.dir, exist_ok=True)
     tls = {}
     if args.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)
-        tls = {"tls_context": context}
+        # aiosmtpd: `ssl_context` wraps the listening socket (implicit TLS), `tls_context` serves STARTTLS.
+        tls = {"ssl_context": context} if args.implicit_tls else {"tls_context": context}
     controller = Controller(Handler(args.dir, args.delay, args.envelope_only), hostname="127.0.0.1", port=args.port,
                             decode_data=False, **tls)
     controller.start()

@@ -46,11 +46,13 @@ final class SMTPSession {
     private var output: [UInt8] = []
     private var written = 0
     private let timeout: Duration
+    private let settings: SMTPSettings
 
     /// A session for `settings`, to be set up on a multi handle; nil when libcurl cannot make a handle.
     init?(_ settings: SMTPSettings) {
         guard let handle = curl_easy_init() else { return nil }
         self.handle = handle
+        self.settings = settings
         timeout = settings.timeout
         _ = verifyd_curl_set_string(handle, verifyd_CURLOPT_URL, settings.url)
         if let user = settings.username { _ = verifyd_curl_set_string(handle, verifyd_CURLOPT_USERNAME, user) }
@@ -83,18 +85,12 @@ final class SMTPSession {
     var isBusy: Bool { state == .busy || state == .resetting }
     var isOpen: Bool { state != .closed }
 
-    /// The set-up ended with `code`: nil when the session is ready, else why it failed (a 5xx answer is permanent,
-    /// such as a refused login; anything else transient).
+    /// The set-up ended with `code`: nil when the session is ready, else why it failed (`SMTPSetupFailure`: a 5xx
+    /// answer is permanent, such as a refused login; TLS failures and anything else transient).
     func connected(_ code: CURLcode, now: ContinuousClock.Instant, idleLimit: Duration) -> DeliveryFailure? {
         guard code == CURLE_OK else {
             state = .closed
-            let reply = verifyd_curl_response_code(handle)
-            let detail = String(cString: curl_easy_strerror(code))
-            switch reply {
-            case 500...599: return .permanent("smtp \(reply): \(detail)")
-            case 400...499: return .transient("smtp \(reply): \(detail)")
-            default: return .transient("smtp: \(detail)")
-            }
+            return SMTPSetupFailure.classify(code, reply: verifyd_curl_response_code(handle), settings: settings)
         }
         socket = verifyd_curl_active_socket(handle)
         // The first read also ties the connection to this handle for good, so libcurl never takes it for idle.

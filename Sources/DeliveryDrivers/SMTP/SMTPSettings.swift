@@ -3,13 +3,13 @@ import Verification
 
 /// How to reach the SMTP relay: `smtp://[user:password@]host[:port]` or `smtps://…`.
 public struct SMTPSettings: Sendable, Equatable {
-    /// STARTTLS on a plain `smtp://` connection.
+    /// STARTTLS on a plain `smtp://` connection (`smtps://` is TLS from the first byte, whatever this says).
     public enum StartTLS: String, Sendable {
-        /// Fail unless the server offers STARTTLS.
+        /// Fail unless the server offers STARTTLS and its certificate is trusted (verifyd's default).
         case required
-        /// Use STARTTLS when offered.
+        /// Use STARTTLS when offered (the certificate must then be trusted); plaintext when not.
         case opportunistic
-        /// Never upgrade.
+        /// Never upgrade: plaintext.
         case off
     }
 
@@ -48,9 +48,21 @@ public struct SMTPSettings: Sendable, Equatable {
         self.caFile = caFile
     }
 
-    /// The URL without credentials, for logs.
+    /// The URL without credentials, the TLS in use and the CA file if any, for logs:
+    /// `smtp://host:587 (STARTTLS required)`.
     public var redacted: String {
-        username == nil ? url : url.replacingOccurrences(of: "://", with: "://\(username!):***@")
+        let shown = username == nil ? url : url.replacingOccurrences(of: "://", with: "://\(username!):***@")
+        return "\(shown) (\(tls)\(caFile.map { ", CA file \($0)" } ?? ""))"
+    }
+
+    /// The TLS in use: `implicit TLS`, `STARTTLS required`, `STARTTLS opportunistic` or `no TLS`.
+    public var tls: String {
+        if implicitTLS { return "implicit TLS" }
+        switch startTLS {
+        case .required: return "STARTTLS required"
+        case .opportunistic: return "STARTTLS opportunistic"
+        case .off: return "no TLS"
+        }
     }
 }
 
@@ -62,6 +74,6 @@ public struct MailConfigurationError: Error, CustomStringConvertible, Sendable {
 
 extension SMTPSettings: SecretHolding {
     public var redactedDescription: String {
-        "SMTPSettings(host: \(host), port: \(port), user: \(username == nil ? "none" : "redacted"), password: \(password == nil ? "none" : "redacted"))"
+        "SMTPSettings(host: \(host), port: \(port), tls: \(tls), user: \(username == nil ? "none" : "redacted"), password: \(password == nil ? "none" : "redacted"))"
     }
 }

@@ -1,4 +1,5 @@
 import DeliveryDrivers
+import Foundation
 import SettingKit
 
 /// Email delivery: none, the development log, or an SMTP relay.
@@ -7,8 +8,9 @@ enum EmailGroup {
         "VERIFYD_EMAIL", group: .email, format: "smtp://[user:password@]host[:port], smtps://…, log or none",
         help: "email delivery")
     static let startTLS = Setting<SMTPSettings.StartTLS>(
-        "VERIFYD_SMTP_STARTTLS", group: .email, format: "required, opportunistic or off", default: .opportunistic,
-        defaultText: "opportunistic", help: "STARTTLS on smtp://"
+        "VERIFYD_SMTP_STARTTLS", group: .email, format: "required, opportunistic or off", default: .required,
+        defaultText: "required",
+        help: "STARTTLS on smtp://: required refuses a relay without it; opportunistic and off allow plaintext"
     ) { text in
         SMTPSettings.StartTLS(rawValue: text.lowercased()).map { .success($0) }
             ?? .failure(SettingProblem("expected required, opportunistic or off"))
@@ -21,7 +23,7 @@ enum EmailGroup {
         help: "deadline of one SMTP transfer, also of the relay's answer after DATA")
     static let caFile = Setting<String?>.text(
         "VERIFYD_SMTP_CA_FILE", group: .email, format: "path", defaultText: "the system's",
-        help: "CA bundle to trust for the SMTP relay")
+        help: "CA bundle (PEM) to trust for the SMTP relay's certificate instead of the system's")
 
     static func read(into configuration: inout VerifydConfiguration, _ read: inout SettingsReader) {
         let choice = read(driver)
@@ -35,6 +37,10 @@ enum EmailGroup {
         case .url(let url):
             guard let fromText else {
                 read.problem("VERIFYD_EMAIL_FROM: required when VERIFYD_EMAIL is an SMTP URL")
+                return
+            }
+            if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                read.problem("VERIFYD_SMTP_CA_FILE: cannot read \(caFile)")
                 return
             }
             do {
