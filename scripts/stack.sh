@@ -114,6 +114,10 @@ fi
 "$PY" Tests/sinks/smtp_sink.py --port "$SMTP_PORT" --dir "$STACK_DIR/mail" >"$STACK_DIR/mail/sink.log" 2>&1 &
 SINK_PID=$!
 
+# As in docker/compose.yaml, the instances believe X-Forwarded-For only from nginx's address, and nginx sets that header
+# to the address it saw. On loopback nginx's address is 127.0.0.1, which is every local client's too: a request sent
+# to an instance's own port with a forged X-Forwarded-For is believed. Through nginx's port it is not. The SMTP sink
+# speaks plaintext, hence VERIFYD_SMTP_STARTTLS=off.
 pids=()
 for i in 0 1 2; do
   VERIFYD_PORT=${PORTS[$i]} VERIFYD_REDIS_URL="$REDIS_URL" \

@@ -28,26 +28,26 @@ import Verification
         }
     }
 
-    private static func script(_ action: String, directory: URL) throws -> Int32 {
+    private static func script(_ action: String, directory: URL, ipRateLimits: String = "off") throws -> Int32 {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         var environment = ProcessInfo.processInfo.environment
         environment["STACK_DIR"] = directory.path
         environment["VERIFYD_BINARY"] = try VerifydProcess.binary().path
         environment["VERIFYD_DELIVERY_CLAIM_IDLE"] = "2s"
-        environment["VERIFYD_IP_RATE_LIMITS"] = "off"  // all test traffic comes from 127.0.0.1
+        environment["VERIFYD_IP_RATE_LIMITS"] = ipRateLimits  // off by default: all test traffic is from 127.0.0.1
         return try Spawn.run(
             ["/bin/bash", root.appendingPathComponent("scripts/stack.sh").path, action], environment: environment)
     }
 
-    private func withStack(_ body: (Stack) async throws -> Void) async throws {
+    private func withStack(ipRateLimits: String = "off", _ body: (Stack) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "verifyd-stack-\(UUID().uuidString.prefix(8))")
         defer {
             _ = try? Self.script("down", directory: directory)
             try? FileManager.default.removeItem(at: directory)
         }
-        #expect(try Self.script("up", directory: directory) == 0)
+        #expect(try Self.script("up", directory: directory, ipRateLimits: ipRateLimits) == 0)
         let text = try String(contentsOf: directory.appendingPathComponent("stack.env"), encoding: .utf8)
         var env: [String: String] = [:]
         for line in text.split(separator: "\n") {
@@ -81,14 +81,80 @@ import Verification
                 return try await group.reduce(into: [ResultCode]()) { $0.append($1) }
             }
             #expect(codes.filter { $0 == .ok }.count == 1 && codes.filter { $0 == .sentTooOften }.count == 29)
-            #expect(try await getStatus(port: stack.lbPort, path: "/metrics") == 404, "/metrics is not public")
-            let internalStatus = try await TestClient.withClient(host: "127.0.0.1", port: stack.lbPort) { client in
-                try await client.execute(
-                    .init(
-                        "/internal/v1/check-verify-code", method: .post, authority: "x", body: ByteBuffer(string: "{}"))
-                ).status
+        }
+    }
+
+    @Test func thePublicPortRoutesOnlyTheSendEndpointAndHealth() async throws {
+        try await withStack { stack in
+            let refused: [(HTTPRequest.Method, String)] = [
+                (.get, "/metrics"), (.get, "/metrics/"), (.get, "//metrics"), (.get, "/%6Detrics"),
+                (.get, "/%6d%65trics"), (.get, "/metrics%2F"), (.get, "/metrics?format=text"),
+                (.get, "/api/v2/common/../../metrics"), (.get, "/health/../metrics"), (.get, "/health/%2e%2e/metrics"),
+                (.get, "/health/live/..%2F..%2Fmetrics"), (.get, "/internal/"),
+                (.get, "/internal/v1/check-verify-code"),
+                (.post, "/internal/v1/check-verify-code"), (.post, "/%69nternal/v1/check-verify-code"),
+                (.post, "/api/v2/common/send-verify-code/../../../../internal/v1/check-verify-code"),
+                (.post, "/api/v2/common/send-verify-code/"), (.get, "/"), (.get, "/nonexistent"),
+                (.get, "/openapi.yaml"),
+            ]
+            for (method, path) in refused {
+                let (status, text) = try await Self.request(port: stack.lbPort, method, path)
+                #expect(status == .notFound, "\(method) \(path)")
+                #expect(
+                    text.contains("nginx") && !text.contains(#""code""#),
+                    "\(method) \(path) is refused by nginx, never reaching a replica: \(text)")
             }
-            #expect(internalStatus == .notFound, "/internal/ is not public")
+            for path in ["/health/live", "/health/ready", "/metrics/../health/live", "/health/%6Cive"] {
+                let (status, text) = try await Self.request(port: stack.lbPort, .get, path)
+                #expect(status == .ok, "GET \(path) reaches a replica: \(text)")
+            }
+            #expect(try await post(port: stack.lbPort, body("email", 5, 1, account: "edge1@example.com")).code == .ok)
+            #expect(
+                try await post(
+                    port: stack.lbPort, body("email", 5, 1, account: "edge2@example.com"),
+                    path: "/api/v2/common/%73end-verify-code"
+                ).code == .ok, "an encoded form of the public path is the public path")
+        }
+    }
+
+    @Test func aClientsForwardedForThroughTheBalancerIsNotBelieved() async throws {
+        try await withStack(ipRateLimits: "2/600") { stack in
+            var codes: [ResultCode] = []
+            for (index, spoofed) in ["198.51.100.1", "198.51.100.2", "198.51.100.3, 198.51.100.4"].enumerated() {
+                let json = body("email", 5, 1, account: "spoof\(index)@example.com")
+                codes.append(try await postForwarded(port: stack.lbPort, json, forwardedFor: spoofed).code)
+            }
+            #expect(codes == [.ok, .ok, .sentTooOften], "every spoofed address counts against the one real client")
+            try await withRedisClient(url: stack.redisURL) { store async throws in
+                #expect(try await store.send("LLEN", "verify:{ip:127.0.0.1}:sends").int == 2)
+                for spoofed in ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"] {
+                    #expect(try await store.send("EXISTS", .string("verify:{ip:\(spoofed)}:sends")).int == 0)
+                }
+            }
+            // The same header sent to an instance's own port, from 127.0.0.1 (nginx's address, so trusted), is
+            // believed: what the balancer sends is what counts.
+            let direct = try await postForwarded(
+                port: stack.instancePorts[0], body("email", 5, 1, account: "direct@example.com"),
+                forwardedFor: "198.51.100.9")
+            #expect(direct.code == .ok)
+            try await withRedisClient(url: stack.redisURL) { store async throws in
+                #expect(try await store.send("LLEN", "verify:{ip:198.51.100.9}:sends").int == 1)
+            }
+        }
+    }
+
+    /// The status and body of a request with a body-less or `{}` body, the path sent as is.
+    private static func request(port: Int, _ method: HTTPRequest.Method, _ path: String) async throws -> (
+        HTTPResponse.Status, String
+    ) {
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            let response = try await client.execute(
+                .init(
+                    path, method: method, authority: "127.0.0.1:\(port)",
+                    headers: method == .post
+                        ? [.contentType: "application/json", .authorization: "Bearer local-stack-internal-token"] : [:],
+                    body: method == .post ? ByteBuffer(string: "{}") : nil))
+            return (response.status, response.body.map { String(buffer: $0) } ?? "")
         }
     }
 

@@ -1,24 +1,130 @@
+import Crypto
+import Logging
+import Metrics
+
 /// Which address a request comes from, for the per-IP limits.
 public struct ClientAddressResolver: Sendable {
     /// Proxies (load balancers) whose `X-Forwarded-For` is believed.
     public let trustedProxies: [CIDR]
+    private let logger: Logger
 
-    /// A resolver trusting `trustedProxies`.
-    public init(trustedProxies: [CIDR]) { self.trustedProxies = trustedProxies }
+    /// A resolver trusting `trustedProxies`, warning on `logger` about `X-Forwarded-For` entries it cannot read.
+    public init(trustedProxies: [CIDR], logger: Logger = Logger(label: "verifyd")) {
+        self.trustedProxies = trustedProxies
+        self.logger = logger
+    }
+
+    /// The range of the pseudo-addresses of unparsable `X-Forwarded-For` entries: 240.0.0.0/5, part of the reserved
+    /// 240.0.0.0/4, which no client on the internet has.
+    public static let pseudoAddresses = CIDR("240.0.0.0/5")!
 
     /// The socket peer, or — when the peer is a trusted proxy — the right-most `X-Forwarded-For` entry that is
-    /// not itself a trusted proxy. A header from an untrusted peer is ignored, so it cannot be spoofed.
+    /// not itself a trusted proxy. A header from an untrusted peer is ignored, so it cannot be spoofed. Empty
+    /// entries are skipped. An entry that is not an address, where the walk reaches it, counts as its own
+    /// pseudo-address (`pseudoAddress(for:)`), logged and counted, never as the proxy: that would put every
+    /// client behind the proxy into one budget.
     public func resolve(peer: IPAddress?, forwardedFor: String?) -> IPAddress? {
         guard let peer else { return nil }
         guard isTrusted(peer), let forwardedFor else { return peer }
         var client = peer
-        for entry in forwardedFor.split(separator: ",").reversed() {
-            guard let address = IPAddress(String(entry)) else { return client }
-            client = address
-            if !isTrusted(address) { return address }
+        for text in forwardedFor.split(separator: ",", omittingEmptySubsequences: false).reversed() {
+            switch ForwardedForEntry(text) {
+            case .empty:
+                continue
+            case .address(let address):
+                client = address
+                if !isTrusted(address) { return address }
+            case .unparsable(let normalized):
+                let pseudo = Self.pseudoAddress(for: normalized)
+                Counter(label: "verifyd_forwarded_for_unparsable_total").increment()
+                logger.warning(
+                    "X-Forwarded-For entry is not an address: counted under a pseudo-address",
+                    metadata: [
+                        "proxy": "\(client)", "pseudo_address": "\(pseudo)", "length": "\(normalized.utf8.count)",
+                    ])
+                return pseudo
+            }
         }
         return client
     }
 
+    /// The address an unparsable entry counts under: 240.0.0.0/5 plus 27 bits of the SHA-256 of its text, so the
+    /// same text always gets the same budget, on every instance.
+    public static func pseudoAddress(for text: String) -> IPAddress {
+        let digest = Array(SHA256.hash(data: Array(text.utf8)))
+        return IPAddress(bytes: [0xF0 | (digest[0] & 0x07), digest[1], digest[2], digest[3]])!
+    }
+
     private func isTrusted(_ address: IPAddress) -> Bool { trustedProxies.contains { $0.contains(address) } }
+}
+
+/// One comma-separated entry of `X-Forwarded-For`, as proxies write them: an address, optionally with a port
+/// (`203.0.113.7:5678`), an IPv6 address optionally in brackets (`[2001:db8::1]`, `[2001:db8::1]:443`), any of
+/// them in double quotes (`"[2001:db8::1]:443"`), with spaces or tabs around.
+public enum ForwardedForEntry: Sendable, Equatable {
+    /// Nothing but whitespace: skipped, like an empty element of any HTTP list.
+    case empty
+    /// The entry's address; a port is dropped.
+    case address(IPAddress)
+    /// Anything else (`unknown`, a host name, a zone id, a bad port), trimmed, unquoted and lowercased.
+    case unparsable(String)
+
+    /// Reads one entry.
+    public init(_ entry: Substring) {
+        var text = entry.trimming { $0 == " " || $0 == "\t" }
+        if text.isEmpty {
+            self = .empty
+            return
+        }
+        if text.count >= 2, text.first == "\"", text.last == "\"" {
+            text = text.dropFirst().dropLast().trimming { $0 == " " || $0 == "\t" }
+        }
+        self = Self.parse(text).map(Self.address) ?? .unparsable(text.lowercased())
+    }
+
+    /// The address of `[v6]`, `[v6]:port`, `v4:port` or a bare address; nil for anything else.
+    private static func parse(_ text: Substring) -> IPAddress? {
+        if text.first == "[" {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            let rest = text[text.index(after: close)...]
+            guard rest.isEmpty || (rest.first == ":" && isPort(rest.dropFirst())) else { return nil }
+            return bare(text[text.index(after: text.startIndex)..<close])
+        }
+        let colons = text.count { $0 == ":" }
+        if colons == 1 {
+            let colon = text.firstIndex(of: ":")!
+            guard isPort(text[text.index(after: colon)...]) else { return nil }
+            return bare(text[..<colon])  // IPv6 text has at least two colons: this is IPv4 and a port
+        }
+        return bare(text)
+    }
+
+    /// Dotted IPv4 or IPv6 text and nothing else (no brackets, spaces, zone ids).
+    private static func bare(_ host: Substring) -> IPAddress? {
+        guard !host.isEmpty,
+            host.utf8.allSatisfy({ $0.isHexDigit || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") })
+        else { return nil }
+        return IPAddress(String(host))
+    }
+
+    /// 1 to 5 digits, at most 65535.
+    private static func isPort(_ text: Substring) -> Bool {
+        guard (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ (48...57).contains($0) }) else { return false }
+        return Int(text).map { $0 <= 65535 } ?? false
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (48...57).contains(self) || (65...70).contains(self) || (97...102).contains(self)
+    }
+}
+
+extension Substring {
+    fileprivate func trimming(_ isTrimmed: (Character) -> Bool) -> Substring {
+        var text = self
+        while let first = text.first, isTrimmed(first) { text = text.dropFirst() }
+        while let last = text.last, isTrimmed(last) { text = text.dropLast() }
+        return text
+    }
 }

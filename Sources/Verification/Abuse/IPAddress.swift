@@ -17,16 +17,20 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         guard !trimmed.isEmpty, trimmed.utf8.count <= 45 else { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, trimmed, &v4) == 1 {
-            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            self.init(uncheckedBytes: withUnsafeBytes(of: &v4) { Array($0) })
             return
         }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, trimmed, &v6) == 1 else { return nil }
-        let raw = withUnsafeBytes(of: &v6) { Array($0) }
-        bytes = raw.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] ? Array(raw.suffix(4)) : raw
+        self.init(uncheckedBytes: withUnsafeBytes(of: &v6) { Array($0) })
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    /// An address from its 4 (IPv4) or 16 (IPv6) bytes (an IPv4-mapped IPv6 address becomes IPv4); nil for any
+    /// other count.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        self.init(uncheckedBytes: bytes)
+    }
 
     /// The text form (`203.0.113.7`, `2001:db8::1`).
     public var description: String {
@@ -37,10 +41,37 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The key a rate limit counts: the address for IPv4, its /64 network for IPv6 (one subscriber's range).
-    public var limitKey: String {
+    /// How many leading bits of an IPv6 address the per-IP limits count by default: /56, what many providers give
+    /// one subscriber (RIPE-690), who with /64 keys could rotate through 256 budgets.
+    public static let defaultIPv6PrefixLength = 56
+
+    /// The key a rate limit counts: the address for IPv4, its /56 network for IPv6 (one subscriber's range).
+    public var limitKey: String { limitKey(ipv6PrefixLength: Self.defaultIPv6PrefixLength) }
+
+    /// The key a rate limit counts: the address for IPv4; for IPv6 its network of `ipv6PrefixLength` bits (clamped
+    /// to 0...128) with the length, e.g. `2001:db8:1::/56`.
+    public func limitKey(ipv6PrefixLength: Int) -> String {
         guard bytes.count == 16 else { return description }
-        return IPAddress(bytes: Array(bytes.prefix(8)) + Array(repeating: 0, count: 8)).description + "/64"
+        let length = min(max(ipv6PrefixLength, 0), 128)
+        return masked(to: length).description + "/\(length)"
+    }
+
+    /// This address with every bit after the first `prefixLength` cleared.
+    private func masked(to prefixLength: Int) -> IPAddress {
+        var remaining = prefixLength
+        var kept = bytes
+        for index in kept.indices {
+            let take = min(8, max(remaining, 0))
+            kept[index] &= UInt8(truncatingIfNeeded: 0xFF << (8 - take))
+            remaining -= take
+        }
+        return IPAddress(uncheckedBytes: kept)
+    }
+
+    /// From 4 or 16 bytes; an IPv4-mapped IPv6 address becomes IPv4.
+    private init(uncheckedBytes raw: [UInt8]) {
+        bytes =
+            raw.count == 16 && raw.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] ? Array(raw.suffix(4)) : raw
     }
 }
 
