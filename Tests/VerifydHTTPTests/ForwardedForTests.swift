@@ -44,10 +44,10 @@ import Verification
             for key in [
                 "203.0.113.9", "2001:db8:1::/56", "2001:db8:1:100::/56", pseudo.description, "198.51.100.5",
             ] {
-                #expect(try await store.send("LLEN", .string("verify:{ip:\(key)}:sends")).int == 1, "\(key)")
+                #expect(try await BudgetProbe.count(store, KeyLayout().ipSendCount(key)) == 1, "\(key)")
             }
             #expect(
-                try await store.send("EXISTS", "verify:{ip:127.0.0.1}:sends").int == 0,
+                try await store.send("EXISTS", .string(KeyLayout().ipSendCount("127.0.0.1"))).int == 0,
                 "nothing counts under the proxy's address")
         }
         let logs = process.errorOutput()
@@ -57,6 +57,36 @@ import Verification
         #expect(!logs.lowercased().contains(secretText), "the entry's text is never logged")
         let metrics = try await getText(port: process.port, path: "/metrics")
         #expect(metrics.contains("verifyd_forwarded_for_unparsable_total 3"))
+    }
+}
+
+extension ForwardedForTests {
+    /// `VERIFYD_IPV6_PREFIX` sets how much of an IPv6 address a budget counts: at 64, two /64s of one /56 are two
+    /// clients, and two addresses of one /64 are one.
+    @Test func theIPv6PrefixIsASetting() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let process = try await VerifydProcess.start(
+            environment: testEnvironment(
+                redis: redis,
+                [
+                    "VERIFYD_TRUSTED_PROXIES": "127.0.0.1/32", "VERIFYD_IP_RATE_LIMITS": "1/600",
+                    "VERIFYD_IPV6_PREFIX": "64",
+                ]))
+        defer { process.stop() }
+        var index = 0
+        func send(_ forwardedFor: String) async throws -> ResultCode {
+            index += 1
+            return try await postForwarded(
+                port: process.port, body("email", 5, account: "v6-\(index)@example.com"), forwardedFor: forwardedFor
+            ).code
+        }
+        #expect(try await send("2001:db8:1:2::7") == .ok)
+        #expect(try await send("2001:db8:1:3::8") == .ok, "another /64 of the same /56")
+        #expect(try await send("2001:db8:1:2::9") == .sentTooOften, "the same /64")
+        try await withRedisClient(url: redis.url) { store async throws in
+            #expect(try await BudgetProbe.count(store, KeyLayout().ipSendCount("2001:db8:1:2::/64")) == 1)
+        }
     }
 }
 

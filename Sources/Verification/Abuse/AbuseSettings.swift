@@ -37,7 +37,7 @@ public struct AbuseSettings: Sendable, Equatable {
         RateLimit(count: 200, window: 3600)!, RateLimit(count: 2000, window: 86400)!,
     ]
     /// 56.
-    public static let defaultIPv6PrefixLength = 56
+    public static let defaultIPv6PrefixLength = IPAddress.defaultIPv6PrefixLength
 }
 
 /// Which limit refused a request.

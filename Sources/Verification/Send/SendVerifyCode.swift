@@ -117,7 +117,7 @@ public struct SendVerifyCode: Sendable {
         let keys = settings.keys
         var limits: [SendAdmission.Limit] = []
         if let clientIP {
-            let ip = clientIP.limitKey
+            let ip = clientIP.limitKey(ipv6PrefixLength: abuse.ipv6PrefixLength)
             if !abuse.ipLimits.isEmpty {
                 limits.append(
                     .init(kind: .ip, key: keys.ipSendCount(ip), pairs: abuse.ipLimits, store: .counter, counts: .send))
