@@ -44,6 +44,18 @@ let package = Package(
         ),
         // Typed wrappers for libcurl's variadic setopt/getinfo, which Swift cannot call.
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        // libphonenumber (C++, Debian: libphonenumber-dev; no pkg-config file) behind a C API: parse a national number
+        // by its country's rules, and tell assigned country calling codes.
+        .target(
+            name: "CPhoneNumberShim",
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++", .when(platforms: [.linux]))]
+        ),
+        // libidn2 from the system (Debian: libidn2-dev), for IDNA 2008 email domains.
+        .systemLibrary(
+            name: "CIDN2",
+            pkgConfig: "libidn2",
+            providers: [.apt(["libidn2-dev"]), .brew(["libidn2"])]
+        ),
         // A RESP client on SwiftNIO; hiredis encodes commands and parses replies. Knows nothing of Fresns.
         .target(
             name: "RedisClient",
@@ -63,7 +75,7 @@ let package = Package(
         .target(
             name: "Verification",
             dependencies: [
-                "RedisClient",
+                "RedisClient", "CPhoneNumberShim", "CIDN2",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -214,5 +226,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -4,6 +4,9 @@ set -euo pipefail
 need=()
 pkg-config --exists hiredis 2>/dev/null || need+=(libhiredis-dev)
 pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
+pkg-config --exists libidn2 2>/dev/null || need+=(libidn2-dev)
+# libphonenumber ships no pkg-config file: its main header tells.
+[ -f /usr/include/phonenumbers/phonenumberutil.h ] || need+=(libphonenumber-dev)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v curl >/dev/null 2>&1 || need+=(curl)

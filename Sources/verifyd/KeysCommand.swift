@@ -24,6 +24,7 @@ struct Keys: AsyncParsableCommand {
         let target = try parsed.mapError { ValidationError("invalid address (code \($0.rawValue))") }.get()
         let shard = OutboxShard(of: target)
         print("target  \(target.key)")
+        if let mailbox = target.mailbox { print("mailbox \(mailbox)") }
         print("shard   \(shard.index) {\(shard.tag)}")
         print("owner   \(keys.owner(target))")
         print("sends   \(keys.sendLog(target))")

@@ -144,24 +144,58 @@ extension Mirror {
     /// `mirror migrate`.
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert the legacy standalone layout (index hashes, one outbox) to the sharded layout.",
+            abstract: "Convert the legacy standalone layout (index hashes, one outbox) to the sharded layout, and "
+                + "move owner keys to their canonical address.",
             discussion: "Idempotent: run it again after a crash, or to pick up what an old instance wrote meanwhile.")
         @OptionGroup var options: SettingArguments
 
         func run() async throws {
             try await withMirror(options) { writer in
-                let migration = MirrorMigration(redis: writer.redis, keys: writer.keys)
-                let report = try await migration.run { report in
-                    FileHandle.standardError.write(
-                        Data(
-                            "\rowner keys \(report.owners), codes and logs \(report.keys), queued \(report.entries)"
-                                .utf8))
+                try await withScanNodes(writer.redis) { nodes in
+                    let migration = MirrorMigration(redis: writer.redis, keys: writer.keys, scanNodes: nodes)
+                    let report = try await migration.run { report in
+                        FileHandle.standardError.write(
+                            Data(
+                                ("\rowner keys \(report.owners), codes and logs \(report.keys), queued \(report.entries), "
+                                    + "canonicalized \(report.canonicalized)").utf8))
+                    }
+                    FileHandle.standardError.write(Data("\n".utf8))
+                    print(
+                        "migrated: \(report.owners) owner keys, \(report.keys) codes and send logs, "
+                            + "\(report.entries) queued deliveries and dead letters; skipped \(report.skipped) index "
+                            + "entries; moved \(report.canonicalized) owner keys to their canonical address, left "
+                            + "\(report.unreadableOwners) unreadable ones"
+                    )
                 }
-                FileHandle.standardError.write(Data("\n".utf8))
-                print(
-                    "migrated: \(report.owners) owner keys, \(report.keys) codes and send logs, "
-                        + "\(report.entries) queued deliveries and dead letters; skipped \(report.skipped) index entries"
-                )
+            }
+        }
+
+        /// Runs `body` with the nodes whose keys SCAN lists: nil on a standalone Redis (the client itself), a client
+        /// for each primary on a cluster.
+        private func withScanNodes(_ client: RedisClient, _ body: ([RedisClient]?) async throws -> Void) async throws {
+            guard client.configuration.isCluster else { return try await body(nil) }
+            let topology: ClusterTopology
+            do {
+                topology = try ClusterTopology(
+                    shards: try await client.send("CLUSTER", "SHARDS"), seedHost: "127.0.0.1")
+            } catch RedisError.server {  // Redis 6.2 has no CLUSTER SHARDS
+                topology = try ClusterTopology(slots: try await client.send("CLUSTER", "SLOTS"), seedHost: "127.0.0.1")
+            }
+            let nodes = topology.primaries.map { Doctor.node($0, of: client.configuration) }
+            try await withClients(nodes[...], connected: [], body)
+        }
+
+        private func withClients(
+            _ nodes: ArraySlice<RedisConfiguration>, connected: [RedisClient],
+            _ body: ([RedisClient]?) async throws -> Void
+        ) async throws {
+            guard let node = nodes.first else { return try await body(connected) }
+            var logger = Logger(label: "verifyd-mirror")
+            logger.logLevel = .error
+            let client = RedisClient(configuration: node, logger: logger, connectionName: "verifyd-mirror")
+            try await client.withRunning(connectTimeout: .seconds(5)) { running in
+                guard let running else { throw ValidationError("cannot reach the cluster node \(node.redacted)") }
+                try await withClients(nodes.dropFirst(), connected: connected + [running], body)
             }
         }
     }

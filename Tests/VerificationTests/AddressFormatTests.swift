@@ -7,7 +7,7 @@ import Testing
 @Suite struct AddressFormatTests {
     @Test func normalizesEmail() {
         #expect(AddressFormat.email("  Alice.B+tag@Example.COM ") == "alice.b+tag@example.com")
-        #expect(AddressFormat.email("用户@例子.中国") == "用户@例子.中国")
+        #expect(AddressFormat.email("用户@例子.中国") == "用户@xn--fsqu00a.xn--fiqs8s")
     }
 
     @Test(arguments: [
@@ -18,18 +18,19 @@ import Testing
         #expect(AddressFormat.email(value) == nil)
     }
 
-    @Test func phones() {
-        #expect(AddressFormat.phone("13800138000") == "13800138000")
-        #expect(AddressFormat.phone("1234") == "1234")
-        for bad in ["123", "1234567890123456", "138-0013-8000", "+8613800138000", "１３８００１３８０００", "13800138000\n"] {
-            #expect(AddressFormat.phone(bad) == nil, "\(bad)")
+    @Test func phones() throws {
+        #expect(try AddressFormat.phone(countryCode: 86, number: "13800138000").get().national == "13800138000")
+        #expect(try AddressFormat.phone(countryCode: 86, number: "１３８００１３８０００").get().e164 == "8613800138000")
+        for bad in ["123", "1234567890123456", "138-0013-8000", "+8613800138000", "13800138000\n", "", "１３８ ００"] {
+            #expect(AddressFormat.phone(countryCode: 86, number: bad) == .failure(.phoneFormat), "\(bad)")
         }
     }
 
-    @Test func countryCodes() {
-        #expect(AddressFormat.isCountryCode(1) && AddressFormat.isCountryCode(86) && AddressFormat.isCountryCode(999))
-        #expect(
-            !AddressFormat.isCountryCode(0) && !AddressFormat.isCountryCode(1000) && !AddressFormat.isCountryCode(-86))
+    @Test func countryCodesMustBeAssigned() {
+        #expect(AddressFormat.isCountryCode(1) && AddressFormat.isCountryCode(86) && AddressFormat.isCountryCode(800))
+        for code in [0, 8, 999, 1000, -86, 28, 292, Int.max, Int.min] {
+            #expect(!AddressFormat.isCountryCode(code), "\(code)")
+        }
     }
 
     @Test func masksForLogs() {

@@ -41,6 +41,64 @@ import Testing
         }
     }
 
+    @Test(arguments: RedisBackend.endToEnd) func ownerKeysMoveToTheirCanonicalTarget(_ backend: RedisBackend)
+        async throws
+    {
+        let redis = try await TestRedis.start(backend)
+        defer { redis.stop() }
+        let nodes = redis.cluster?.nodes.map(\.url) ?? [redis.url]
+        try await withRedisClient(url: redis.url) { store async throws in
+            try await withClients(nodes[...], connected: []) { scanNodes async throws in
+                try await canonicalizes(store, scanNodes: backend == .standalone ? nil : scanNodes)
+            }
+        }
+    }
+
+    private func canonicalizes(_ store: RedisClient, scanNodes: [RedisClient]?) async throws {
+        func written(_ targetKey: String) -> String {
+            keys.owner(Target(channel: .sms, key: targetKey, countryCode: nil, nationalNumber: nil))
+        }
+        let uk = Target.phone(countryCode: 44, number: "7911123456")
+        let cn = Target.phone(countryCode: 86, number: "13800138000")
+        let idn = Target.email("ü@xn--bcher-kva.de")
+        let seeded: [(String, String)] = [
+            (written("4407911123456"), "a1"),  // trunk prefix, as an older verifyd wrote it
+            (keys.owner(.email("ü@bücher.de")), "a2"),  // Unicode domain
+            (keys.owner(cn), "winner"), (written("86013800138000"), "loser"),  // the canonical key wins
+            (written("99912345678"), "ghost"),  // no assigned code: left alone
+            (keys.owner(.email("bob@example.com")), "a3"),  // already canonical
+        ]
+        for (key, aid) in seeded { _ = try await store.send("SET", .string(key), .string(aid)) }
+        #expect(OutboxShard(of: uk) != OutboxShard(index: OutboxShard.index(ofKey: "4407911123456")), "a new shard")
+
+        let migration = MirrorMigration(redis: store, keys: keys, scanNodes: scanNodes)
+        var progressed = 0
+        let report = try await migration.run { _ in progressed += 1 }
+        #expect(report.canonicalized == 3 && report.unreadableOwners == 1 && progressed > 0)
+        #expect(try await store.send("GET", .string(keys.owner(uk))).string == "a1")
+        #expect(try await store.send("GET", .string(keys.owner(idn))).string == "a2")
+        #expect(try await store.send("GET", .string(keys.owner(cn))).string == "winner")
+        #expect(try await store.send("GET", .string(keys.owner(.email("bob@example.com")))).string == "a3")
+        #expect(try await store.send("GET", .string(written("99912345678"))).string == "ghost")
+        for old in [written("4407911123456"), keys.owner(.email("ü@bücher.de")), written("86013800138000")] {
+            #expect(try await store.send("EXISTS", .string(old)).int == 0, "\(old)")
+        }
+
+        let again = try await migration.run()
+        #expect(again.canonicalized == 0 && again.unreadableOwners == 1, "idempotent")
+        #expect(try await store.send("GET", .string(keys.owner(uk))).string == "a1")
+    }
+
+    private func withClients(
+        _ urls: ArraySlice<String>, connected: [RedisClient],
+        _ body: @escaping @Sendable ([RedisClient]) async throws -> Void
+    ) async throws {
+        guard let url = urls.first else { return try await body(connected) }
+        try await withRedisClient(url: url) { client async throws in
+            try await withClients(urls.dropFirst(), connected: connected + [client], body)
+        }
+    }
+
     private func seedLegacy(_ store: RedisClient) async throws {
         _ = try await store.send(
             "HSET", "verify:account:a1", "email", "alice@example.com", "countryCode", "86", "purePhone", "13800138000")

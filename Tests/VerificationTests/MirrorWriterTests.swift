@@ -20,7 +20,7 @@ import Testing
             try MirrorImportLine.parse(line[...]).get()
                 == account("a1", email: "alice@example.com", countryCode: 86, phone: "13800138000"))
         #expect(
-            try MirrorImportLine.parse(#"{"aid":"a3","countryCode":"44","purePhone":"7700900123"}"#).get().countryCode
+            try MirrorImportLine.parse(#"{"aid":"a3","countryCode":"44","purePhone":"7911123456"}"#).get().countryCode
                 == 44)
         #expect(MirrorImportLine.parse("not json") == .failure(MirrorError("not a JSON object")))
         #expect(

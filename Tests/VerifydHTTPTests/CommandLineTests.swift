@@ -42,7 +42,7 @@ import Verification
         {"aid":"a1","email":"Alice@Example.com","countryCode":86,"purePhone":"13800138000"}
         not json
         {"aid":"a2","email":"not-an-email"}
-        {"aid":"a3","countryCode":"44","purePhone":"7700900123"}
+        {"aid":"a3","countryCode":"44","purePhone":"7911123456"}
         {"aid":"bad aid","email":"x@example.com"}
         """.write(to: file, atomically: true, encoding: .utf8)
         for _ in 0..<2 {
@@ -57,7 +57,7 @@ import Verification
             let keys = KeyLayout()
             #expect(try await store.send("GET", .string(keys.owner(.email("alice@example.com")))).string == "a1")
             #expect(
-                try await store.send("GET", .string(keys.owner(.phone(countryCode: 44, number: "7700900123")))).string
+                try await store.send("GET", .string(keys.owner(.phone(countryCode: 44, number: "7911123456")))).string
                     == "a3")
             #expect(try await store.send("EXISTS", "verify:account:a2").int == 0, "a bad line is never half-written")
         }

@@ -184,7 +184,7 @@ import Verification
     {
         try await Harness.run(backend: backend) { h async throws in
             try await h.seedAccount(
-                aid: "me", email: "Me@Example.com", countryCode: 44, phone: "7700900123", token: "tok")
+                aid: "me", email: "Me@Example.com", countryCode: 44, phone: "7911123456", token: "tok")
             try await h.seedAccount(aid: "bare", token: "tok2")
             let me = ["X-Fresns-Aid": "me", "X-Fresns-Aid-Token": "tok"]
             #expect(
@@ -196,7 +196,7 @@ import Verification
             #expect(try await h.send(body("sms", 4, 4), headers: me).code == .ok)
             #expect(
                 try await h.store.send(
-                    "EXISTS", .string(KeyLayout().code(.phone(countryCode: 44, number: "7700900123"), templateId: 4))
+                    "EXISTS", .string(KeyLayout().code(.phone(countryCode: 44, number: "7911123456"), templateId: 4))
                 ).int == 1)
             let bare = ["X-Fresns-Aid": "bare", "X-Fresns-Aid-Token": "tok2"]
             #expect(try await h.send(body("email", 4), headers: bare).code == .parameterError)

@@ -5,10 +5,12 @@ import RedisClient
 /// send log and queued delivery in its target's shard. Idempotent and re-runnable after a crash: the indexes are
 /// copied and left in place (instances of the old version still read them), and each key and delivery moves in one
 /// command or script. A key the new layout already has (a code sent after the switch) wins over the legacy one.
+/// Then it moves owner keys to their canonical target (`OwnerKeyCanonicalization`), on a cluster too.
 public struct MirrorMigration: Sendable {
     let redis: RedisClient
     let keys: KeyLayout
     let legacy: LegacyKeyLayout
+    let scanNodes: [RedisClient]
 
     /// What one run did.
     public struct Report: Sendable, Equatable {
@@ -20,13 +22,19 @@ public struct MirrorMigration: Sendable {
         public var keys = 0
         /// Deliveries and dead letters moved to their shard.
         public var entries = 0
+        /// Owner keys moved to their canonical target's key.
+        public var canonicalized = 0
+        /// Owner keys whose target is not a valid address today, left as they are.
+        public var unreadableOwners = 0
     }
 
-    /// A migration of the layout under `keys.prefix`.
-    public init(redis: RedisClient, keys: KeyLayout) {
+    /// A migration of the layout under `keys.prefix`. `scanNodes` are the nodes whose owner keys are re-canonicalized
+    /// (each primary of a cluster; nil: `redis` itself, a standalone Redis).
+    public init(redis: RedisClient, keys: KeyLayout, scanNodes: [RedisClient]? = nil) {
         self.redis = redis
         self.keys = keys
         self.legacy = LegacyKeyLayout(prefix: keys.prefix)
+        self.scanNodes = scanNodes ?? [redis]
     }
 
     /// KEYS: 1 legacy stream, 2 the shard's stream. ARGV: 1 the entry id, 2 the consumer group. Copies the entry
@@ -61,7 +69,24 @@ public struct MirrorMigration: Sendable {
         try await moveTargetKeys(report: &report, progress: progress)
         try await moveStream(legacy.outbox, to: keys.outbox, report: &report, progress: progress)
         try await moveStream(legacy.outboxDead, to: keys.outboxDead, report: &report, progress: progress)
+        try await canonicalizeOwners(report: &report, progress: progress)
         return report
+    }
+
+    /// Moves owner keys written under a target that is not canonical today to their canonical key.
+    private func canonicalizeOwners(report: inout Report, progress: (Report) -> Void) async throws {
+        let pass = OwnerKeyCanonicalization(keys: keys)
+        var owners = OwnerKeyCanonicalization.Report()
+        for node in scanNodes {
+            try await pass.run(scanning: node, writingThrough: redis, report: &owners) { owners in
+                var current = report
+                current.canonicalized = owners.moved
+                current.unreadableOwners = owners.unreadable
+                progress(current)
+            }
+        }
+        report.canonicalized = owners.moved
+        report.unreadableOwners = owners.unreadable
     }
 
     /// Copies one legacy index into owner keys, page by page (HSCAN).

@@ -29,7 +29,9 @@ public struct MirrorWriter: Sendable {
         public var countryCode: Int?
         public var purePhone: String?
 
-        /// Validates and normalizes (lowercased email, digits-only phone); nil with the reason when invalid.
+        /// Validates and canonicalizes as `Target.parse` does (the owner keys and the hash's `email`, `countryCode`
+        /// and `purePhone` agree: a national number with its trunk prefix is stored without it); nil with the reason
+        /// when invalid.
         public static func validated(
             aid: String, email: String?, countryCode: Int?, purePhone: String?
         ) -> Result<Account, MirrorError> {
@@ -38,18 +40,22 @@ public struct MirrorWriter: Sendable {
             }
             var account = Account(aid: aid)
             if let email, !email.isEmpty {
-                guard let normalized = AddressFormat.email(email) else { return .failure(MirrorError("invalid email")) }
-                account.email = normalized
+                guard case .success(let target) = Target.parse(channel: .email, account: email, countryCode: nil) else {
+                    return .failure(MirrorError("invalid email"))
+                }
+                account.email = target.key
             }
             if let purePhone, !purePhone.isEmpty {
-                guard let countryCode, AddressFormat.isCountryCode(countryCode) else {
-                    return .failure(MirrorError("a phone needs a countryCode of 1-999"))
+                guard let countryCode else { return .failure(MirrorError("a phone needs a countryCode")) }
+                switch Target.parse(channel: .sms, account: purePhone, countryCode: countryCode) {
+                case .success(let target):
+                    account.countryCode = countryCode
+                    account.purePhone = target.nationalNumber
+                case .failure(.countryCode):
+                    return .failure(MirrorError("countryCode must be an assigned country calling code"))
+                case .failure:
+                    return .failure(MirrorError("purePhone is not a valid number of that country"))
                 }
-                guard let phone = AddressFormat.phone(purePhone) else {
-                    return .failure(MirrorError("purePhone must be 4-15 digits"))
-                }
-                account.countryCode = countryCode
-                account.purePhone = phone
             }
             return .success(account)
         }

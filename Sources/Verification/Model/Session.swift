@@ -33,15 +33,20 @@ public struct MirroredAccount: Sendable, Equatable {
     public var countryCode: Int?
     public var purePhone: String?
 
-    /// The account's bound email, normalized, if it has a valid one.
-    var boundEmail: String? { email.flatMap { $0.isEmpty ? nil : AddressFormat.email($0) } }
-
-    /// The account's bound phone as a target, if it has a valid one.
-    var boundPhone: Target? {
-        guard let countryCode, AddressFormat.isCountryCode(countryCode),
-            let number = purePhone.flatMap(AddressFormat.phone)
+    /// The account's bound email in its canonical form, if it has a valid one.
+    var boundEmail: String? {
+        guard let email, !email.isEmpty,
+            case .success(let target) = Target.parse(channel: .email, account: email, countryCode: nil)
         else { return nil }
-        return .phone(countryCode: countryCode, number: number)
+        return target.key
+    }
+
+    /// The account's bound phone as a canonical target, if it has a valid one.
+    var boundPhone: Target? {
+        guard let countryCode, let purePhone, !purePhone.isEmpty,
+            case .success(let target) = Target.parse(channel: .sms, account: purePhone, countryCode: countryCode)
+        else { return nil }
+        return target
     }
 
     /// An account from the fields of its mirror hash (`HGETALL`).

@@ -1,25 +1,41 @@
 /// The normalized address a code is sent to: the key of its rate limit and its code.
 public struct Target: Sendable, Hashable, CustomStringConvertible {
     public let channel: Channel
-    /// The lowercased email, or the phone key as Fresns stores it: the country code followed by the national number.
+    /// The canonical email (see `AddressFormat.email`), or the phone's E.164 digits without `+`: the country calling
+    /// code followed by the national significant number, as Fresns stores `countryCode` and `purePhone`.
     public let key: String
     /// For SMS: the country calling code.
     public let countryCode: Int?
-    /// For SMS: the national number, digits only.
+    /// For SMS: the national significant number, digits only (no trunk prefix).
     public let nationalNumber: String?
+    /// For email: the mailbox the address reaches when that differs from `key` (`+tag` dropped; at gmail.com and
+    /// googlemail.com, dots too), for a per-mailbox limit next to the exact address's; nil otherwise.
+    public let mailbox: String?
 
-    /// An email target; `address` must already be normalized.
-    public static func email(_ address: String) -> Target {
-        Target(channel: .email, key: address, countryCode: nil, nationalNumber: nil)
+    init(channel: Channel, key: String, countryCode: Int?, nationalNumber: String?, mailbox: String? = nil) {
+        self.channel = channel
+        self.key = key
+        self.countryCode = countryCode
+        self.nationalNumber = nationalNumber
+        self.mailbox = mailbox
     }
 
-    /// An SMS target from its country code and national number.
+    /// An email target; `address` must already be canonical (`AddressFormat.email`).
+    public static func email(_ address: String) -> Target {
+        Target(
+            channel: .email, key: address, countryCode: nil, nationalNumber: nil,
+            mailbox: EmailNormalization.mailbox(of: address))
+    }
+
+    /// An SMS target from its country code and national significant number, already canonical.
     public static func phone(countryCode: Int, number: String) -> Target {
         Target(channel: .sms, key: "\(countryCode)\(number)", countryCode: countryCode, nationalNumber: number)
     }
 
-    /// The target of an address as a client gives it: the one normalization that sending, checking and the mirror
-    /// share. Answers 34101 (email), 34102 (phone), 34103 (country code) or 30001 (no country code for SMS).
+    /// The target of an address as a client gives it: the one normalization that sending, checking, the mirror and
+    /// `verifyd keys` share. Emails become canonical (`AddressFormat.email`), phones E.164 by their country's rules
+    /// (`PhoneNumberRules`). Answers 34101 (email), 34102 (phone), 34103 (unassigned country code) or 30001 (no
+    /// country code for SMS).
     public static func parse(channel: Channel, account: String, countryCode: Int?) -> Result<Target, ResultCode> {
         switch channel {
         case .email:
@@ -27,9 +43,9 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
             return .success(.email(email))
         case .sms:
             guard let countryCode else { return .failure(.parameterMissing) }
-            guard let number = AddressFormat.phone(account) else { return .failure(.phoneFormat) }
-            guard AddressFormat.isCountryCode(countryCode) else { return .failure(.countryCode) }
-            return .success(.phone(countryCode: countryCode, number: number))
+            return AddressFormat.phone(countryCode: countryCode, number: account).map {
+                .phone(countryCode: countryCode, number: $0.national)
+            }
         }
     }
 
