@@ -1,7 +1,9 @@
 import Foundation
+import Verification
 
 /// An email domain as an operator gives it for the blocked set (`verifyd domains add|import`): trimmed, without a
-/// final dot, lowercased, and checked to be a host name the set can match.
+/// final dot, in the canonical form of targets' domains (a Unicode domain becomes its `xn--` form), and checked to be
+/// a host name the set can match.
 enum BlockedDomainName {
     /// The most characters of a bad input quoted back in an error.
     private static let quotedLength = 80
@@ -12,25 +14,19 @@ enum BlockedDomainName {
         if domain.hasSuffix(".") { domain.removeLast() }
         guard !domain.isEmpty else { return .failure(Problem("empty domain")) }
         let quoted = quote(domain)
-        // TODO(idna): convert a non-ASCII domain to its ASCII (xn--) form with AddressFormat's IDNA conversion.
-        guard domain.unicodeScalars.allSatisfy(\.isASCII) else {
-            return .failure(Problem("\(quoted) is not ASCII: give its punycode form (xn--…)"))
-        }
-        domain = domain.lowercased()
-        guard domain.utf8.count <= 253 else { return .failure(Problem("\(quoted) is longer than 253 characters")) }
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2 else {
+        guard domain.contains(".") || domain.contains("。") else {
             return .failure(Problem("\(quoted) has no dot: a top-level domain alone is not accepted"))
         }
+        // The one domain normalization of targets (IDNA 2008 to ASCII, lowercase, label lengths), then the stricter
+        // host-name rules of a set that sends are matched against.
+        guard let canonical = AddressFormat.emailDomain(domain) else {
+            return .failure(Problem("\(quoted) is not a domain name (IDNA 2008, labels of 1 to 63 characters)"))
+        }
+        domain = canonical
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         for label in labels {
-            guard (1...63).contains(label.utf8.count) else {
-                return .failure(Problem("\(quoted) has an empty label or one longer than 63 characters"))
-            }
             guard label.utf8.allSatisfy(isLetterDigitOrHyphen) else {
                 return .failure(Problem("\(quoted) has a character other than letters, digits, hyphens and dots"))
-            }
-            guard label.first != "-", label.last != "-" else {
-                return .failure(Problem("\(quoted) has a label that starts or ends with a hyphen"))
             }
         }
         // `xn--` labels (punycode) pass as they are: letters, digits and hyphens.

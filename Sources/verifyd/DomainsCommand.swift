@@ -39,15 +39,14 @@ struct Domains: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Unblock domains.",
             usage: "verifyd domains remove DOMAIN... [--setting value...]",
-            discussion: "Each is removed as given and in its stored form (trimmed, lowercased, no final dot).")
+            discussion: "Each is removed as given and in the form `add` stores (its canonical, IDNA form).")
         @OptionGroup var options: SettingArguments
 
         func run() async throws {
             let (domains, settings) = try options.domainsAndSettings()
             var members: [String] = []
             for text in domains {
-                var stored = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-                if stored.hasSuffix(".") { stored.removeLast() }
+                let stored = (try? BlockedDomainName.parse(text).get()) ?? text
                 members.append(contentsOf: stored == text ? [text] : [text, stored])
             }
             try await BlockedDomainSet.with(settings) { set in

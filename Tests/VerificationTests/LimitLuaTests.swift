@@ -33,26 +33,28 @@ import Testing
         }
     }
 
+    // Windows are long (1,000 s and more) because a counter's TTL is real time: twice its longest window.
+
     @Test func aWindowCounterRefusesPastItsCountAndAdmitsAsThePreviousWindowFades() async throws {
         let server = try await RedisServer.start()
         defer { server.stop() }
         try await withRedisClient(url: server.url) { redis in
-            let counter = Probe(redis: redis, store: "counter", pairs: [(10, 1000)])
-            for _ in 0..<9 { _ = try await counter("add", at: 500) }
-            #expect(try await counter("retry", at: 600) == 0, "9 of 10 in the window")
-            _ = try await counter("add", at: 600)
-            // Full: the rest of this window (400 ms), then until 10 × (1 - elapsed/1000) ≤ 9, 100 ms into the next.
-            #expect(try await counter("retry", at: 600) == 500)
-            #expect(try await counter("retry", at: 1099) == 1)
-            #expect(try await counter("retry", at: 1100) == 0)
+            let counter = Probe(redis: redis, store: "counter", pairs: [(10, 1_000_000)])
+            for _ in 0..<9 { _ = try await counter("add", at: 500_000) }
+            #expect(try await counter("retry", at: 600_000) == 0, "9 of 10 in the window")
+            _ = try await counter("add", at: 600_000)
+            // Full: the rest of this window (400 s), then until 10 × (1 - elapsed/1000 s) ≤ 9, 100 s into the next.
+            #expect(try await counter("retry", at: 600_000) == 500_000)
+            #expect(try await counter("retry", at: 1_099_000) == 1000)
+            #expect(try await counter("retry", at: 1_100_000) == 0)
             // In the next window the previous one weighs by its share still to come: 10 × 0.5 + 4 = 9, then 10.
-            for _ in 0..<4 { _ = try await counter("add", at: 1500) }
-            #expect(try await counter("retry", at: 1500) == 0)
-            _ = try await counter("add", at: 1500)
-            #expect(try await counter("retry", at: 1500) == 100, "10 × (1 - 0.6) + 5 = 9 at 1600")
+            for _ in 0..<4 { _ = try await counter("add", at: 1_500_000) }
+            #expect(try await counter("retry", at: 1_500_000) == 0)
+            _ = try await counter("add", at: 1_500_000)
+            #expect(try await counter("retry", at: 1_500_000) == 100_000, "10 × (1 - 0.6) + 5 = 9 at 1600 s")
             // Two windows on, nothing is left.
-            #expect(try await counter("retry", at: 3000) == 0)
-            #expect(try await redis.send("PTTL", "limit").int ?? 0 > 1000, "kept for twice the longest window")
+            #expect(try await counter("retry", at: 3_000_000) == 0)
+            #expect(try await redis.send("PTTL", "limit").int ?? 0 > 1_000_000, "kept for twice the longest window")
         }
     }
 
@@ -60,17 +62,17 @@ import Testing
         let server = try await RedisServer.start()
         defer { server.stop() }
         try await withRedisClient(url: server.url) { redis in
-            let counter = Probe(redis: redis, store: "counter", pairs: [(2, 1000), (5, 10000)])
-            _ = try await counter("add", at: 900)
-            _ = try await counter("remove", at: 900)
+            let counter = Probe(redis: redis, store: "counter", pairs: [(2, 1_000_000), (5, 10_000_000)])
+            _ = try await counter("add", at: 900_000)
+            _ = try await counter("remove", at: 900_000)
             #expect(try await redis.send("GET", "limit").string == "0:0:0,0:0:0")
-            _ = try await counter("add", at: 900)
-            _ = try await counter("add", at: 1100)  // the next 1 s window: 900's event is now its previous count
-            _ = try await counter("remove", at: 900)
+            _ = try await counter("add", at: 900_000)
+            _ = try await counter("add", at: 1_100_000)  // the next 1000 s window: 900 s's event is its previous count
+            _ = try await counter("remove", at: 900_000)
             #expect(try await redis.send("GET", "limit").string == "1:1:0,0:1:0")
-            _ = try await counter("remove", at: 1100)
+            _ = try await counter("remove", at: 1_100_000)
             #expect(try await redis.send("GET", "limit").string == "1:0:0,0:0:0")
-            _ = try await counter("remove", at: 1100)
+            _ = try await counter("remove", at: 1_100_000)
             #expect(try await redis.send("GET", "limit").string == "1:0:0,0:0:0", "never below zero")
         }
     }

@@ -71,6 +71,23 @@ import Verification
         }
     }
 
+    /// Every spelling of one mailbox (plus-addresses, Gmail dots, googlemail.com) shares its limits, and a refusal
+    /// leaves no trace in the mailbox's log; other mailboxes are not affected.
+    @Test(arguments: RedisBackend.endToEnd)
+    func plusAddressesAndGmailDotsShareTheirMailboxsLimits(_ backend: RedisBackend) async throws {
+        try await Harness.run(["VERIFYD_RATE_LIMITS": "2/600"], backend: backend) { h async throws in
+            #expect(try await h.send(body("email", 5, account: "a.b+one@gmail.com")).code == .ok)
+            #expect(try await h.send(body("email", 5, account: "AB+two@googlemail.com")).code == .ok)
+            for spelling in ["ab@gmail.com", "a.b.+three@gmail.com", "a.b@googlemail.com"] {
+                #expect(try await h.send(body("email", 5, account: spelling)).code == .sentTooOften, "\(spelling)")
+            }
+            let mailbox = try await h.store.send("LLEN", .string(KeyLayout().sendLog(.email("ab@gmail.com"))))
+            #expect(mailbox.int == 2, "two admitted sends, refusals not counted")
+            #expect(try await h.send(body("email", 5, account: "c+one@example.com")).code == .ok)
+            #expect(try await h.send(body("email", 5, account: "c.d+one@example.com")).code == .ok, "dots matter there")
+        }
+    }
+
     /// A check of a target without a code runs the same Redis commands as a wrong check of a pending code.
     @Test func theCheckScriptDoesTheSameWorkWithOrWithoutACode() async throws {
         try await Harness.run(["VERIFYD_INTERNAL_TOKEN": internalToken]) { h async throws in

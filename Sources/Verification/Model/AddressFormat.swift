@@ -14,6 +14,9 @@ public enum AddressFormat {
         return email.utf8.count <= 254 ? email : nil
     }
 
+    /// The canonical (ASCII, IDNA 2008) form of an email domain, as the blocked domains and targets hold it, or nil.
+    public static func emailDomain(_ raw: String) -> String? { EmailNormalization.domain(Substring(raw)) }
+
     /// The canonical phone of a country calling code and a national number (see `PhoneNumberRules`), or 34103 for an
     /// unassigned code and 34102 for anything that is not a valid number of that country.
     public static func phone(countryCode: Int, number raw: String) -> Result<PhoneNumberRules.Canonical, ResultCode> {

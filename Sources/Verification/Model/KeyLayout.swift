@@ -36,11 +36,6 @@ public struct KeyLayout: Sendable, Equatable {
     public func sendLog(_ target: Target) -> String { shardPrefix(target) + "sends:" + target.key }
     /// List of the Redis times (ms) of a target's recent wrong checks, newest first, across its codes.
     public func checkFailures(_ target: Target) -> String { shardPrefix(target) + "fails:" + target.key }
-    /// List of the Redis times (ms) of recent accepted sends to one mailbox (a folded address, `Target.mailbox`),
-    /// in the mailbox's own shard.
-    public func mailboxSendLog(_ mailbox: String) -> String {
-        prefix + "{" + OutboxShard(index: OutboxShard.index(ofKey: mailbox)).tag + "}:mailbox:" + mailbox
-    }
     /// Hash of the pending code of a target and template (`hash`, `attempts`, `issued`).
     public func code(_ target: Target, templateId: Int) -> String {
         shardPrefix(target) + "code:" + target.key + ":" + String(templateId)

@@ -109,7 +109,7 @@ public struct SendVerifyCode: Sendable {
     }
 
     /// The limits of other entities than the target, in other slots: the client IP's sends and, when the owner rule
-    /// applies, its lookups; the country code's sends.
+    /// applies, its lookups; the mailbox's sends when the address folds to another; the country code's sends.
     private func foreignLimits(_ target: Target, clientIP: IPAddress?, ownerRule: AddressOwnerRule?)
         -> [SendAdmission.Limit]
     {
@@ -128,6 +128,13 @@ public struct SendVerifyCode: Sendable {
                         kind: .lookup, key: keys.ipLookupCount(ip), pairs: abuse.lookupLimits, store: .counter,
                         counts: .lookup))
             }
+        }
+        if let mailbox = target.mailbox {
+            // The mailbox's own log, so that every spelling of it (plus-address, Gmail dots) shares one.
+            limits.append(
+                .init(
+                    kind: .mailbox, key: keys.sendLog(.email(mailbox)), pairs: settings.limits, store: .log,
+                    counts: .send))
         }
         if let countryCode = target.countryCode, !abuse.countryLimits.isEmpty {
             limits.append(
