@@ -21,7 +21,7 @@ enum AbuseGroup {
         if text == "*" { return .success(nil) }
         let codes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !codes.isEmpty, codes.allSatisfy({ $0.map(AddressFormat.isCountryCode) == true }) else {
-            return .failure(SettingProblem("expected country calling codes separated by commas, or * for all"))
+            return .failure(SettingProblem("expected assigned country calling codes separated by commas, or * for all"))
         }
         return .success(Set(codes.compactMap { $0 }))
     }
