@@ -18,13 +18,8 @@ struct BlockedDomainSet: Sendable {
 
     /// Runs `body` with the set of the configured Redis and key prefix.
     static func with(_ options: SettingArguments, _ body: (BlockedDomainSet) async throws -> Void) async throws {
-        let configuration = try options.load(SettingGroup.mirror)
-        var logger = Logger(label: "verifyd-domains")
-        logger.logLevel = .error
-        let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-domains")
-        try await client.withRunning(connectTimeout: .seconds(5)) { connected in
-            guard let connected else { throw ValidationError("cannot reach Redis at \(configuration.redis.redacted)") }
-            try await body(BlockedDomainSet(redis: connected, key: configuration.keys.blockedEmailDomains))
+        try await withConnectedRedis(options, name: "verifyd-domains") { redis, keys in
+            try await body(BlockedDomainSet(redis: redis, key: keys.blockedEmailDomains))
         }
     }
 

@@ -201,15 +201,25 @@ extension Mirror {
     }
 }
 
-/// Runs `body` with a connected Redis client for the configured URL and prefix.
+/// Runs `body` with a mirror writer on the configured Redis and key prefix.
 func withMirror(_ options: SettingArguments, _ body: (MirrorWriter) async throws -> Void) async throws {
+    try await withConnectedRedis(options, name: "verifyd-mirror") { redis, keys in
+        try await body(MirrorWriter(redis: redis, keys: keys))
+    }
+}
+
+/// Runs `body` with a connected Redis client for the settings of `SettingGroup.mirror` (the URL and the key layout),
+/// quiet below errors; a Redis that cannot be reached in 5 s is a validation error.
+func withConnectedRedis(
+    _ options: SettingArguments, name: String, _ body: (RedisClient, KeyLayout) async throws -> Void
+) async throws {
     let configuration = try options.load(SettingGroup.mirror)
-    var logger = Logger(label: "verifyd-mirror")
+    var logger = Logger(label: name)
     logger.logLevel = .error
-    let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: "verifyd-mirror")
+    let client = RedisClient(configuration: configuration.redis, logger: logger, connectionName: name)
     try await client.withRunning(connectTimeout: .seconds(5)) { connected in
         guard let connected else { throw ValidationError("cannot reach Redis at \(configuration.redis.redacted)") }
-        try await body(MirrorWriter(redis: connected, keys: configuration.keys))
+        try await body(connected, configuration.keys)
     }
 }
 

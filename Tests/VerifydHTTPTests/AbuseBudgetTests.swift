@@ -143,10 +143,6 @@ import Verification
         }
     }
 
-    private func checkBody(_ code: String, account: String, template: Int) -> String {
-        #"{"type":"email","account":"\#(account)","templateId":\#(template),"verifyCode":"\#(code)"}"#
-    }
-
     /// The calls since the last `CONFIG RESETSTAT` of each command the check script may run (`INFO commandstats`
     /// counts a script's own commands), so that the server's background reads do not count.
     private func commandCalls(_ h: Harness) async throws -> [String: Int] {

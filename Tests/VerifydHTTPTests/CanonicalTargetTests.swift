@@ -9,12 +9,6 @@ import Verification
 @Suite struct CanonicalTargetEndToEndTests {
     private let env = ["VERIFYD_INTERNAL_TOKEN": internalToken]
 
-    private func checkBody(_ code: String, account: String, type: String = "email", cc: Int? = nil) -> String {
-        var json = #"{"type":"\#(type)","account":"\#(account)","templateId":1,"verifyCode":"\#(code)""#
-        if let cc { json += #","countryCode":\#(cc)"# }
-        return json + "}"
-    }
-
     @Test(arguments: RedisBackend.endToEnd) func aUKNumberWithAndWithoutItsTrunkPrefixIsOneTarget(
         _ backend: RedisBackend
     ) async throws {

@@ -9,14 +9,6 @@ import Verification
 @Suite struct CheckVerifyCodeTests {
     private let env = ["VERIFYD_INTERNAL_TOKEN": internalToken, "VERIFYD_RATE_LIMITS": "50/60"]
 
-    private func checkBody(
-        _ code: String, account: String = "c@example.com", template: Int = 1, type: String = "email", cc: Int? = nil
-    ) -> String {
-        var json = #"{"type":"\#(type)","account":"\#(account)","templateId":\#(template),"verifyCode":"\#(code)""#
-        if let cc { json += #","countryCode":\#(cc)"# }
-        return json + "}"
-    }
-
     @Test(arguments: RedisBackend.endToEnd) func aCorrectCodeWorksOnceAndIsNormalizedLikeSending(
         _ backend: RedisBackend
     ) async throws {

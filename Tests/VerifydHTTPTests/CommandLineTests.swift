@@ -14,21 +14,7 @@ import Verification
     }
 
     private func run(_ arguments: [String], url: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        let child = Process()
-        child.executableURL = try VerifydProcess.binary()
-        child.arguments = arguments
-        child.environment = ["VERIFYD_REDIS_URL": url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
-        let out = Pipe()
-        let err = Pipe()
-        child.standardOutput = out
-        child.standardError = err
-        try child.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        child.waitUntilExit()
-        return (
-            child.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        try VerifydProcess.command(arguments, url: url)
     }
 
     @Test(arguments: RedisBackend.endToEnd) func importIsIdempotentAndReportsBadLines(_ backend: RedisBackend)

@@ -8,30 +8,10 @@ import Verification
 @Suite struct DomainsCommandTests {
     private let blocked = KeyLayout().blockedEmailDomains
 
-    /// Runs `verifyd ARGUMENTS` on the Redis at `url`, with `input` on its standard input.
     private func run(_ arguments: [String], url: String, input: String = "") throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
-        let child = Process()
-        child.executableURL = try VerifydProcess.binary()
-        child.arguments = arguments
-        child.environment = ["VERIFYD_REDIS_URL": url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
-        let stdin = Pipe()
-        let out = Pipe()
-        let err = Pipe()
-        child.standardInput = stdin
-        child.standardOutput = out
-        child.standardError = err
-        try child.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        // Standard error is small; read it after standard output, which may be large (a list).
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        child.waitUntilExit()
-        return (
-            child.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        try VerifydProcess.command(arguments, url: url, input: input)
     }
 
     private func members(_ store: RedisClient) async throws -> Set<String> {

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import RedisClient
+import Synchronization
 import TestSupport
 import Testing
 import Verification
@@ -13,21 +14,9 @@ import Verification
     @Test func entriesWithPortsBracketsOrNoAddressEachCountUnderTheirOwnBudget() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
-        let process = try await VerifydProcess.start(
-            environment: testEnvironment(
-                redis: redis,
-                [
-                    "VERIFYD_TRUSTED_PROXIES": "127.0.0.1/32", "VERIFYD_IP_RATE_LIMITS": "1/600",
-                    "VERIFYD_LOG_FORMAT": "json",
-                ]))
+        let process = try await Self.behindAProxy(redis, ["VERIFYD_LOG_FORMAT": "json"])
         defer { process.stop() }
-        var index = 0
-        func send(_ forwardedFor: String) async throws -> ResultCode {
-            index += 1
-            return try await postForwarded(
-                port: process.port, body("email", 5, account: "xff\(index)@example.com"), forwardedFor: forwardedFor
-            ).code
-        }
+        let send = Self.sender(process)
         let secretText = "client-chosen-text-7f3a"
         #expect(try await send("203.0.113.9:5678") == .ok)
         #expect(try await send("203.0.113.9:6000") == .sentTooOften, "the port is not part of the address")
@@ -66,26 +55,38 @@ extension ForwardedForTests {
     @Test func theIPv6PrefixIsASetting() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
-        let process = try await VerifydProcess.start(
-            environment: testEnvironment(
-                redis: redis,
-                [
-                    "VERIFYD_TRUSTED_PROXIES": "127.0.0.1/32", "VERIFYD_IP_RATE_LIMITS": "1/600",
-                    "VERIFYD_IPV6_PREFIX": "64",
-                ]))
+        let process = try await Self.behindAProxy(redis, ["VERIFYD_IPV6_PREFIX": "64"])
         defer { process.stop() }
-        var index = 0
-        func send(_ forwardedFor: String) async throws -> ResultCode {
-            index += 1
-            return try await postForwarded(
-                port: process.port, body("email", 5, account: "v6-\(index)@example.com"), forwardedFor: forwardedFor
-            ).code
-        }
+        let send = Self.sender(process)
         #expect(try await send("2001:db8:1:2::7") == .ok)
         #expect(try await send("2001:db8:1:3::8") == .ok, "another /64 of the same /56")
         #expect(try await send("2001:db8:1:2::9") == .sentTooOften, "the same /64")
         try await withRedisClient(url: redis.url) { store async throws in
             #expect(try await BudgetProbe.count(store, KeyLayout().ipSendCount("2001:db8:1:2::/64")) == 1)
+        }
+    }
+}
+
+extension ForwardedForTests {
+    /// A `verifyd serve` that trusts 127.0.0.1 as its proxy, with a budget of 1 send per client.
+    static func behindAProxy(_ redis: RedisServer, _ extra: [String: String]) async throws -> VerifydProcess {
+        try await VerifydProcess.start(
+            environment: testEnvironment(
+                redis: redis,
+                ["VERIFYD_TRUSTED_PROXIES": "127.0.0.1/32", "VERIFYD_IP_RATE_LIMITS": "1/600"].merging(extra) { $1 }))
+    }
+
+    /// Sends to a new address each time, from the client that `X-Forwarded-For` names; the answer's code.
+    static func sender(_ process: VerifydProcess) -> @Sendable (String) async throws -> ResultCode {
+        let counter = Mutex(0)
+        return { forwardedFor in
+            let index = counter.withLock {
+                $0 += 1
+                return $0
+            }
+            return try await postForwarded(
+                port: process.port, body("email", 5, account: "xff\(index)@example.com"), forwardedFor: forwardedFor
+            ).code
         }
     }
 }

@@ -199,6 +199,15 @@ struct Harness: Sendable {
     }
 }
 
+/// A check-verify-code body.
+func checkBody(
+    _ code: String, account: String = "c@example.com", template: Int = 1, type: String = "email", cc: Int? = nil
+) -> String {
+    var json = #"{"type":"\#(type)","account":"\#(account)","templateId":\#(template),"verifyCode":"\#(code)""#
+    if let cc { json += #","countryCode":\#(cc)"# }
+    return json + "}"
+}
+
 /// A send-verify-code body.
 func body(_ type: String, _ useType: Int, _ templateId: Int = 1, account: String? = nil, countryCode: Int? = nil)
     -> String
