@@ -642,8 +642,6 @@ class Mode:
 class Bench:
     def __init__(self, args):
         self.args = args
-        self.state = tempfile.mkdtemp(prefix="verifyd-bench-")
-        self.processes = []
         names = MODES if args.mode == "both" else (args.mode,)
         if args.base_binary:
             if "standalone" not in names:
@@ -652,6 +650,8 @@ class Bench:
                 if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
                     sys.exit(f"bench: {binary} is not an executable file")
             names = ("base",) + names  # next to the standalone, which it is compared with
+        self.state = tempfile.mkdtemp(prefix="verifyd-bench-")
+        self.processes = []
         self.modes = [Mode(self, name) for name in names]
         self.turn = 0
         self.results = {"machine": {"cores": os.cpu_count()}, "duration_s": args.duration, "connections": args.connections,

@@ -20,9 +20,9 @@ if [[ -n "${BASE:-}" ]]; then
   dir=.build/bench-base/$sha
   if [[ ! -x "$dir/.build/release/verifyd" ]]; then
     if [[ ! -e "$dir/.git" ]]; then
-      git worktree prune # a worktree whose directory was removed (rm -rf .build) is still registered
-      mkdir -p .build/bench-base
-      git worktree add --detach "$dir" "$sha" >/dev/null
+      rm -rf "$dir" && mkdir -p .build/bench-base
+      # --force: after `rm -rf .build` the worktree is still registered, its directory missing.
+      git worktree add --force --detach "$dir" "$sha" >/dev/null
     fi
     # The same dependency versions as the current build (Package.resolved is not committed).
     if [[ -f Package.resolved && ! -f "$dir/Package.resolved" ]]; then cp Package.resolved "$dir/"; fi
