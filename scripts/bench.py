@@ -2,11 +2,16 @@
 """`make bench`: wrk scenarios against a release `verifyd serve` on its own standalone Redis and on a 3-primary Redis Cluster.
 
 Both modes run in the same run (`--mode both`, the default), interleaved: each scenario runs on the standalone Redis
-and right after on the cluster, so the machine's drift shows in both. Each mode has its own Redis (one
-`redis-server`, or three cluster-enabled primaries without replicas), its own mirror of `--accounts` accounts and
-its own `verifyd serve`; the sends run with the per-IP budget off and again with it on (verifyd's default limits,
-each request from its own address in X-Forwarded-For, since wrk is one IP), because on a cluster that budget lives
-in another slot: one more round trip. An SMS scenario adds the country budget, reserved with the IP's at once.
+and right after on the cluster (the order reverses from one scenario to the next), so the machine's drift shows in
+both. Each mode has its own Redis (one `redis-server`, or three cluster-enabled primaries without replicas), its own
+mirror of `--accounts` accounts and its own `verifyd serve`; the sends run with the per-IP budget off and again with
+it on (verifyd's default limits, each request from its own address in X-Forwarded-For, since wrk is one IP), because
+on a cluster that budget lives in another slot: one more round trip. With the budgets on, the lookup budget counts
+the useType 2 sends too, and an SMS scenario adds the country budget, reserved with the IP's at once.
+
+`--base-binary` adds a third mode, `base`: another build of verifyd (the previous commit: `BASE=<rev> make bench`)
+on a standalone Redis of its own, run interleaved with the others on every scenario with the same environment (a
+setting the base does not know is ignored by it); the table adds the ratios of the current standalone to the base.
 
 Per scenario and mode: requests/s, p50/p99 latency, the ratio to the mode's health check (run first and again last),
 verifyd and Redis CPU µs per request (Redis: the sum over the cluster's nodes), Redis commands per request (INFO
@@ -22,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Commands of the bench itself (and CLIENT SETNAME of new connections), by base name (`config|set` is `config`).
 PROBE_COMMANDS = {"info", "memory", "xlen", "ping", "dbsize", "client", "config", "slowlog", "hello"}
 TICKS = os.sysconf("SC_CLK_TCK")
-MODES = ("standalone", "cluster")
+MODES = ("standalone", "cluster")  # and "base", with --base-binary: a standalone Redis
 CLUSTER_PRIMARIES = 3
 
 
@@ -151,33 +156,33 @@ class Node:
 class Store:
     """The Redis of one mode: one standalone server, or the primaries of a cluster (slots split evenly, no replicas)."""
 
-    def __init__(self, bench, mode):
-        self.bench, self.mode = bench, mode
+    def __init__(self, bench, mode, cluster):
+        self.bench, self.mode, self.cluster = bench, mode, cluster
         self.nodes = []
         self.routes = {}  # key -> node, learnt from MOVED
 
     @property
     def url(self):
-        if self.mode == "standalone":
+        if not self.cluster:
             return f"redis://127.0.0.1:{self.nodes[0].port}"
         return "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
 
     def start(self):
-        count = 1 if self.mode == "standalone" else CLUSTER_PRIMARIES
+        count = CLUSTER_PRIMARIES if self.cluster else 1
         ports = free_ports(count * 2)
         for i in range(count):
             directory = os.path.join(self.bench.state, f"{self.mode}-{i}")
             os.makedirs(directory)
             argv = ["redis-server", "--port", str(ports[i]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                     "--dir", directory]
-            if self.mode == "cluster":
+            if self.cluster:
                 # The bus port is chosen too: port + 10000 may be out of range or taken.
                 argv += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                          "--cluster-port", str(ports[count + i]), "--cluster-node-timeout", "5000"]
             self.nodes.append(Node(ports[i], self.bench.spawn(argv)))
         for node in self.nodes:
             wait_until(f"redis on port {node.port}", node.ping, 10)
-        if self.mode == "cluster":
+        if self.cluster:
             share = 16384 // count
             for i, node in enumerate(self.nodes):
                 node.call("cluster", "addslotsrange", i * share, 16383 if i == count - 1 else (i + 1) * share - 1)
@@ -266,7 +271,8 @@ class Store:
 SHARD_TAGS = ["0aa", "1ab", "2bb", "3ba", "4db", "5da", "6fb", "7fa", "8fd", "9fc", "aaa", "bdc", "cbc", "dbc", "edb",
               "fad"]
 OUTBOXES = [f"verify:{{{tag}}}:outbox" for tag in SHARD_TAGS]
-BUDGET_KEY = re.compile(r"\{(ip|cc):")
+# A budget's key: its entity and, when it has one, its suffix (`{ip:10.0.0.1}:sent`, `{ip:10.0.0.1}:looked`).
+BUDGET_KEY = re.compile(r"\{(ip|cc):[^}]*\}:?(\w*)")
 
 
 # verifyd's own timers, not requests: the outbox monitor (a script on one outbox stream per shard, every second),
@@ -277,8 +283,11 @@ BACKGROUND_COMMANDS = {"smembers", "cluster", "client", "hello", "auth", "select
 def round_trip_kind(args):
     """How a command verifyd sent runs relative to the request's others (see SendAdmission.run): the budgets of a
     send on a cluster are reserved at the same time, one admit script per budget with no target (ARGV[5] is 0),
-    and released at the same time (the release script: one budget key, one argument); everything else is one
-    step after another. Commands of verifyd's timers are "background"."""
+    and released at the same time (the withdraw script on one budget key: its count, the stamp, then the budget's
+    store, `log` or `counter`; before the window counters, one argument); everything else is one step after
+    another. A budget is named by its key's entity and suffix (`ip:sent`, `ip:looked`, `cc:sent`): the IP's send
+    and lookup budgets share a slot but are two reservations, sent at once. Commands of verifyd's timers are
+    "background"."""
     if args and args[0].lower() in BACKGROUND_COMMANDS:
         return "background", None
     if args and args[0].lower() in ("evalsha", "eval") and len(args) >= 3 and args[2].isdigit():
@@ -287,10 +296,12 @@ def round_trip_kind(args):
         if len(keys) == 1 and keys[0].endswith(":outbox"):
             return "background", None
         budget = BUDGET_KEY.search(keys[0]) if len(keys) == 1 else None
-        if budget and len(argv) == 1:
-            return "release", budget.group(1)
-        if budget and len(argv) >= 5 and argv[4] == "0":
-            return "reserve", budget.group(1)
+        if budget:
+            name = budget.group(1) + (f":{budget.group(2)}" if budget.group(2) else "")
+            if len(argv) == 1 or (len(argv) >= 3 and argv[2] in ("log", "counter")):
+                return "release", name
+            if len(argv) >= 5 and argv[4] == "0":
+                return "reserve", name
     return "sequential", None
 
 
@@ -333,8 +344,8 @@ def milliseconds(text):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-# Scenarios in the order of the table: id, name, wrk script, path. 2ip, 3ip and 6 run against a `serve` with the
-# budgets on (Mode.start_verifyd) and from one client address per request (bench/clients.lua).
+# Scenarios in the order of the table: id, name, wrk script, path. 2ip, 3ip, 4ip and 6 run against a `serve` with
+# the budgets on (Mode.start_verifyd) and from one client address per request (bench/clients.lua).
 SCENARIOS = {
     "1": ("GET /health/live", "bench/health.lua", "/health/live"),
     "2": ("send, useType 5, unique targets", "bench/send-unique.lua", "/"),
@@ -342,6 +353,7 @@ SCENARIOS = {
     "3": ("send, 16 targets hammered (33201)", "bench/send-hammer.lua", "/"),
     "3ip": ("send, 16 hammered, IP budget", "bench/send-hammer.lua", "/"),
     "4": ("send, useType 2, {accounts} mirrored", "bench/send-existing.lua", "/"),
+    "4ip": ("send, useType 2, IP + lookup budgets", "bench/send-existing.lua", "/"),
     "5": ("check, right and wrong codes", "bench/check.lua", "/"),
     "6": ("send SMS, unique, IP + country budgets", "bench/send-sms-unique.lua", "/"),
     "1last": ("GET /health/live (again, last)", "bench/health.lua", "/health/live"),
@@ -353,22 +365,38 @@ class Mode:
 
     def __init__(self, bench, name):
         self.bench, self.name = bench, name
-        self.store = Store(bench, name)
+        args = bench.args
+        # The base is another build of verifyd on a standalone Redis of its own, with the same settings.
+        self.binary = args.base_binary if name == "base" else args.binary
+        self.label = f"base {args.base_label}" if name == "base" else name
+        self.store = Store(bench, name, cluster=name == "cluster")
         self.verifyd = None
         self.http = None
         self.log = os.path.join(bench.state, f"verifyd-{name}.log")
         self.codes = None
-        self.results = {"redis_nodes": 1 if name == "standalone" else CLUSTER_PRIMARIES, "scenarios": [], "memory": {}}
+        self.results = {"label": self.label, "binary": self.binary, "redis_nodes": CLUSTER_PRIMARIES if name == "cluster" else 1,
+                        "scenarios": [], "memory": {}}
 
     def env(self, **extra):
+        """The environment of every verifyd this mode starts, the same for the base and the current binary: a
+        setting one of them does not know it ignores (an unknown VERIFYD_* variable is not an error)."""
+        args = self.bench.args
         env = {
             "VERIFYD_CODE_SECRET": "bench-secret-0123456789", "VERIFYD_EMAIL": "log", "VERIFYD_SMS": "log",
             "VERIFYD_REDIS_URL": self.store.url, "VERIFYD_LOG_LEVEL": "error",
-            "VERIFYD_RATE_LIMITS": "1/60,5/600", "VERIFYD_IP_RATE_LIMITS": "off", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "off",
+            # Explicit (--rate-limits), not verifyd's default, which now adds a daily cap (1/60,5/600,10/86400): the
+            # scenarios that send to one target more than once (3: 33201 after the first; 4, 4ip: random accounts)
+            # are decided by 1/60 anyway, and a base binary whose default differs runs the same limits.
+            "VERIFYD_RATE_LIMITS": args.rate_limits,
+            "VERIFYD_IP_RATE_LIMITS": "off", "VERIFYD_LOOKUP_RATE_LIMITS": "off", "VERIFYD_SMS_COUNTRY_RATE_LIMITS": "off",
             "VERIFYD_INTERNAL_TOKEN": "bench-internal-token-0123", "VERIFYD_CODE_TTL": "3600",
             # The worker is off during the scenarios, so the outbox only grows: at the default (60 s) the sends of
             # a run longer than a minute would be refused with 503/39504 (the delivery backlog), and this is the most.
             "VERIFYD_DELIVERY_MAX_WAIT": "60m",
+            # For the same reason no cap on the outbox (--outbox-max, 0): a full run queues several times the
+            # default's 100,000 codes, and the sends past it would be refused with 503/39503. 0 also skips the send
+            # script's XLEN of the outbox shard; 100000000 (the largest) keeps it and still refuses nothing.
+            "VERIFYD_OUTBOX_MAX": str(args.outbox_max),
         }
         env.update(extra)
         return env
@@ -381,19 +409,20 @@ class Mode:
         self.results["memory"]["verifyd_rss_idle_mib"] = round(rss_mib(self.verifyd.pid), 1)
 
     def start_verifyd(self, budgets):
-        """(Re)starts `verifyd serve`; with `budgets`, the IP budget at --ip-limits and the SMS country budget at
-        --country-limits, trusting X-Forwarded-For from 127.0.0.1 (bench/clients.lua: one client address each)."""
+        """(Re)starts `verifyd serve`; with `budgets`, the IP budget at --ip-limits, the lookup budget at
+        --lookup-limits and the SMS country budget at --country-limits, trusting X-Forwarded-For from 127.0.0.1
+        (bench/clients.lua: one client address each)."""
         if self.verifyd is not None:
             self.bench.stop(self.verifyd)
         args = self.bench.args
         settings = {"VERIFYD_PORT": str(self.free_http()), "VERIFYD_WORKER": "false", "VERIFYD_LOG_LEVEL": "warning"}
         if budgets:
-            settings.update(VERIFYD_IP_RATE_LIMITS=args.ip_limits, VERIFYD_SMS_COUNTRY_RATE_LIMITS=args.country_limits,
-                            VERIFYD_TRUSTED_PROXIES="127.0.0.1/32")
+            settings.update(VERIFYD_IP_RATE_LIMITS=args.ip_limits, VERIFYD_LOOKUP_RATE_LIMITS=args.lookup_limits,
+                            VERIFYD_SMS_COUNTRY_RATE_LIMITS=args.country_limits, VERIFYD_TRUSTED_PROXIES="127.0.0.1/32")
         with open(self.log, "a") as log:
             log.write(f"--- verifyd serve, budgets {'on' if budgets else 'off'}\n")
             log.flush()
-            self.verifyd = self.bench.spawn([args.binary, "serve"], self.env(**settings), stdout=log, stderr=log)
+            self.verifyd = self.bench.spawn([self.binary, "serve"], self.env(**settings), stdout=log, stderr=log)
         wait_until(f"verifyd ({self.name})", lambda: self.verifyd.poll() is not None or self.ready(), 30)
         if self.verifyd.poll() is not None:
             with open(self.log) as log:
@@ -421,7 +450,7 @@ class Mode:
                 f.write(f'{{"aid":"{n}","email":"user{n}@mirror.example.com"}}\n')
         before = self.store.used_memory() - self.store.bucket_bytes()
         started = time.monotonic()
-        imported = subprocess.run([self.bench.args.binary, "mirror", "import", path], env={**os.environ, **self.env()},
+        imported = subprocess.run([self.binary, "mirror", "import", path], env={**os.environ, **self.env()},
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         if imported.returncode != 0:
             sys.exit(f"bench: verifyd mirror import failed ({self.name}):\n{imported.stderr[-2000:]}")
@@ -449,8 +478,8 @@ class Mode:
         return output, peak
 
     def scenario_env(self, sid):
-        if sid == "4":
-            return {"BENCH_ACCOUNTS": str(self.bench.args.accounts)}
+        if sid in ("4", "4ip"):
+            return {"BENCH_ACCOUNTS": str(self.bench.args.accounts), "BENCH_FORWARDED": "1" if sid == "4ip" else "0"}
         if sid == "5":
             return {"BENCH_CODES": self.codes, "BENCH_TOKEN": "bench-internal-token-0123", "BENCH_THREADS": "2"}
         if sid in ("2ip", "3ip", "6"):
@@ -484,7 +513,7 @@ class Mode:
         }
         result.update(self.round_trips(script, path, env))
         self.results["scenarios"].append(result)
-        print(f"  {self.name:<10} {sid}. {name}: {result['requests_per_s']:.0f} req/s", file=sys.stderr)
+        print(f"  {self.label:<10} {sid}. {name}: {result['requests_per_s']:.0f} req/s", file=sys.stderr)
         return result
 
     def round_trips(self, script, path, env):
@@ -526,7 +555,7 @@ class Mode:
         with open(log, "w") as out:
             redis_before = self.store.cpu_seconds()
             started = time.monotonic()
-            worker = self.bench.spawn([self.bench.args.binary, "worker"], self.env(VERIFYD_DELIVERY_CONCURRENCY="64"), stdout=out)
+            worker = self.bench.spawn([self.binary, "worker"], self.env(VERIFYD_DELIVERY_CONCURRENCY="64"), stdout=out)
             wait_until("the seeded codes to be delivered", lambda: self.store.outbox_length() == 0, 300, pause=0.25)
             elapsed = time.monotonic() - started
             worker_cpu, redis_cpu = cpu_seconds(worker.pid), self.store.cpu_seconds() - redis_before
@@ -613,11 +642,23 @@ class Mode:
 class Bench:
     def __init__(self, args):
         self.args = args
+        names = MODES if args.mode == "both" else (args.mode,)
+        if args.base_binary:
+            if "standalone" not in names:
+                sys.exit("bench: --base-binary compares on a standalone Redis: --mode standalone or both")
+            for binary in (args.binary, args.base_binary):
+                if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+                    sys.exit(f"bench: {binary} is not an executable file")
+            names = ("base",) + names  # next to the standalone, which it is compared with
         self.state = tempfile.mkdtemp(prefix="verifyd-bench-")
         self.processes = []
-        self.modes = [Mode(self, name) for name in (MODES if args.mode == "both" else (args.mode,))]
+        self.modes = [Mode(self, name) for name in names]
+        self.turn = 0
         self.results = {"machine": {"cores": os.cpu_count()}, "duration_s": args.duration, "connections": args.connections,
-                        "ip_limits": args.ip_limits, "country_limits": args.country_limits, "modes": {}}
+                        "rate_limits": args.rate_limits, "ip_limits": args.ip_limits, "lookup_limits": args.lookup_limits,
+                        "country_limits": args.country_limits, "outbox_max": args.outbox_max, "binary": args.binary, "modes": {}}
+        if args.base_binary:
+            self.results["base"] = {"binary": args.base_binary, "label": args.base_label}
 
     def spawn(self, argv, env=None, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         process = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=stdout, stderr=stderr, cwd=ROOT)
@@ -642,12 +683,16 @@ class Bench:
             shutil.rmtree(self.state, ignore_errors=True)
 
     def each(self, action):
-        for mode in self.modes:
+        """`action` on every mode, one after another; the order reverses from one call to the next (A B, B A, …), so
+        that no mode always runs first, or right after another's load."""
+        order = self.modes if self.turn % 2 == 0 else self.modes[::-1]
+        self.turn += 1
+        for mode in order:
             action(mode)
 
     def run(self):
         args = self.args
-        print(f"bench: {' and '.join(m.name for m in self.modes)}, {args.accounts} mirrored accounts, {args.duration} s "
+        print(f"bench: {', '.join(m.label for m in self.modes)}, {args.accounts} mirrored accounts, {args.duration} s "
               f"per scenario, {args.connections} connections", file=sys.stderr)
         self.each(Mode.start)
         self.each(lambda m: m.scenario("1"))
@@ -659,6 +704,7 @@ class Bench:
         self.each(lambda m: m.start_verifyd(budgets=True))
         self.each(lambda m: m.scenario("2ip"))
         self.each(lambda m: m.scenario("3ip"))
+        self.each(lambda m: m.scenario("4ip"))
         self.each(lambda m: m.scenario("6"))
         # The baseline again: the machine drifts during a run, so ratios are to the mean of both health runs.
         self.each(lambda m: m.scenario("1last"))
@@ -670,14 +716,18 @@ class Bench:
     def report(self):
         order = list(SCENARIOS)
         by = {m.name: {r["scenario"]: r for r in m.results["scenarios"]} for m in self.modes}
-        header = (f"{'scenario':<42} {'mode':<10} {'req/s':>7} {'x hlth':>6} {'p50 ms':>7} {'p99 ms':>7} {'vd µs':>6} "
+        labels = {m.name: m.label for m in self.modes}
+        width = max(10, *(len(label) for label in labels.values()))
+        header = (f"{'scenario':<42} {'mode':<{width}} {'req/s':>7} {'x hlth':>6} {'p50 ms':>7} {'p99 ms':>7} {'vd µs':>6} "
                   f"{'rds µs':>6} {'cmds':>6} {'RT cmd':>6} {'RT ph':>6}")
         print(header)
         print("-" * len(header))
         keys = ["requests_per_s", "ratio", "p50_ms", "p99_ms", "verifyd_cpu_us_per_request", "redis_cpu_us_per_request",
                 "redis_commands_per_request", "round_trips_per_request", "round_trip_phases_per_request"]
         formats = ["{:>7.0f}", "{:>6.2f}", "{:>7.2f}", "{:>7.2f}", "{:>6.0f}", "{:>6.0f}", "{:>6.2f}", "{:>6.2f}", "{:>6.2f}"]
-        ratios = self.results["cluster_vs_standalone"] = {}
+        # Ratio rows: the current standalone over the base, then the cluster over the standalone.
+        comparisons = [("sa/base", "standalone", "base", self.results.setdefault("standalone_vs_base", {})),
+                       ("clu/sa", "cluster", "standalone", self.results.setdefault("cluster_vs_standalone", {}))]
         for sid in order:
             present = [m.name for m in self.modes if sid in by[m.name]]
             if not present:
@@ -686,39 +736,50 @@ class Bench:
             for i, name in enumerate(present):
                 r = by[name][sid]
                 cells = " ".join(f.format(r[k]) for f, k in zip(formats, keys))
-                print(f"{label if i == 0 else '':<42} {name:<10} {cells}")
-            if len(present) == 2:
-                s, c = by["standalone"][sid], by["cluster"][sid]
-                ratio = {k: (round(c[k] / s[k], 2) if s[k] else None) for k in keys}
-                ratios[sid] = ratio
-                cells = " ".join(f"{'-' if ratio[k] is None else format(ratio[k], '.2f'):>{w}}"
-                                 for k, w in zip(keys, [7, 6, 7, 7, 6, 6, 6, 6, 6]))
-                print(f"{'':<42} {'clu/sa':<10} {cells}")
+                print(f"{label if i == 0 else '':<42} {labels[name]:<{width}} {cells}")
+                # A ratio row right after the second of its two modes' rows.
+                for row, over, under, ratios in comparisons:
+                    if name not in (over, under) or not {over, under} <= set(present[:i + 1]):
+                        continue
+                    o, u = by[over][sid], by[under][sid]
+                    ratio = {k: (round(o[k] / u[k], 2) if u[k] else None) for k in keys}
+                    ratios[sid] = ratio
+                    cells = " ".join(f"{'-' if ratio[k] is None else format(ratio[k], '.2f'):>{w}}"
+                                     for k, w in zip(keys, [7, 6, 7, 7, 6, 6, 6, 6, 6]))
+                    print(f"{'':<42} {row:<{width}} {cells}")
+        for _, over, under, ratios in comparisons:
+            if not ratios:
+                del self.results[f"{over}_vs_{under}"]
+        base = f"; base: {self.args.base_binary} on its own standalone Redis, sa/base: the current standalone over it" \
+            if self.args.base_binary else ""
         print("(x hlth: req/s over the mean of the mode's two health runs; vd µs, rds µs: CPU µs per request of verifyd and "
               "of Redis (all nodes); cmds: commands Redis ran per request, scripts' included; RT cmd: commands verifyd "
               "sent per request, RT ph: of those, the ones that wait for each other (round trips in wall time); "
-              f"IP budget: VERIFYD_IP_RATE_LIMITS={self.args.ip_limits}, one client address per request; 6 also "
-              f"VERIFYD_SMS_COUNTRY_RATE_LIMITS={self.args.country_limits}; clu/sa: cluster over standalone)")
+              f"VERIFYD_RATE_LIMITS={self.args.rate_limits}, VERIFYD_OUTBOX_MAX={self.args.outbox_max}; "
+              f"IP budget: VERIFYD_IP_RATE_LIMITS={self.args.ip_limits}, one client address per request; 4ip also "
+              f"VERIFYD_LOOKUP_RATE_LIMITS={self.args.lookup_limits}, 6 also "
+              f"VERIFYD_SMS_COUNTRY_RATE_LIMITS={self.args.country_limits}; clu/sa: cluster over standalone{base})")
         for mode in self.modes:
             res = mode.results
             for r in sorted(res["scenarios"], key=lambda r: order.index(r["scenario"])):
                 extra = f", socket errors: {r['socket_errors']}" if r["socket_errors"] else ""
                 nodes = f", RT by node {r['round_trip_commands_by_node']}" if len(r["round_trip_commands_by_node"]) > 1 else ""
-                print(f"  {mode.name} {r['scenario']}. answers (status:code): {r['answers']}{nodes}{extra}")
+                print(f"  {mode.label} {r['scenario']}. answers (status:code): {r['answers']}{nodes}{extra}")
         for mode in self.modes:
             m, d = mode.results["memory"], mode.results["delivery"]
-            print(f"{mode.name}: verifyd RSS idle {m['verifyd_rss_idle_mib']} MiB, peak under load {m['verifyd_rss_peak_mib']} MiB; "
+            print(f"{mode.label}: verifyd RSS idle {m['verifyd_rss_idle_mib']} MiB, peak under load {m['verifyd_rss_peak_mib']} MiB; "
                   f"Redis {m['redis_bytes_per_mirrored_account']} B per mirrored account, "
                   f"{m.get('redis_bytes_per_pending_target', '?')} B per pending target (limit log + code), "
                   f"{m.get('redis_bytes_per_outbox_entry', '?')} B per queued outbox entry; mirror import "
                   f"{mode.results['mirror_import_accounts_per_s']:,} accounts/s")
-            print(f"{mode.name}: delivery (log driver) of {d['delivered']} codes in {d['seconds']} s: worker "
+            print(f"{mode.label}: delivery (log driver) of {d['delivered']} codes in {d['seconds']} s: worker "
                   f"{d['worker_cpu_us_per_code']} µs CPU per code, Redis {d['redis_cpu_us_per_code']} µs per code")
             log = mode.results["verifyd_log"]
-            print(f"{mode.name}: verifyd serve logged {sum(log.values())} lines at level warning or above"
+            print(f"{mode.label}: verifyd serve logged {sum(log.values())} lines at level warning or above"
                   + "".join(f"\n    {count} x {message}" for message, count in sorted(log.items(), key=lambda i: -i[1])))
         for mode in self.modes:
             self.targets(mode)
+        self.hardening()
         os.makedirs(os.path.join(ROOT, "bench"), exist_ok=True)
         with open(os.path.join(ROOT, "bench", "results.json"), "w") as f:
             json.dump(self.results, f, indent=2)
@@ -740,12 +801,39 @@ class Bench:
         ]
         mode.results["targets"] = [{"target": t, "met": met, "measured": v} for t, met, v in targets]
         for t, met, v in targets:
-            print(f"{mode.name}: target {'met ' if met else 'MISSED'} {t}: {v}")
+            print(f"{mode.label}: target {'met ' if met else 'MISSED'} {t}: {v}")
+
+    def hardening(self):
+        """The current standalone against the base, on the sends: at most 10 % less throughput (req/s; noisy on a
+        shared machine), and, steadier, the CPU per request of verifyd and Redis together."""
+        ratios = self.results.get("standalone_vs_base")
+        if not ratios:
+            return
+        by = {m.name: {r["scenario"]: r for r in m.results["scenarios"]} for m in self.modes}
+        sends = [sid for sid in SEND_SCENARIOS if sid in ratios]
+        throughput = {sid: ratios[sid]["requests_per_s"] for sid in sends}
+        cpu = {sid: round(sum(by["standalone"][sid][k] for k in CPU_KEYS) / sum(by["base"][sid][k] for k in CPU_KEYS), 2)
+               for sid in sends}
+        met = all(ratio is not None and ratio >= 0.9 for ratio in throughput.values())
+        self.results["hardening"] = {"target": "send req/s >= 0.9x base", "met": met, "requests_per_s_ratio": throughput,
+                                     "cpu_per_request_ratio": cpu}
+        print(f"current vs {self.args.base_label}: target {'met ' if met else 'MISSED'} send req/s >= 0.9x base: "
+              + ", ".join(f"{sid} {ratio:.2f}" for sid, ratio in throughput.items()))
+        print(f"current vs {self.args.base_label}: CPU per send (verifyd + Redis) over base: "
+              + ", ".join(f"{sid} {ratio:.2f}" for sid, ratio in cpu.items()))
+
+
+# The sends, whose throughput the base comparison's target is about, and the CPU columns summed for it.
+SEND_SCENARIOS = ("2", "2ip", "3", "3ip", "4", "4ip", "6")
+CPU_KEYS = ("verifyd_cpu_us_per_request", "redis_cpu_us_per_request")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", required=True)
+    parser.add_argument("--binary", required=True, help="the release verifyd to measure")
+    parser.add_argument("--base-binary", help="another build to compare with (the previous commit: BASE=<rev> in "
+                                              "scripts/bench.sh), run as a third mode, `base`, on a standalone Redis")
+    parser.add_argument("--base-label", default="base", help="the base's name in the table (its commit)")
     parser.add_argument("--mode", choices=["standalone", "cluster", "both"], default=os.environ.get("BENCH_MODE", "both"),
                         help="standalone Redis, a 3-primary Redis Cluster, or both interleaved (default)")
     parser.add_argument("--duration", type=int, default=int(os.environ.get("DURATION", "10")))
@@ -757,6 +845,15 @@ def main():
     parser.add_argument("--ip-limits", default=os.environ.get("IP_LIMITS", "20/600,100/86400"),
                         help="VERIFYD_IP_RATE_LIMITS of the budget scenarios (default: verifyd's default); each request "
                              "comes from its own address (X-Forwarded-For), so they never refuse")
+    parser.add_argument("--lookup-limits", default=os.environ.get("LOOKUP_LIMITS", "30/600,200/86400"),
+                        help="VERIFYD_LOOKUP_RATE_LIMITS of the budget scenarios (default: verifyd's default); off "
+                             "without the budgets, where wrk's one address would be refused; only useType 1-3 (4ip) "
+                             "reach it")
+    parser.add_argument("--rate-limits", default=os.environ.get("RATE_LIMITS", "1/60,5/600"),
+                        help="VERIFYD_RATE_LIMITS of every scenario (per target; verifyd's default adds 10/86400)")
+    parser.add_argument("--outbox-max", type=int, default=int(os.environ.get("OUTBOX_MAX", "0")),
+                        help="VERIFYD_OUTBOX_MAX of every scenario (default 0, no cap: the outbox only grows while the "
+                             "worker is off, past verifyd's default 100000)")
     parser.add_argument("--country-limits", default=os.environ.get("COUNTRY_LIMITS", "1000/3600"),
                         help="VERIFYD_SMS_COUNTRY_RATE_LIMITS of scenario 6, whose sends cycle through country codes "
                              "1-999")
