@@ -1,11 +1,12 @@
 import RedisClient
 
 /// The atomic check: a target locked by its wrong checks is refused; otherwise compare (in constant time), consume
-/// on success, count a wrong check on the code and in the target's budget of wrong checks, and past that budget
-/// revoke the target's pending codes. Counting is `LimitLua`'s exact log.
+/// on success, count a wrong check on the code and in the target's budget of wrong checks, and when that fills the
+/// budget revoke the target's pending codes and lock it until the oldest counted failure leaves its window (a key
+/// with that TTL, which sends read too). Counting is `LimitLua`'s exact log.
 ///
-/// KEYS: 1 the code hash, 2 the target's log of wrong checks, 3… every code key of the target (revoked past the
-/// budget). ARGV: 1 the HMAC of the submitted code, 2 the wrong attempts allowed per code, then the budget's pair
+/// KEYS: 1 the code hash, 2 the target's log of wrong checks, 3 its lock, 4… every code key of the target (revoked
+/// past the budget). ARGV: 1 the HMAC of the submitted code, 2 the wrong attempts allowed per code, then the budget's pair
 /// count n (0: no budget) and n pairs (count, window ms).
 ///
 /// Replies `{1}` when the code matched (it is deleted: it works once), `{0}` when it did not, `{2, retryAfterMs}`
@@ -20,7 +21,7 @@ enum CheckScript {
             local budget = readLimit(3)
             local counted = #budget > 0
             if counted then
-              local retry = logRetry(KEYS[2], budget, now)
+              local retry = lockRetry(KEYS[3])
               if retry > 0 then return {2, retry} end
             end
             local stored = redis.call('HGET', KEYS[1], 'hash')
@@ -42,9 +43,11 @@ enum CheckScript {
               redis.call('HLEN', KEYS[1])
             end
             if counted then
-              logAdd(KEYS[2], budget, now)
-              if logRetry(KEYS[2], budget, now) > 0 then
-                for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+              local length = logAdd(KEYS[2], budget, now)
+              local retry = logRetry(KEYS[2], budget, now, length)
+              if retry > 0 then
+                for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
+                redis.call('SET', KEYS[3], 1, 'PX', retry)
               end
             end
             return {0}

@@ -43,8 +43,10 @@ public struct CheckVerifyCode: Sendable {
         let reply = try await StoreFault.about("check script") {
             try await redis.eval(
                 CheckScript.script,
-                keys: [.string(keys.code(target, templateId: request.templateId)), .string(keys.checkFailures(target))]
-                    + codeKeys,
+                keys: [
+                    .string(keys.code(target, templateId: request.templateId)), .string(keys.checkFailures(target)),
+                    .string(keys.checkLock(target)),
+                ] + codeKeys,
                 arguments: [.string(candidate), .integer(Int64(maxAttempts))]
                     + LimitLua.arguments(failureLimits))
         }

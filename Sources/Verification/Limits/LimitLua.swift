@@ -16,7 +16,10 @@ import RedisClient
 /// window) + current`, and an event is refused when the estimate would pass `count`. Any fixed window holds at most
 /// `count` events; a rolling window holds at most `count` when events are spread evenly, and at most `2 × count` in
 /// the worst case (all of the previous window's events at its very end). Changing a budget's windows restarts its
-/// counts.
+/// counts. A counter read for a refusal is kept for the same script's write, so an admitted event costs one `GET`
+/// and one `SET`.
+///
+/// **Lock** (a target locked by its wrong checks): a key whose TTL is the time left; read only.
 enum LimitLua {
     static let functions = """
         local function pairsOf(limit)
@@ -27,19 +30,20 @@ enum LimitLua {
           end
           return count, window
         end
-        local function logRetry(key, limit, now)
+        local function logRetry(key, limit, now, length)
           local retry = 0
           for _, pair in ipairs(limit) do
-            local nth = tonumber(redis.call('LINDEX', key, pair[1] - 1))
+            local nth = (not length or pair[1] <= length) and tonumber(redis.call('LINDEX', key, pair[1] - 1))
             if nth and now - nth < pair[2] and nth + pair[2] - now > retry then retry = nth + pair[2] - now end
           end
           return retry
         end
         local function logAdd(key, limit, now)
           local count, window = pairsOf(limit)
-          redis.call('LPUSH', key, now)
+          local length = redis.call('LPUSH', key, now)
           redis.call('LTRIM', key, 0, count)
           redis.call('PEXPIRE', key, window)
+          return length
         end
         local function logRemove(key, limit, stamp)
           redis.call('LREM', key, 1, stamp)
@@ -65,8 +69,10 @@ enum LimitLua {
           end
           return state
         end
+        local counted = {}
         local function counterRetry(key, limit, now)
           local state, retry = counterState(key, limit, now), 0
+          counted[key] = state
           for i, pair in ipairs(limit) do
             local count, window = pair[1], pair[2]
             local index, current, previous = state[i][1], state[i][2], state[i][3]
@@ -89,7 +95,8 @@ enum LimitLua {
           else redis.call('SET', key, table.concat(parts, ','), 'PX', 2 * window) end
         end
         local function counterAdd(key, limit, now)
-          local state = counterState(key, limit, now)
+          local state = counted[key] or counterState(key, limit, now)
+          counted[key] = nil
           for i = 1, #limit do state[i][2] = state[i][2] + 1 end
           counterWrite(key, state, limit, false)
         end
@@ -103,9 +110,16 @@ enum LimitLua {
           end
           counterWrite(key, stored, limit, true)
         end
+        local function lockRetry(key)
+          local ttl = redis.call('PTTL', key)
+          if ttl > 0 then return ttl end
+          return 0
+        end
+        local function none() end
         local stores = {
           log = {retry = logRetry, add = logAdd, remove = logRemove},
           counter = {retry = counterRetry, add = counterAdd, remove = counterRemove},
+          lock = {retry = lockRetry, add = none, remove = none},
         }
         local function readLimit(at)
           local n = tonumber(ARGV[at])

@@ -36,6 +36,8 @@ public struct KeyLayout: Sendable, Equatable {
     public func sendLog(_ target: Target) -> String { shardPrefix(target) + "sends:" + target.key }
     /// List of the Redis times (ms) of a target's recent wrong checks, newest first, across its codes.
     public func checkFailures(_ target: Target) -> String { shardPrefix(target) + "fails:" + target.key }
+    /// String that exists while a target is locked by its wrong checks; its TTL is the time left.
+    public func checkLock(_ target: Target) -> String { shardPrefix(target) + "locked:" + target.key }
     /// Hash of the pending code of a target and template (`hash`, `attempts`, `issued`).
     public func code(_ target: Target, templateId: Int) -> String {
         shardPrefix(target) + "code:" + target.key + ":" + String(templateId)

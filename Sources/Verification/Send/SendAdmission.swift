@@ -17,6 +17,8 @@ struct SendAdmission: Sendable {
             case log
             /// Two fixed-window counts per pair, for large counts over many keys.
             case counter
+            /// A key whose TTL is the time left (read only): a target locked by its wrong checks.
+            case lock
         }
         /// Which events count.
         enum Counts: String, Sendable {

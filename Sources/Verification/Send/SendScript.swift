@@ -10,7 +10,7 @@ import RedisClient
 /// code is given.
 /// ARGV: 1 F, 2 the number of limits, 3 owner rule (`free`, `taken` or empty), 4 `bound` when the account's own address
 /// slot is already filled (useType 3) or empty, 5 `1` when a code is given, 6 the outbox's cap (0: none); then per
-/// limit its store (`log` or `counter`), what it counts (`send`: admitted sends; `lookup`: requests that reach the
+/// limit its store (`log`, `counter` or `lock`), what it counts (`send`: admitted sends; `lookup`: requests that reach the
 /// owner rule; `check`: read only, a target locked by its wrong checks), its pair count n and n pairs
 /// (count, window ms); then, with a code: the code's hash, its TTL in ms, and the outbox field/value pairs.
 ///

@@ -145,7 +145,8 @@ public struct SendVerifyCode: Sendable {
         return limits
     }
 
-    /// The limits in the target's slot: its sends, and its wrong checks (read only: a locked target gets no code).
+    /// The limits in the target's slot: its sends, and its lock by wrong checks (read only: a locked target gets no
+    /// code).
     private func targetLimits(_ target: Target) -> [SendAdmission.Limit] {
         var limits: [SendAdmission.Limit] = [
             .init(kind: .target, key: settings.keys.sendLog(target), pairs: settings.limits, store: .log, counts: .send)
@@ -153,8 +154,8 @@ public struct SendVerifyCode: Sendable {
         if !settings.checkFailureLimits.isEmpty {
             limits.append(
                 .init(
-                    kind: .checkFailures, key: settings.keys.checkFailures(target),
-                    pairs: settings.checkFailureLimits, store: .log, counts: .check))
+                    kind: .checkFailures, key: settings.keys.checkLock(target), pairs: [], store: .lock, counts: .check)
+            )
         }
         return limits
     }
