@@ -16,8 +16,6 @@ import RedisClient
 enum CheckScript {
     static let script = RedisScript(
         LimitLua.functions + """
-            local t = redis.call('TIME')
-            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             local budget = readLimit(3)
             local counted = #budget > 0
             if counted then
@@ -43,6 +41,8 @@ enum CheckScript {
               redis.call('HLEN', KEYS[1])
             end
             if counted then
+              local t = redis.call('TIME')
+              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
               local length = logAdd(KEYS[2], budget, now)
               local retry = logRetry(KEYS[2], budget, now, length)
               if retry > 0 then

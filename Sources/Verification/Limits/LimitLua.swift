@@ -41,7 +41,7 @@ enum LimitLua {
         local function logAdd(key, limit, now)
           local count, window = pairsOf(limit)
           local length = redis.call('LPUSH', key, now)
-          redis.call('LTRIM', key, 0, count)
+          if length > count + 1 then redis.call('LTRIM', key, 0, count) end
           redis.call('PEXPIRE', key, window)
           return length
         end
