@@ -46,7 +46,11 @@ enum EmailNormalization {
     /// The mailbox an address reaches, when it differs from the address: `+tag` dropped from the local part (every
     /// domain), and at gmail.com and googlemail.com the dots too, with googlemail.com read as gmail.com.
     static func mailbox(of email: String) -> String? {
-        guard let at = email.lastIndex(of: "@") else { return nil }
+        guard let at = email.utf8.lastIndex(of: UInt8(ascii: "@")) else { return nil }
+        // Most addresses fold to themselves: answer that without building a string.
+        let domainBytes = email.utf8[email.utf8.index(after: at)...]
+        let isGmail = domainBytes.elementsEqual("gmail.com".utf8) || domainBytes.elementsEqual("googlemail.com".utf8)
+        guard isGmail || email.utf8[..<at].contains(UInt8(ascii: "+")) else { return nil }
         var local = Substring(email[..<at])
         var domain = String(email[email.index(after: at)...])
         if let plus = local.firstIndex(of: "+"), plus != local.startIndex { local = local[..<plus] }
@@ -61,7 +65,9 @@ enum EmailNormalization {
 
     /// Whether a lowercased ASCII domain has a label in IDNA's ASCII-compatible encoding.
     private static func hasALabel(_ domain: String) -> Bool {
-        domain.hasPrefix("xn--") || domain.contains(".xn--")
+        domain.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).contains {
+            $0.starts(with: "xn--".utf8)
+        }
     }
 
     /// libidn2's ASCII form of a domain, or nil when IDNA 2008 refuses it.

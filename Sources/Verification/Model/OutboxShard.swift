@@ -29,7 +29,7 @@ public struct OutboxShard: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The shard of a target.
-    public init(of target: Target) { self.init(index: Self.index(ofKey: target.key)) }
+    public init(of target: Target) { self.init(index: target.shardIndex) }
 
     /// The shard index of a target key (an email, or country code and number): CRC16 of its bytes, modulo 16.
     public static func index(ofKey key: String) -> Int { Int(HashSlot.checksum(key.utf8) % UInt16(count)) }

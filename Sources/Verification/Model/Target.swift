@@ -11,6 +11,8 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
     /// For email: the mailbox the address reaches when that differs from `key` (`+tag` dropped; at gmail.com and
     /// googlemail.com, dots too), for a per-mailbox limit next to the exact address's; nil otherwise.
     public let mailbox: String?
+    /// The index of the shard its keys live in (`OutboxShard`), computed once.
+    let shardIndex: Int
 
     init(channel: Channel, key: String, countryCode: Int?, nationalNumber: String?, mailbox: String? = nil) {
         self.channel = channel
@@ -18,6 +20,7 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
         self.countryCode = countryCode
         self.nationalNumber = nationalNumber
         self.mailbox = mailbox
+        self.shardIndex = OutboxShard.index(ofKey: key)
     }
 
     /// An email target; `address` must already be canonical (`AddressFormat.email`).
