@@ -17,8 +17,8 @@ enum CheckScript {
     static let script = RedisScript(
         LimitLua.functions + """
             local budget = readLimit(3)
-            local counted = #budget > 0
-            if counted then
+            local budgeted = #budget > 0
+            if budgeted then
               local retry = lockRetry(KEYS[3])
               if retry > 0 then return {2, retry} end
             end
@@ -40,7 +40,7 @@ enum CheckScript {
             else
               redis.call('HLEN', KEYS[1])
             end
-            if counted then
+            if budgeted then
               local t = redis.call('TIME')
               local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
               local length = logAdd(KEYS[2], budget, now)
