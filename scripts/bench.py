@@ -855,8 +855,8 @@ def main():
                         help="VERIFYD_OUTBOX_MAX of every scenario (default 0, no cap: the outbox only grows while the "
                              "worker is off, past verifyd's default 100000)")
     parser.add_argument("--country-limits", default=os.environ.get("COUNTRY_LIMITS", "1000/3600"),
-                        help="VERIFYD_SMS_COUNTRY_RATE_LIMITS of scenario 6, whose sends cycle through country codes "
-                             "1-999")
+                        help="VERIFYD_SMS_COUNTRY_RATE_LIMITS of scenario 6, whose sends cycle through 104 country "
+                             "codes (bench/send-sms-unique.lua)")
     parser.add_argument("--keep", action="store_true", help="keep the state directory (verifyd logs, codes)")
     bench = Bench(parser.parse_args())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

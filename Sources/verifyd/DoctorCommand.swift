@@ -95,12 +95,7 @@ struct Doctor: AsyncParsableCommand {
         } else {
             findings.append((.fail, "cluster_state is \(info["cluster_state"] ?? "?"): the cluster refuses commands"))
         }
-        let topology: ClusterTopology
-        do {
-            topology = try ClusterTopology(shards: try await client.send("CLUSTER", "SHARDS"), seedHost: "127.0.0.1")
-        } catch RedisError.server {  // Redis 6.2 has no CLUSTER SHARDS
-            topology = try ClusterTopology(slots: try await client.send("CLUSTER", "SLOTS"), seedHost: "127.0.0.1")
-        }
+        let topology = try await ClusterTopology.read(through: client)
         if topology.coversAllSlots {
             findings.append((.ok, "all 16384 slots are served, by \(topology.primaries.count) primaries"))
         } else {

@@ -174,14 +174,9 @@ extension Mirror {
         /// for each primary on a cluster.
         private func withScanNodes(_ client: RedisClient, _ body: ([RedisClient]?) async throws -> Void) async throws {
             guard client.configuration.isCluster else { return try await body(nil) }
-            let topology: ClusterTopology
-            do {
-                topology = try ClusterTopology(
-                    shards: try await client.send("CLUSTER", "SHARDS"), seedHost: "127.0.0.1")
-            } catch RedisError.server {  // Redis 6.2 has no CLUSTER SHARDS
-                topology = try ClusterTopology(slots: try await client.send("CLUSTER", "SLOTS"), seedHost: "127.0.0.1")
+            let nodes = try await ClusterTopology.read(through: client).primaries.map {
+                Doctor.node($0, of: client.configuration)
             }
-            let nodes = topology.primaries.map { Doctor.node($0, of: client.configuration) }
             try await withClients(nodes[...], connected: [], body)
         }
 

@@ -121,14 +121,8 @@ public struct MirrorMigration: Sendable {
 
     /// Moves the legacy per-target keys, `{<target>}:code:<template>` and `{<target>}:sends`, found with SCAN.
     private func moveTargetKeys(report: inout Report, progress: (Report) -> Void) async throws {
-        var cursor = "0"
-        repeat {
-            let page = try await redis.send(
-                RedisCommand("SCAN", [.string(cursor), "MATCH", .string(keys.prefix + "{*}:*"), "COUNT", 1000]))
-            guard let parts = page.array, parts.count == 2, let next = parts[0].string else {
-                throw StoreFault(keyKind: "legacy keys", detail: "unexpected SCAN reply")
-            }
-            for key in (parts[1].array ?? []).compactMap(\.string) {
+        try await KeyScan(node: redis, pattern: keys.prefix + "{*}:*", keyKind: "legacy keys").forEachPage { page in
+            for key in page {
                 guard let renamed = legacy.renamed(key, in: keys) else { continue }
                 if try await redis.send(RedisCommand("RENAMENX", [.string(key), .string(renamed)])).int != 1 {
                     _ = try await redis.send(RedisCommand("DEL", [.string(key)]))
@@ -136,8 +130,7 @@ public struct MirrorMigration: Sendable {
                 report.keys += 1
             }
             progress(report)
-            cursor = next
-        } while cursor != "0"
+        }
     }
 
     /// Moves every entry of a legacy stream to the stream of its target's shard.

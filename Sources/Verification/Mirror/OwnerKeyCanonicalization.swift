@@ -34,15 +34,10 @@ public struct OwnerKeyCanonicalization: Sendable {
         scanning node: RedisClient, writingThrough store: RedisClient, report: inout Report,
         progress: (Report) -> Void = { _ in }
     ) async throws {
-        var cursor = "0"
-        repeat {
-            let page = try await node.send(
-                RedisCommand("SCAN", [.string(cursor), "MATCH", .string(keys.prefix + "{*}:owner:*"), "COUNT", 1000]))
-            guard let parts = page.array, parts.count == 2, let next = parts[0].string else {
-                throw StoreFault(keyKind: "mirror owner", detail: "unexpected SCAN reply")
-            }
+        let scan = KeyScan(node: node, pattern: keys.prefix + "{*}:owner:*", keyKind: "mirror owner")
+        try await scan.forEachPage { page in
             var moves: [(old: String, new: String)] = []
-            for key in (parts[1].array ?? []).compactMap(\.string) {
+            for key in page {
                 report.scanned += 1
                 switch canonicalOwnerKey(of: key) {
                 case nil: report.unreadable += 1
@@ -53,8 +48,7 @@ public struct OwnerKeyCanonicalization: Sendable {
             try await move(moves, through: store)
             report.moved += moves.count
             progress(report)
-            cursor = next
-        } while cursor != "0"
+        }
     }
 
     /// GET each old key; SET NX its aid on the canonical key; delete the old key while it still holds that aid.
