@@ -36,6 +36,37 @@ import Testing
         }
     }
 
+    /// The reply a surviving node gave (Redis 7.0) after a primary's failure was agreed and before the promotion
+    /// reached it: the failed primary still holds its slots but is named as failed, so the refresh asks on; its
+    /// replica is kept as a node to ask.
+    @Test func aPrimaryFlaggedFailedIsNamedAndItsReplicaIsKeptToAsk() throws {
+        func text(_ value: String) -> RESPValue { .bulkString(Array(value.utf8)) }
+        func node(_ port: Int64, _ role: String, _ health: String) -> RESPValue {
+            .array(
+                [
+                    text("id"), text("n\(port)"), text("port"), .integer(port), text("ip"), text("127.0.0.1"),
+                    text("endpoint"), text("127.0.0.1"), text("role"), text(role), text("replication-offset"),
+                    .integer(0), text("health"), text(health),
+                ])
+        }
+        func shard(_ range: ClosedRange<Int64>, _ nodes: [RESPValue]) -> RESPValue {
+            .array([
+                text("slots"), .array([.integer(range.lowerBound), .integer(range.upperBound)]), text("nodes"),
+                .array(nodes),
+            ])
+        }
+        let reply = RESPValue.array([
+            shard(0...5460, [node(7101, "master", "fail"), node(7104, "replica", "online")]),
+            shard(5461...10922, [node(7102, "master", "online"), node(7105, "replica", "fail")]),
+            shard(10923...16383, [node(7103, "master", "online")]),
+        ])
+        let topology = try ClusterTopology(shards: reply, seedHost: "127.0.0.1")
+        #expect(topology.coversAllSlots)
+        #expect(topology.primary(forSlot: 0)?.port == 7101 && topology.primary(forSlot: 5461)?.port == 7102)
+        #expect(topology.failedPrimaries.map(\.port) == [7101])
+        #expect(topology.replicas.map(\.port) == [7104], "a replica flagged failed is not asked")
+    }
+
     @Test func aMalformedReplyIsAProtocolError() {
         #expect(throws: RedisError.self) { try ClusterTopology(shards: .integer(1), seedHost: "h") }
         #expect(throws: RedisError.self) {

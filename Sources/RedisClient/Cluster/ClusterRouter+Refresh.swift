@@ -3,33 +3,39 @@ import NIOConcurrencyHelpers
 
 /// Reading the slot map and following it with the pools.
 extension ClusterRouter {
-    /// Asks the connected primaries, then the seeds, then the other known nodes for the map; applies the first
-    /// that covers every slot, else the first partial one (a cluster missing slots still serves the others).
+    /// Asks the connected primaries, then the seeds, then the other known nodes (replicas last) for the map;
+    /// applies the first that covers every slot with live primaries. Failing that, the first that covers every
+    /// slot, else the first partial one (a cluster missing slots still serves the others). A node's view can lag a
+    /// failover: it flags the failed primary before it hears which replica took over, and the promoted replica's
+    /// own map is whole.
     func refresh() async {
-        let (connected, unreachable) = state.withLockedValue { state in
+        let (connected, unreachable, replicas) = state.withLockedValue { state in
             let known = state.topology?.primaries ?? []
             let up = known.filter { state.pools[$0]?.isConnected == true }
-            return (up, known.filter { !up.contains($0) })
+            return (up, known.filter { !up.contains($0) }, state.topology?.replicas ?? [])
         }
         var candidates: [ClusterTopology.Node] = []
-        for node in connected + seeds + unreachable where !candidates.contains(node) { candidates.append(node) }
-        var partial: ClusterTopology?
+        for node in connected + seeds + unreachable + replicas where !candidates.contains(node) {
+            candidates.append(node)
+        }
+        var fallback: ClusterTopology?
         var lastError: (any Error)?
         for node in candidates {
             if Task.isCancelled { return }
             do {
                 let topology = try await readTopology(from: node)
-                if topology.coversAllSlots {
+                if topology.coversAllSlots && topology.failedPrimaries.isEmpty {
                     apply(topology)
                     return
                 }
-                if partial == nil && !topology.primaries.isEmpty { partial = topology }
+                if let best = fallback, best.coversAllSlots || !topology.coversAllSlots { continue }
+                if !topology.primaries.isEmpty { fallback = topology }
             } catch {
                 lastError = error
             }
         }
-        if let partial {
-            apply(partial)
+        if let fallback {
+            apply(fallback)
             return
         }
         state.withLockedValue { $0.lastRefresh = .now }

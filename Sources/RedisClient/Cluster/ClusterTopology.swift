@@ -19,6 +19,11 @@ public struct ClusterTopology: Sendable, Equatable {
 
     /// The primaries, each once.
     public private(set) var primaries: [Node] = []
+    /// The replicas `CLUSTER SHARDS` named: after a failover one of them holds the map that names it primary.
+    public private(set) var replicas: [Node] = []
+    /// The primaries the answering node has flagged as failed: its view may lag a promotion, so another node's
+    /// map, one that names the successor, is better.
+    public private(set) var failedPrimaries: [Node] = []
     /// For each slot, the index of its primary in `primaries`; -1 when no node serves it.
     private var owners = [Int16](repeating: -1, count: HashSlot.count)
 
@@ -55,12 +60,15 @@ public struct ClusterTopology: Sendable, Equatable {
             guard let ranges = fields["slots"]?.array, let nodes = fields["nodes"]?.array else {
                 throw .protocolError("CLUSTER SHARDS: a shard without slots or nodes")
             }
+            let members = nodes.map(Self.map)
+            for replica in members where replica["role"]?.string != "master" && !Self.failed(replica) {
+                if let node = Self.node(replica, seedHost: seedHost), !replicas.contains(node) { replicas.append(node) }
+            }
             guard
-                let primary = nodes.map(Self.map).first(where: { $0["role"]?.string == "master" }),
-                let port = primary["port"]?.int ?? primary["tls-port"]?.int
+                let primary = members.first(where: { $0["role"]?.string == "master" }),
+                let node = Self.node(primary, seedHost: seedHost)
             else { continue }
-            let endpoint = primary["endpoint"]?.string ?? primary["ip"]?.string ?? ""
-            let node = Node(host: endpoint.isEmpty || endpoint == "?" ? seedHost : endpoint, port: Int(port))
+            if Self.failed(primary) { failedPrimaries.append(node) }
             var index = 0
             while index + 1 < ranges.count {
                 guard let start = ranges[index].int, let end = ranges[index + 1].int, start <= end else {
@@ -83,6 +91,19 @@ public struct ClusterTopology: Sendable, Equatable {
             assign(
                 Int(start)...Int(end), to: Node(host: host.isEmpty || host == "?" ? seedHost : host, port: Int(port)))
         }
+    }
+
+    /// The address of one node of a `CLUSTER SHARDS` shard; `seedHost` when its endpoint is empty or `?`.
+    private static func node(_ fields: [String: RESPValue], seedHost: String) -> Node? {
+        guard let port = fields["port"]?.int ?? fields["tls-port"]?.int else { return nil }
+        let endpoint = fields["endpoint"]?.string ?? fields["ip"]?.string ?? ""
+        return Node(host: endpoint.isEmpty || endpoint == "?" ? seedHost : endpoint, port: Int(port))
+    }
+
+    /// Whether the answering node has flagged this node as failed (`health` is `fail`; the docs say `failed`).
+    private static func failed(_ fields: [String: RESPValue]) -> Bool {
+        let health = fields["health"]?.string
+        return health == "fail" || health == "failed"
     }
 
     /// A flat `[name, value, …]` array as a dictionary of values.
