@@ -78,6 +78,11 @@ import Testing
         ("a\t@b.co", nil), ("a\u{0}@b.co", nil), ("a@b.co\u{0}", nil), ("@b.co", nil), ("a@.co", nil), ("a@b.", nil),
         ("a@-b.co", nil), ("a{x}@b.co", nil), ("<a@b.co>", nil), (String(repeating: "a", count: 65) + "@b.co", nil),
         ("a@" + String(repeating: "ü", count: 64) + ".de", nil),
+        ("a@b-.co", nil), ("a@b..co", nil), ("a@b.co.", nil), ("a@.b.co", nil), ("a@b.c-", nil), ("a@b.-c", nil),
+        ("a@" + String(repeating: "b", count: 63) + ".co", "a@" + String(repeating: "b", count: 63) + ".co"),
+        ("a@" + String(repeating: "b", count: 64) + ".co", nil), ("a@XN--BCHER-KVA.de", "a@xn--bcher-kva.de"),
+        ("a@bxn--c.de", "a@bxn--c.de"), ("a@b.xn--zz", nil), ("Z@Z.CO", "z@z.co"), ("a[b]@c.co", "a[b]@c.co"),
+        ("a@" + Array(repeating: String(repeating: "b", count: 62), count: 4).joined(separator: ".") + ".co", nil),
     ]
 
     @Test func emailsAreCanonical() {

@@ -14,33 +14,92 @@ enum EmailNormalization {
 
     /// The canonical local part, or nil.
     static func localPart(_ raw: Substring) -> String? {
-        var local = raw.lowercased()
-        let ascii = local.utf8.allSatisfy { $0 < 0x80 }
-        if !ascii { local = local.precomposedStringWithCanonicalMapping }
-        guard !local.isEmpty, local.utf8.count <= 64, hasOnlyAllowedScalars(local, ascii: ascii) else { return nil }
+        var local: String
+        switch scanASCII(raw) {
+        case .refused: return nil
+        case .lowered(let lowered): local = lowered
+        case .unicode:
+            local = raw.lowercased().precomposedStringWithCanonicalMapping
+            guard hasOnlyAllowedScalars(local, ascii: false) else { return nil }
+        }
+        guard !local.isEmpty, local.utf8.count <= 64 else { return nil }
         return local
     }
 
     /// The canonical (ASCII) domain, or nil.
     static func domain(_ raw: Substring) -> String? {
-        guard !raw.isEmpty, raw.utf8.count <= 253 * 4, hasOnlyAllowedScalars(raw, ascii: false) else { return nil }
-        let lowered = raw.lowercased()
-        let ascii = lowered.utf8.allSatisfy { $0 < 0x80 }
+        guard !raw.isEmpty, raw.utf8.count <= 253 * 4 else { return nil }
         let domain: String
-        if ascii && !hasALabel(lowered) {
-            domain = lowered
-        } else {
-            guard let converted = toASCII(lowered), hasOnlyAllowedScalars(converted, ascii: true) else { return nil }
+        switch scanASCII(raw) {
+        case .refused: return nil
+        case .lowered(let lowered) where !hasALabel(lowered): domain = lowered
+        default:
+            guard hasOnlyAllowedScalars(raw, ascii: false), let converted = toASCII(raw.lowercased()),
+                hasOnlyAllowedScalars(converted, ascii: true)
+            else { return nil }
             domain = converted.lowercased()
         }
-        guard domain.utf8.count <= 253 else { return nil }
-        let labels = domain.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return nil }
-        for label in labels {
-            guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-")
-            else { return nil }
+        return hasValidLabels(domain) ? domain : nil
+    }
+
+    /// What a byte scan of a value found: all of it allowed ASCII (given lowercased), a refused ASCII byte, or a
+    /// byte beyond ASCII (for the Unicode path to judge).
+    private enum ASCIIScan {
+        case lowered(String)
+        case refused
+        case unicode
+    }
+
+    /// The fast path of every request: one pass over the bytes, then the lowercased copy.
+    private static func scanASCII(_ value: Substring) -> ASCIIScan {
+        var refused = false
+        for byte in value.utf8 {
+            if byte >= 0x80 { return .unicode }
+            if !isAllowedASCII(byte) { refused = true }
         }
-        return domain
+        if refused { return .refused }
+        let bytes = value.utf8
+        return .lowered(
+            String(unsafeUninitializedCapacity: bytes.count) { buffer in
+                var count = 0
+                for byte in bytes {
+                    buffer[count] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+                    count += 1
+                }
+                return count
+            })
+    }
+
+    /// A printable ASCII byte other than the refused `{ } < > " @` (see `hasOnlyAllowedScalars`).
+    private static func isAllowedASCII(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x7B, 0x7D, 0x3C, 0x3E, 0x22, 0x40: return false
+        case 0x21...0x7E: return true
+        default: return false
+        }
+    }
+
+    /// At most 253 bytes, at least two labels, each of 1 to 63 bytes and neither starting nor ending with `-`.
+    private static func hasValidLabels(_ domain: String) -> Bool {
+        let bytes = domain.utf8
+        guard bytes.count <= 253 else { return false }
+        var labels = 0
+        var length = 0
+        var previous: UInt8 = UInt8(ascii: ".")
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard length > 0, previous != UInt8(ascii: "-") else { return false }
+                labels += 1
+                length = 0
+            } else {
+                if length == 0 && byte == UInt8(ascii: "-") { return false }
+                length += 1
+                guard length <= 63 else { return false }
+            }
+            previous = byte
+        }
+        guard length > 0, previous != UInt8(ascii: "-") else { return false }
+        return labels + 1 >= 2
     }
 
     /// The mailbox an address reaches, when it differs from the address: `+tag` dropped from the local part (every
@@ -63,12 +122,26 @@ enum EmailNormalization {
         return folded == email ? nil : folded
     }
 
-    /// Whether a lowercased ASCII domain has a label in IDNA's ASCII-compatible encoding.
+    /// Whether a lowercased ASCII domain has a label in IDNA's ASCII-compatible encoding (`xn--`).
     private static func hasALabel(_ domain: String) -> Bool {
-        domain.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).contains {
-            $0.starts(with: "xn--".utf8)
+        var position = 0
+        var matching = true
+        for byte in domain.utf8 {
+            if byte == UInt8(ascii: ".") {
+                position = 0
+                matching = true
+                continue
+            }
+            if matching && position < 4 {
+                matching = byte == aLabelPrefix[position]
+                if matching && position == 3 { return true }
+            }
+            position += 1
         }
+        return false
     }
+
+    private static let aLabelPrefix = Array("xn--".utf8)
 
     /// libidn2's ASCII form of a domain, or nil when IDNA 2008 refuses it.
     private static func toASCII(_ domain: String) -> String? {
