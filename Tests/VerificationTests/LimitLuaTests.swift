@@ -11,10 +11,10 @@ import Testing
     /// (count, window ms); `retry` answers the wait in ms, `add` and `remove` answer 0.
     private static let probe = RedisScript(
         LimitLua.functions + """
-            local store, action, at = stores[ARGV[1]], ARGV[2], tonumber(ARGV[3])
+            local store, action, at = ARGV[1], ARGV[2], tonumber(ARGV[3])
             local limit = readLimit(4)
-            if action == 'retry' then return store.retry(KEYS[1], limit, at) end
-            store[action](KEYS[1], limit, at)
+            if action == 'retry' then return retryOf(store, KEYS[1], limit, at) end
+            if action == 'add' then addTo(store, KEYS[1], limit, at) else removeFrom(store, KEYS[1], limit, at) end
             return 0
             """)
 

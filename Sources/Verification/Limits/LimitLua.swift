@@ -20,52 +20,58 @@ import RedisClient
 /// and one `SET`.
 ///
 /// **Lock** (a target locked by its wrong checks): a key whose TTL is the time left; read only.
+///
+/// A limit is read from the arguments as a flat list `{count1, window1, count2, window2, …}` and a counter's state
+/// as a flat list of triples: no table per pair, since every call of a script builds them again. `retryOf`,
+/// `addTo` and `removeFrom` take the store's name (`log`, `counter`, `lock`).
 enum LimitLua {
     static let functions = """
-        local function pairsOf(limit)
+        local function widest(limit)
           local count, window = 0, 0
-          for _, pair in ipairs(limit) do
-            if pair[1] > count then count = pair[1] end
-            if pair[2] > window then window = pair[2] end
+          for j = 1, #limit, 2 do
+            if limit[j] > count then count = limit[j] end
+            if limit[j + 1] > window then window = limit[j + 1] end
           end
           return count, window
         end
         local function logRetry(key, limit, now, length)
+          length = length or redis.call('LLEN', key)
           local retry = 0
-          for _, pair in ipairs(limit) do
-            local nth = (not length or pair[1] <= length) and tonumber(redis.call('LINDEX', key, pair[1] - 1))
-            if nth and now - nth < pair[2] and nth + pair[2] - now > retry then retry = nth + pair[2] - now end
+          for j = 1, #limit, 2 do
+            local count, window = limit[j], limit[j + 1]
+            local nth = count <= length and tonumber(redis.call('LINDEX', key, count - 1))
+            if nth and now - nth < window and nth + window - now > retry then retry = nth + window - now end
           end
           return retry
         end
         local function logAdd(key, limit, now)
-          local count, window = pairsOf(limit)
+          local count, window = widest(limit)
           local length = redis.call('LPUSH', key, now)
           if length > count + 1 then redis.call('LTRIM', key, 0, count) end
           redis.call('PEXPIRE', key, window)
           return length
-        end
-        local function logRemove(key, limit, stamp)
-          redis.call('LREM', key, 1, stamp)
         end
         local function counterStored(key)
           local stored = {}
           local raw = redis.call('GET', key)
           if raw then
             for index, current, previous in string.gmatch(raw, '(%d+):(%d+):(%d+)') do
-              stored[#stored + 1] = {tonumber(index), tonumber(current), tonumber(previous)}
+              stored[#stored + 1] = tonumber(index)
+              stored[#stored + 1] = tonumber(current)
+              stored[#stored + 1] = tonumber(previous)
             end
           end
           return stored
         end
         local function counterState(key, limit, at)
           local stored, state = counterStored(key), {}
-          for i, pair in ipairs(limit) do
-            local index = math.floor(at / pair[2])
-            local s = stored[i]
-            if s and s[1] == index then state[i] = {index, s[2], s[3]}
-            elseif s and s[1] == index - 1 then state[i] = {index, 0, s[2]}
-            else state[i] = {index, 0, 0} end
+          for j = 1, #limit, 2 do
+            local s = 3 * (j - 1) / 2
+            local index = math.floor(at / limit[j + 1])
+            local current, previous = 0, 0
+            if stored[s + 1] == index then current, previous = stored[s + 2], stored[s + 3]
+            elseif stored[s + 1] == index - 1 then previous = stored[s + 2] end
+            state[s + 1], state[s + 2], state[s + 3] = index, current, previous
           end
           return state
         end
@@ -73,9 +79,9 @@ enum LimitLua {
         local function counterRetry(key, limit, now)
           local state, retry = counterState(key, limit, now), 0
           counted[key] = state
-          for i, pair in ipairs(limit) do
-            local count, window = pair[1], pair[2]
-            local index, current, previous = state[i][1], state[i][2], state[i][3]
+          for j = 1, #limit, 2 do
+            local count, window, s = limit[j], limit[j + 1], 3 * (j - 1) / 2
+            local index, current, previous = state[s + 1], state[s + 2], state[s + 3]
             local elapsed = now - index * window
             local wait = 0
             if current >= count then
@@ -89,24 +95,29 @@ enum LimitLua {
         end
         local function counterWrite(key, state, limit, keepTTL)
           local parts = {}
-          for i = 1, #limit do parts[i] = state[i][1] .. ':' .. state[i][2] .. ':' .. state[i][3] end
-          local _, window = pairsOf(limit)
+          for i = 1, #state / 3 do
+            parts[i] = state[3 * i - 2] .. ':' .. state[3 * i - 1] .. ':' .. state[3 * i]
+          end
           if keepTTL then redis.call('SET', key, table.concat(parts, ','), 'KEEPTTL')
-          else redis.call('SET', key, table.concat(parts, ','), 'PX', 2 * window) end
+          else
+            local _, window = widest(limit)
+            redis.call('SET', key, table.concat(parts, ','), 'PX', 2 * window)
+          end
         end
         local function counterAdd(key, limit, now)
           local state = counted[key] or counterState(key, limit, now)
           counted[key] = nil
-          for i = 1, #limit do state[i][2] = state[i][2] + 1 end
+          for s = 2, #state, 3 do state[s] = state[s] + 1 end
           counterWrite(key, state, limit, false)
         end
         local function counterRemove(key, limit, stamp)
           local stored = counterStored(key)
-          if #stored ~= #limit then return end
-          for i, pair in ipairs(limit) do
-            local index, s = math.floor(stamp / pair[2]), stored[i]
-            if s[1] == index and s[2] > 0 then s[2] = s[2] - 1
-            elseif s[1] == index + 1 and s[3] > 0 then s[3] = s[3] - 1 end
+          if #stored ~= 3 * #limit / 2 then return end
+          for j = 1, #limit, 2 do
+            local s = 3 * (j - 1) / 2
+            local index = math.floor(stamp / limit[j + 1])
+            if stored[s + 1] == index and stored[s + 2] > 0 then stored[s + 2] = stored[s + 2] - 1
+            elseif stored[s + 1] == index + 1 and stored[s + 3] > 0 then stored[s + 3] = stored[s + 3] - 1 end
           end
           counterWrite(key, stored, limit, true)
         end
@@ -115,16 +126,23 @@ enum LimitLua {
           if ttl > 0 then return ttl end
           return 0
         end
-        local function none() end
-        local stores = {
-          log = {retry = logRetry, add = logAdd, remove = logRemove},
-          counter = {retry = counterRetry, add = counterAdd, remove = counterRemove},
-          lock = {retry = lockRetry, add = none, remove = none},
-        }
+        local function retryOf(store, key, limit, now)
+          if store == 'log' then return logRetry(key, limit, now) end
+          if store == 'counter' then return counterRetry(key, limit, now) end
+          return lockRetry(key)
+        end
+        local function addTo(store, key, limit, now)
+          if store == 'log' then logAdd(key, limit, now)
+          elseif store == 'counter' then counterAdd(key, limit, now) end
+        end
+        local function removeFrom(store, key, limit, stamp)
+          if store == 'log' then redis.call('LREM', key, 1, stamp)
+          elseif store == 'counter' then counterRemove(key, limit, stamp) end
+        end
         local function readLimit(at)
           local n = tonumber(ARGV[at])
           local limit = {}
-          for i = 1, n do limit[i] = {tonumber(ARGV[at + 2 * i - 1]), tonumber(ARGV[at + 2 * i])} end
+          for j = 1, 2 * n do limit[j] = tonumber(ARGV[at + j]) end
           return limit, at + 1 + 2 * n
         end
 
@@ -133,7 +151,17 @@ enum LimitLua {
     /// A limit's pairs as script arguments (read by `readLimit`): their count, then each pair's count and window in
     /// milliseconds.
     static func arguments(_ pairs: [RateLimit]) -> [RedisArgument] {
-        [.integer(Int64(pairs.count))]
-            + pairs.flatMap { [.integer(Int64($0.count)), .integer(Int64($0.window) * 1000)] }
+        var arguments: [RedisArgument] = []
+        append(pairs, to: &arguments)
+        return arguments
+    }
+
+    /// Appends a limit's pairs as `arguments` does, without building an array of its own.
+    static func append(_ pairs: [RateLimit], to arguments: inout [RedisArgument]) {
+        arguments.append(.integer(Int64(pairs.count)))
+        for pair in pairs {
+            arguments.append(.integer(Int64(pair.count)))
+            arguments.append(.integer(Int64(pair.window) * 1000))
+        }
     }
 }

@@ -136,21 +136,32 @@ struct SendAdmission: Sendable {
     /// and code.
     private func call(_ redis: RedisClient, foreign: [Limit], target: [Limit], withTarget: Bool) async throws -> Reply {
         let limits = foreign + target
-        var keys: [RedisArgument] = limits.map { .string($0.key) }
-        var arguments: [RedisArgument] = [
-            .integer(Int64(foreign.count)), .integer(Int64(limits.count)),
-            .string(withTarget ? owner?.rule.rawValue ?? "" : ""), .string(withTarget && bound ? "bound" : ""),
-            .string(withTarget ? "1" : "0"), .integer(Int64(withTarget ? outboxCap : 0)),
-        ]
+        var keys: [RedisArgument] = []
+        keys.reserveCapacity(limits.count + 3)
+        for limit in limits { keys.append(.string(limit.key)) }
+        var arguments: [RedisArgument] = []
+        arguments.reserveCapacity(8 + limits.count * 9 + code.fields.count * 2)
+        arguments.append(.integer(Int64(foreign.count)))
+        arguments.append(.integer(Int64(limits.count)))
+        arguments.append(.string(withTarget ? owner?.rule.rawValue ?? "" : ""))
+        arguments.append(.string(withTarget && bound ? "bound" : ""))
+        arguments.append(.string(withTarget ? "1" : "0"))
+        arguments.append(.integer(Int64(withTarget ? outboxCap : 0)))
         for limit in limits {
-            arguments += [.string(limit.store.rawValue), .string(limit.counts.rawValue)]
-            arguments += LimitLua.arguments(limit.pairs)
+            arguments.append(.string(limit.store.rawValue))
+            arguments.append(.string(limit.counts.rawValue))
+            LimitLua.append(limit.pairs, to: &arguments)
         }
         if withTarget {
             if let owner { keys.append(.string(owner.key)) }
-            keys += [.string(code.key), .string(code.outbox)]
-            arguments += [.string(code.hash), .integer(code.ttlMs)]
-            for pair in code.fields { arguments += [.string(pair.field), .string(pair.value)] }
+            keys.append(.string(code.key))
+            keys.append(.string(code.outbox))
+            arguments.append(.string(code.hash))
+            arguments.append(.integer(code.ttlMs))
+            for pair in code.fields {
+                arguments.append(.string(pair.field))
+                arguments.append(.string(pair.value))
+            }
         }
         guard withTarget, let acknowledgement = replicaAcknowledgement else {
             let reply = try await StoreFault.about("send script") {

@@ -23,29 +23,27 @@ enum SendScript {
         LimitLua.functions + """
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-            local foreign, count = tonumber(ARGV[1]), tonumber(ARGV[2])
+            local foreign, limitCount = tonumber(ARGV[1]), tonumber(ARGV[2])
             local rule, bound, withCode, cap = ARGV[3], ARGV[4], ARGV[5] == '1', tonumber(ARGV[6])
-            local limits, at = {}, 7
-            for i = 1, count do
-              local store, counts = ARGV[at], ARGV[at + 1]
-              local limit, nextAt = readLimit(at + 2)
-              limits[i] = {key = KEYS[i], store = stores[store], counts = counts, limit = limit}
-              at = nextAt
+            local stores, counts, limits, at = {}, {}, {}, 7
+            for i = 1, limitCount do
+              stores[i], counts[i] = ARGV[at], ARGV[at + 1]
+              limits[i], at = readLimit(at + 2)
             end
             local function refusal(first, last)
               local retry, blocker = 0, 0
               for i = first, last do
-                local wait = limits[i].store.retry(limits[i].key, limits[i].limit, now)
+                local wait = retryOf(stores[i], KEYS[i], limits[i], now)
                 if wait > retry then retry, blocker = wait, i end
               end
               if retry > 0 then return {1, retry, blocker} end
             end
             local refused = refusal(1, foreign)
             if refused then return refused end
-            for i = 1, count do
-              if limits[i].counts == 'lookup' then limits[i].store.add(limits[i].key, limits[i].limit, now) end
+            for i = 1, limitCount do
+              if counts[i] == 'lookup' then addTo(stores[i], KEYS[i], limits[i], now) end
             end
-            local nextKey = count + 1
+            local nextKey = limitCount + 1
             if rule ~= '' then
               local taken = redis.call('EXISTS', KEYS[nextKey]) == 1
               nextKey = nextKey + 1
@@ -53,12 +51,12 @@ enum SendScript {
               if rule == 'taken' and not taken then return {3} end
             end
             if bound == 'bound' then return {4} end
-            refused = refusal(foreign + 1, count)
+            refused = refusal(foreign + 1, limitCount)
             if refused then return refused end
             local code, outbox = KEYS[nextKey], KEYS[nextKey + 1]
             if withCode and cap > 0 and redis.call('XLEN', outbox) >= cap then return {5} end
-            for i = 1, count do
-              if limits[i].counts == 'send' then limits[i].store.add(limits[i].key, limits[i].limit, now) end
+            for i = 1, limitCount do
+              if counts[i] == 'send' then addTo(stores[i], KEYS[i], limits[i], now) end
             end
             if not withCode then return {0, '', now} end
             local ttl = tonumber(ARGV[at + 1])
@@ -82,10 +80,10 @@ enum SendScript {
         LimitLua.functions + """
             local count, stamp, at = tonumber(ARGV[1]), tonumber(ARGV[2]), 3
             for i = 1, count do
-              local store = stores[ARGV[at]]
-              local limit, nextAt = readLimit(at + 1)
-              store.remove(KEYS[i], limit, stamp)
-              at = nextAt
+              local store = ARGV[at]
+              local limit
+              limit, at = readLimit(at + 1)
+              removeFrom(store, KEYS[i], limit, stamp)
             end
             if #KEYS > count then
               if redis.call('HGET', KEYS[count + 1], 'hash') == ARGV[at] then redis.call('DEL', KEYS[count + 1]) end
