@@ -32,6 +32,7 @@ import time
 from ..api import SEND, EmailTargets
 from ..checks import follow, latency_check, record_waits, redelivered
 from ..clients.http import build_request, exchange
+from ..clients.redis_client import GROUP, OUTBOXES
 from ..codes import CODES, UNAVAILABLE
 from ..load.sends import SendLoad
 from ..log import log
@@ -144,7 +145,7 @@ class ClusterFailover(ClusterScenario):
         self.numbers[f"{label}send_p50"], self.numbers[f"{label}send_p99"] = ms(p50), ms(p99)
         probed = self.check_probe(probe) if waiting else []
         await self.check_deliveries(cluster, sink, load, label, prefix, killed_shards, t_kill, refused, waiting,
-                                    probed)
+                                    probed, instances + ([reference] if reference else []))
         self.crash_check(instances + ([reference] if reference else []))
         for v in instances + ([reference] if reference else []):
             await v.stop()
@@ -233,8 +234,31 @@ class ClusterFailover(ClusterScenario):
                                f"{outcomes(failed)}")
         return {a.target for a in unavailable}
 
+    async def dump_outboxes(self, cluster, instances, label):
+        """What an unsettled outbox looks like, for the logs: each shard's length, pending entries and consumers as
+        Redis sees them, and each instance's delivery and Redis metrics."""
+        path = os.path.join(self.dir, f"unsettled-{label or 'async'}.txt")
+        with open(path, "w") as f:
+            for key in OUTBOXES:
+                try:
+                    db = await cluster.store._db(key)
+                    length = await db.xlen(key)
+                    pending = await db.xpending(key, GROUP)
+                    consumers = await db.xinfo_consumers(key, GROUP)
+                    f.write(f"{key} xlen={length} pending={pending} consumers={consumers}\n")
+                except Exception as error:  # a diagnostic: report and go on
+                    f.write(f"{key} unreadable: {error!r}\n")
+            for v in instances:
+                try:
+                    for name, value in sorted((await v.metrics()).items()):
+                        if any(part in name for part in ("delivery", "outbox", "redis_")):
+                            f.write(f"{v.name} {name} {value}\n")
+                except Exception as error:
+                    f.write(f"{v.name} metrics unreadable: {error!r}\n")
+        log(f"  {self.name}: the unsettled outbox is described in {path}")
+
     async def check_deliveries(self, cluster, sink, load, label, prefix, killed_shards, t_kill, refused, waiting,
-                               probed):
+                               probed, instances):
         """Every accepted code delivered (the probe's too), but (without WAIT) those of the killed shards written
         within REPLICATION_WINDOW seconds before the kill, which are counted on their own."""
         accepted = [a.target for a in load.accepted()] + probed
@@ -246,7 +270,10 @@ class ClusterFailover(ClusterScenario):
             return collections.Counter({t: n for t, n in sink.delivered().items() if t.startswith(markers)})
 
         lost_before = self.lost
+        failures_before = len(self.failures)
         got = await follow(self, cluster, delivered, accepted, may_lose=() if waiting else window, timeout=60)
+        if len(self.failures) > failures_before:
+            await self.dump_outboxes(cluster, instances, label)
         lost_in_window = 0 if waiting else len(window - set(got))
         self.late += len(refused & set(got))
         if not waiting:
