@@ -117,8 +117,14 @@ public final class RedisConnection: Sendable {
         return futures
     }
 
-    /// Writes the requests and flushes once. On the channel's event loop only.
+    /// Writes the requests and flushes once. On the channel's event loop only. A channel closed since the
+    /// connection was picked fails them at once: once its handlers are gone, nothing would ever answer them (and no
+    /// deadline would fire).
     private static func writeAndFlush(_ requests: [RedisRequest], on channel: any Channel) {
+        guard channel.isActive else {
+            for request in requests { request.promise.fail(RedisError.connectionClosed) }
+            return
+        }
         for request in requests { channel.write(request, promise: nil) }
         channel.flush()
     }

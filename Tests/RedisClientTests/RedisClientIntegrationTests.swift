@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
 import TestSupport
 import Testing
 
@@ -164,5 +166,31 @@ import Testing
                 (try? await client.send("PING")) == .simpleString("PONG")
             }
         }
+    }
+
+    /// A command written to a connection that closed after it was picked (its handlers already gone) fails at once
+    /// instead of waiting forever: nothing else would ever answer it, not even its deadline.
+    @Test func aCommandOnAClosedConnectionFailsAtOnce() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let connection = try await RedisConnection.connect(
+            try RedisConfiguration(url: server.url), on: MultiThreadedEventLoopGroup.singleton)
+        #expect(try await connection.send(RedisCommand("PING")) == .simpleString("PONG"))
+        await connection.close()
+        let outcome = NIOLockedValueBox<Result<RESPValue, any Error>?>(nil)
+        let call = Task {
+            let result: Result<RESPValue, any Error>
+            do { result = .success(try await connection.send(RedisCommand("PING"), timeout: .seconds(30))) } catch {
+                result = .failure(error)
+            }
+            outcome.withLockedValue { $0 = result }
+        }
+        defer { call.cancel() }
+        try await waitUntil(timeout: .seconds(5), "the command on the closed connection fails") {
+            if case .failure = outcome.withLockedValue({ $0 }) { return true }
+            return false
+        }
+        guard case .failure(let error) = outcome.withLockedValue({ $0 }) else { return }
+        #expect(error as? RedisError == .connectionClosed)
     }
 }
