@@ -79,10 +79,12 @@ public final class RedisClient: Service, Sendable {
         }
     }
 
-    /// Whether one script or multi-key command may touch all of `keys`: always on a standalone Redis; on a cluster
-    /// only when they share a hash slot.
-    public func canCombine(_ keys: [String]) -> Bool {
-        guard case .cluster = mode, let first = keys.first else { return true }
+    /// Whether one script or multi-key command may touch all of `keys`: always on a standalone Redis (where `keys`
+    /// is not even built); on a cluster only when they share a hash slot.
+    public func canCombine(_ keys: @autoclosure () -> [String]) -> Bool {
+        guard case .cluster = mode else { return true }
+        let keys = keys()
+        guard let first = keys.first else { return true }
         let slot = HashSlot.of(first)
         return keys.allSatisfy { HashSlot.of($0) == slot }
     }

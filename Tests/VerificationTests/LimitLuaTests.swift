@@ -58,6 +58,27 @@ import Testing
         }
     }
 
+    /// Up to three pairs are read and written in one step each, more pair by pair: the stored text is the same.
+    @Test func aCounterOfFourPairsKeepsEachPairsCounts() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        try await withRedisClient(url: server.url) { redis in
+            let counter = Probe(
+                redis: redis, store: "counter",
+                pairs: [(3, 1_000_000), (4, 2_000_000), (5, 4_000_000), (6, 8_000_000)])
+            for _ in 0..<2 { _ = try await counter("add", at: 1_500_000) }
+            _ = try await counter("add", at: 2_500_000)
+            // At 2500 s the 1000 s and 2000 s pairs are in their next windows, with the 2 events of 1500 s before.
+            #expect(try await redis.send("GET", "limit").string == "2:1:2,1:1:2,0:3:0,0:3:0")
+            #expect(try await counter("retry", at: 2_500_000) == 0, "2 × 0.5 + 1 = 2 of 3; 2 × 0.75 + 1 of 4")
+            _ = try await counter("add", at: 2_500_000)
+            // 2 × 0.5 + 2 = 3 of 3 until the previous count weighs 0 more (500 s); 2 × 0.75 + 2 = 3.5 of 4 likewise.
+            #expect(try await counter("retry", at: 2_500_000) == 500_000)
+            _ = try await counter("remove", at: 2_500_000)
+            #expect(try await redis.send("GET", "limit").string == "2:1:2,1:1:2,0:3:0,0:3:0")
+        }
+    }
+
     @Test func aReleaseTakesBackTheEventOfItsOwnWindow() async throws {
         let server = try await RedisServer.start()
         defer { server.stop() }

@@ -17,7 +17,7 @@ import RedisClient
 /// `count` events; a rolling window holds at most `count` when events are spread evenly, and at most `2 × count` in
 /// the worst case (all of the previous window's events at its very end). Changing a budget's windows restarts its
 /// counts. A counter read for a refusal is kept for the same script's write, so an admitted event costs one `GET`
-/// and one `SET`.
+/// and one `SET`; up to three pairs are read with one `string.match` and written with one `string.format`.
 ///
 /// **Lock** (a target locked by its wrong checks): a key whose TTL is the time left; read only.
 ///
@@ -51,20 +51,30 @@ enum LimitLua {
           redis.call('PEXPIRE', key, window)
           return length
         end
-        local function counterStored(key)
-          local stored = {}
+        local function triples(n)
+          if n == 1 then return '^(%d+):(%d+):(%d+)', '%d:%d:%d' end
+          if n == 2 then return '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)', '%d:%d:%d,%d:%d:%d' end
+          if n == 3 then
+            return '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)', '%d:%d:%d,%d:%d:%d,%d:%d:%d'
+          end
+        end
+        local function counterStored(key, n)
           local raw = redis.call('GET', key)
-          if raw then
+          if not raw then return {} end
+          local pattern = triples(n)
+          local stored = {}
+          if pattern then
+            stored = {string.match(raw, pattern)}
+          else
             for index, current, previous in string.gmatch(raw, '(%d+):(%d+):(%d+)') do
-              stored[#stored + 1] = tonumber(index)
-              stored[#stored + 1] = tonumber(current)
-              stored[#stored + 1] = tonumber(previous)
+              stored[#stored + 1], stored[#stored + 2], stored[#stored + 3] = index, current, previous
             end
           end
+          for i = 1, #stored do stored[i] = tonumber(stored[i]) end
           return stored
         end
         local function counterState(key, limit, at)
-          local stored, state = counterStored(key), {}
+          local stored, state = counterStored(key, #limit / 2), {}
           for j = 1, #limit, 2 do
             local s = 3 * (j - 1) / 2
             local index = math.floor(at / limit[j + 1])
@@ -94,14 +104,20 @@ enum LimitLua {
           return retry
         end
         local function counterWrite(key, state, limit, keepTTL)
-          local parts = {}
-          for i = 1, #state / 3 do
-            parts[i] = state[3 * i - 2] .. ':' .. state[3 * i - 1] .. ':' .. state[3 * i]
+          local _, format = triples(#state / 3)
+          local value
+          if format then value = string.format(format, unpack(state))
+          else
+            local parts = {}
+            for i = 1, #state / 3 do
+              parts[i] = string.format('%d:%d:%d', state[3 * i - 2], state[3 * i - 1], state[3 * i])
+            end
+            value = table.concat(parts, ',')
           end
-          if keepTTL then redis.call('SET', key, table.concat(parts, ','), 'KEEPTTL')
+          if keepTTL then redis.call('SET', key, value, 'KEEPTTL')
           else
             local _, window = widest(limit)
-            redis.call('SET', key, table.concat(parts, ','), 'PX', 2 * window)
+            redis.call('SET', key, value, 'PX', 2 * window)
           end
         end
         local function counterAdd(key, limit, now)
@@ -111,7 +127,7 @@ enum LimitLua {
           counterWrite(key, state, limit, false)
         end
         local function counterRemove(key, limit, stamp)
-          local stored = counterStored(key)
+          local stored = counterStored(key, #limit / 2)
           if #stored ~= 3 * #limit / 2 then return end
           for j = 1, #limit, 2 do
             local s = 3 * (j - 1) / 2
