@@ -1,7 +1,7 @@
 # verifyd: `make run` starts a dev instance, `make test` runs the whole suite. Both install what is missing.
 SWIFT ?= swift
 
-.PHONY: run test build release deps clean bench microbench chaos stack stack-down fuzz docs format
+.PHONY: run test build release deps clean bench microbench profile chaos stack stack-down fuzz docs format
 
 run:
 	scripts/run-dev.sh
@@ -32,6 +32,9 @@ bench:
 
 microbench:
 	scripts/microbench.sh
+
+profile:
+	scripts/profile.sh
 
 chaos:
 	scripts/chaos.sh

@@ -7,29 +7,16 @@
 # bench.py (--mode cluster, --duration 5). The bench sets VERIFYD_RATE_LIMITS=1/60,5/600 (no daily cap) and
 # VERIFYD_OUTBOX_MAX=0 (no cap: the outbox only grows while the worker is off); see docs/benchmarks.md.
 # BASE=<git rev> (a commit, tag or branch; `BASE=HEAD~1`) also measures that revision, in the same run: its release
-# binary is built once in a detached git worktree, .build/bench-base/<full sha> (reused while its binary is there;
-# `rm -rf .build/bench-base && git worktree prune` forgets them), and runs as a third mode, `base`, on a standalone
-# redis-server of its own, interleaved with the others on every scenario with the same settings; the table adds the
-# current/base ratios. `BASE=HEAD~1 BENCH_MODE=standalone make bench` compares just the two standalones.
+# binary is built once in a detached git worktree (scripts/base-binary.sh), and runs as a third mode, `base`, on a
+# standalone redis-server of its own, interleaved with the others on every scenario with the same settings; the table
+# adds the current/base ratios. `BASE=HEAD~1 BENCH_MODE=standalone make bench` compares just the two standalones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh wrk python3
 base=()
 if [[ -n "${BASE:-}" ]]; then
-  sha=$(git rev-parse --verify --quiet "${BASE}^{commit}") || { echo "bench: BASE=$BASE is not a commit" >&2; exit 2; }
-  dir=.build/bench-base/$sha
-  if [[ ! -x "$dir/.build/release/verifyd" ]]; then
-    if [[ ! -e "$dir/.git" ]]; then
-      rm -rf "$dir" && mkdir -p .build/bench-base
-      # --force: after `rm -rf .build` the worktree is still registered, its directory missing.
-      git worktree add --force --detach "$dir" "$sha" >/dev/null
-    fi
-    # The same dependency versions as the current build (Package.resolved is not committed).
-    if [[ -f Package.resolved && ! -f "$dir/Package.resolved" ]]; then cp Package.resolved "$dir/"; fi
-    echo "bench: building the release verifyd of $BASE (${sha:0:7}) in $dir" >&2
-    (cd "$dir" && swift build -c release --product verifyd >/dev/null)
-  fi
-  base=(--base-binary "$PWD/$dir/.build/release/verifyd" --base-label "${sha:0:7}")
+  binary=$(scripts/base-binary.sh)
+  base=(--base-binary "$binary" --base-label "$(git rev-parse --short=7 "${BASE}^{commit}")")
 fi
 swift build -c release --product verifyd >/dev/null
 exec python3 scripts/bench.py --binary "$(swift build -c release --show-bin-path)/verifyd" ${base[@]+"${base[@]}"} "$@"

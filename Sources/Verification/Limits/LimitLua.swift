@@ -51,91 +51,95 @@ enum LimitLua {
           redis.call('PEXPIRE', key, window)
           return length
         end
-        local function triples(n)
-          if n == 1 then return '^(%d+):(%d+):(%d+)', '%d:%d:%d' end
-          if n == 2 then return '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)', '%d:%d:%d,%d:%d:%d' end
-          if n == 3 then
-            return '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)', '%d:%d:%d,%d:%d:%d,%d:%d:%d'
-          end
-        end
-        local function counterStored(key, n)
-          local raw = redis.call('GET', key)
-          if not raw then return {} end
-          local pattern = triples(n)
-          local stored = {}
-          if pattern then
-            stored = {string.match(raw, pattern)}
-          else
-            for index, current, previous in string.gmatch(raw, '(%d+):(%d+):(%d+)') do
-              stored[#stored + 1], stored[#stored + 2], stored[#stored + 3] = index, current, previous
+        -- The counter functions are defined on first use: a script whose limits have no counter skips them.
+        local counterRetry, counterAdd, counterRemove
+        local function loadCounters()
+          local function triples(n)
+            if n == 1 then return '^(%d+):(%d+):(%d+)', '%d:%d:%d' end
+            if n == 2 then return '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)', '%d:%d:%d,%d:%d:%d' end
+            if n == 3 then
+              return '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)', '%d:%d:%d,%d:%d:%d,%d:%d:%d'
             end
           end
-          for i = 1, #stored do stored[i] = tonumber(stored[i]) end
-          return stored
-        end
-        local function counterState(key, limit, at)
-          local stored, state = counterStored(key, #limit / 2), {}
-          for j = 1, #limit, 2 do
-            local s = 3 * (j - 1) / 2
-            local index = math.floor(at / limit[j + 1])
-            local current, previous = 0, 0
-            if stored[s + 1] == index then current, previous = stored[s + 2], stored[s + 3]
-            elseif stored[s + 1] == index - 1 then previous = stored[s + 2] end
-            state[s + 1], state[s + 2], state[s + 3] = index, current, previous
-          end
-          return state
-        end
-        local counted = {}
-        local function counterRetry(key, limit, now)
-          local state, retry = counterState(key, limit, now), 0
-          counted[key] = state
-          for j = 1, #limit, 2 do
-            local count, window, s = limit[j], limit[j + 1], 3 * (j - 1) / 2
-            local index, current, previous = state[s + 1], state[s + 2], state[s + 3]
-            local elapsed = now - index * window
-            local wait = 0
-            if current >= count then
-              wait = (window - elapsed) + math.ceil(window * (current - count + 1) / current)
-            elseif previous * (window - elapsed) / window + current > count - 1 then
-              wait = math.ceil(window - elapsed - window * (count - 1 - current) / previous)
+          local function counterStored(key, n)
+            local raw = redis.call('GET', key)
+            if not raw then return {} end
+            local pattern = triples(n)
+            local stored = {}
+            if pattern then
+              stored = {string.match(raw, pattern)}
+            else
+              for index, current, previous in string.gmatch(raw, '(%d+):(%d+):(%d+)') do
+                stored[#stored + 1], stored[#stored + 2], stored[#stored + 3] = index, current, previous
+              end
             end
-            if wait > retry then retry = math.max(wait, 1) end
+            for i = 1, #stored do stored[i] = tonumber(stored[i]) end
+            return stored
           end
-          return retry
-        end
-        local function counterWrite(key, state, limit, keepTTL)
-          local _, format = triples(#state / 3)
-          local value
-          if format then value = string.format(format, unpack(state))
-          else
-            local parts = {}
-            for i = 1, #state / 3 do
-              parts[i] = string.format('%d:%d:%d', state[3 * i - 2], state[3 * i - 1], state[3 * i])
+          local function counterState(key, limit, at)
+            local stored, state = counterStored(key, #limit / 2), {}
+            for j = 1, #limit, 2 do
+              local s = 3 * (j - 1) / 2
+              local index = math.floor(at / limit[j + 1])
+              local current, previous = 0, 0
+              if stored[s + 1] == index then current, previous = stored[s + 2], stored[s + 3]
+              elseif stored[s + 1] == index - 1 then previous = stored[s + 2] end
+              state[s + 1], state[s + 2], state[s + 3] = index, current, previous
             end
-            value = table.concat(parts, ',')
+            return state
           end
-          if keepTTL then redis.call('SET', key, value, 'KEEPTTL')
-          else
-            local _, window = widest(limit)
-            redis.call('SET', key, value, 'PX', 2 * window)
+          local counted = {}
+          counterRetry = function(key, limit, now)
+            local state, retry = counterState(key, limit, now), 0
+            counted[key] = state
+            for j = 1, #limit, 2 do
+              local count, window, s = limit[j], limit[j + 1], 3 * (j - 1) / 2
+              local index, current, previous = state[s + 1], state[s + 2], state[s + 3]
+              local elapsed = now - index * window
+              local wait = 0
+              if current >= count then
+                wait = (window - elapsed) + math.ceil(window * (current - count + 1) / current)
+              elseif previous * (window - elapsed) / window + current > count - 1 then
+                wait = math.ceil(window - elapsed - window * (count - 1 - current) / previous)
+              end
+              if wait > retry then retry = math.max(wait, 1) end
+            end
+            return retry
           end
-        end
-        local function counterAdd(key, limit, now)
-          local state = counted[key] or counterState(key, limit, now)
-          counted[key] = nil
-          for s = 2, #state, 3 do state[s] = state[s] + 1 end
-          counterWrite(key, state, limit, false)
-        end
-        local function counterRemove(key, limit, stamp)
-          local stored = counterStored(key, #limit / 2)
-          if #stored ~= 3 * #limit / 2 then return end
-          for j = 1, #limit, 2 do
-            local s = 3 * (j - 1) / 2
-            local index = math.floor(stamp / limit[j + 1])
-            if stored[s + 1] == index and stored[s + 2] > 0 then stored[s + 2] = stored[s + 2] - 1
-            elseif stored[s + 1] == index + 1 and stored[s + 3] > 0 then stored[s + 3] = stored[s + 3] - 1 end
+          local function counterWrite(key, state, limit, keepTTL)
+            local _, format = triples(#state / 3)
+            local value
+            if format then value = string.format(format, unpack(state))
+            else
+              local parts = {}
+              for i = 1, #state / 3 do
+                parts[i] = string.format('%d:%d:%d', state[3 * i - 2], state[3 * i - 1], state[3 * i])
+              end
+              value = table.concat(parts, ',')
+            end
+            if keepTTL then redis.call('SET', key, value, 'KEEPTTL')
+            else
+              local _, window = widest(limit)
+              redis.call('SET', key, value, 'PX', 2 * window)
+            end
           end
-          counterWrite(key, stored, limit, true)
+          counterAdd = function(key, limit, now)
+            local state = counted[key] or counterState(key, limit, now)
+            counted[key] = nil
+            for s = 2, #state, 3 do state[s] = state[s] + 1 end
+            counterWrite(key, state, limit, false)
+          end
+          counterRemove = function(key, limit, stamp)
+            local stored = counterStored(key, #limit / 2)
+            if #stored ~= 3 * #limit / 2 then return end
+            for j = 1, #limit, 2 do
+              local s = 3 * (j - 1) / 2
+              local index = math.floor(stamp / limit[j + 1])
+              if stored[s + 1] == index and stored[s + 2] > 0 then stored[s + 2] = stored[s + 2] - 1
+              elseif stored[s + 1] == index + 1 and stored[s + 3] > 0 then stored[s + 3] = stored[s + 3] - 1 end
+            end
+            counterWrite(key, stored, limit, true)
+          end
         end
         local function lockRetry(key)
           local ttl = redis.call('PTTL', key)
@@ -144,16 +148,25 @@ enum LimitLua {
         end
         local function retryOf(store, key, limit, now)
           if store == 'log' then return logRetry(key, limit, now) end
-          if store == 'counter' then return counterRetry(key, limit, now) end
+          if store == 'counter' then
+            if not counterRetry then loadCounters() end
+            return counterRetry(key, limit, now)
+          end
           return lockRetry(key)
         end
         local function addTo(store, key, limit, now)
           if store == 'log' then logAdd(key, limit, now)
-          elseif store == 'counter' then counterAdd(key, limit, now) end
+          elseif store == 'counter' then
+            if not counterAdd then loadCounters() end
+            counterAdd(key, limit, now)
+          end
         end
         local function removeFrom(store, key, limit, stamp)
           if store == 'log' then redis.call('LREM', key, 1, stamp)
-          elseif store == 'counter' then counterRemove(key, limit, stamp) end
+          elseif store == 'counter' then
+            if not counterRemove then loadCounters() end
+            counterRemove(key, limit, stamp)
+          end
         end
         local function readLimit(at)
           local n = tonumber(ARGV[at])

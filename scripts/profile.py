@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""`make profile`: Redis instructions per request, counted by valgrind's callgrind, and verifyd CPU per request.
+
+Timings on a shared machine move by 10 % and more from one run to the next; instruction counts hardly move. For each
+scenario, a `redis-server` under callgrind and a `verifyd serve` (the worker off) start on free loopback ports, a
+warm-up runs (scripts loaded, caches filled), Redis' counts are zeroed (`callgrind_control -z`), then REQUESTS
+requests go one after another over one keep-alive connection and Redis dumps its count (`callgrind_control -d`): the
+instructions of the commands and scripts verifyd sent, exactly. verifyd itself cannot run under valgrind 3.19 (its
+core stops with an internal SIGSEGV on the Swift binary, even with `--tool=none`), so its side is the CPU time of
+its process over the same requests (user + system, from /proc): about as noisy as any timing here.
+
+With `--base-binary`, the same scenarios run on another build (`BASE=<rev> make profile`, built like `make bench`
+builds it) and the table adds the current/base ratios. Writes bench/profile.json.
+
+Scenarios (the bench's, one request at a time):
+  health   GET /health/live
+  send     email, useType 5, a new target each time, no IP budget
+  send-ip  the same with the IP budget, each request from its own address (X-Forwarded-For from a trusted proxy)
+  lookup   email, useType 1 (the address must be free: the owner check), IP and lookup budgets
+  sms      SMS, useType 5, a new number each time over 104 countries, IP and country budgets
+  check    POST /internal/v1/check-verify-code with a wrong code, after a send to the same target
+"""
+import argparse, glob, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEND = "/api/v2/common/send-verify-code"
+CHECK = "/internal/v1/check-verify-code"
+INTERNAL_TOKEN = "profile-internal-token-0123"
+# (country code, a mobile prefix) pairs of the bench's SMS scenario: valid mobile numbers once six digits follow.
+with open(os.path.join(ROOT, "bench", "send-sms-unique.lua")) as f:
+    COUNTRIES = [(int(code), prefix) for code, prefix in re.findall(r'\{(\d+), "(\d+)"\}', f.read())]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(what, condition, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"profile: {what} not ready within {timeout} s")
+
+
+class Scenario:
+    def __init__(self, name, budgets):
+        self.name, self.budgets = name, budgets
+
+    def request(self, n):
+        """(method, path, body, headers) of the n-th request."""
+        headers = {"Content-Type": "application/json"}
+        if self.budgets:
+            headers["X-Forwarded-For"] = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+        if self.name == "health":
+            return "GET", "/health/live", None, {}
+        if self.name in ("send", "send-ip"):
+            body = {"type": "email", "useType": 5, "templateId": 1, "account": f"p{n}@profile.example.com"}
+        elif self.name == "lookup":
+            body = {"type": "email", "useType": 1, "templateId": 1, "account": f"new{n}@profile.example.com"}
+        elif self.name == "sms":
+            code, prefix = COUNTRIES[n % len(COUNTRIES)]
+            body = {"type": "sms", "useType": 5, "templateId": 1, "countryCode": code,
+                    "account": f"{prefix}{n // len(COUNTRIES) % 1000000:06d}"}
+        elif self.name == "check":
+            headers["Authorization"] = f"Bearer {INTERNAL_TOKEN}"
+            body = {"type": "email", "account": f"c{n}@profile.example.com", "templateId": 1, "verifyCode": "000000"}
+            return "POST", CHECK, json.dumps(body), headers
+        return "POST", SEND, json.dumps(body), headers
+
+    def prepare(self, n):
+        """A request to make before the n-th one, outside the count (the check's code), or None."""
+        if self.name != "check":
+            return None
+        body = {"type": "email", "useType": 5, "templateId": 1, "account": f"c{n}@profile.example.com"}
+        return "POST", SEND, json.dumps(body), {"Content-Type": "application/json"}
+
+
+SCENARIOS = [Scenario("health", False), Scenario("send", False), Scenario("send-ip", True),
+             Scenario("lookup", True), Scenario("sms", True), Scenario("check", False)]
+
+
+class Profiled:
+    """A process, under callgrind (`counted`) whose counts are zeroed and dumped on demand, or not."""
+
+    def __init__(self, name, command, env, directory, counted=True):
+        self.prefix = os.path.join(directory, name)
+        log = open(self.prefix + ".log", "w")
+        valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={self.prefix}.%p.out", "--dump-line=no",
+                    "--dump-instr=no"] if counted else []
+        self.process = subprocess.Popen([*valgrind, *command], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                        cwd=directory)
+
+    def control(self, flag):
+        subprocess.run(["callgrind_control", flag, str(self.process.pid)], check=True, stdout=subprocess.DEVNULL)
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def dumped_instructions(self):
+        """Dumps the counts and returns the instructions since they were last zeroed."""
+        before = set(glob.glob(f"{self.prefix}.{self.process.pid}.out*"))
+        self.control("-d")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for path in set(glob.glob(f"{self.prefix}.{self.process.pid}.out*")) - before:
+                with open(path) as f:
+                    for line in f:
+                        if line.startswith("summary:") or line.startswith("totals:"):
+                            return int(line.split()[1])
+            time.sleep(0.2)
+        sys.exit(f"profile: no callgrind dump from {self.prefix}")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def exchange(connection, request):
+    method, path, body, headers = request
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    return response.status, payload
+
+
+def measure(binary, scenario, requests, warmup, directory):
+    """(verifyd CPU µs, Redis instructions) per request of `scenario` against `binary`."""
+    os.makedirs(directory, exist_ok=True)
+    redis_port, http_port = free_port(), free_port()
+    redis = Profiled("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no"], dict(os.environ), directory)
+    env = dict(os.environ, VERIFYD_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", VERIFYD_PORT=str(http_port),
+               VERIFYD_CODE_SECRET="profile-secret-0123456789", VERIFYD_EMAIL="log", VERIFYD_SMS="log",
+               VERIFYD_WORKER="false", VERIFYD_LOG_LEVEL="error", VERIFYD_RATE_LIMITS="1/60,5/600",
+               VERIFYD_INTERNAL_TOKEN=INTERNAL_TOKEN, VERIFYD_CODE_TTL="3600", VERIFYD_DELIVERY_MAX_WAIT="60m",
+               VERIFYD_OUTBOX_MAX="100000000", VERIFYD_TRUSTED_PROXIES="127.0.0.1/32")
+    if scenario.budgets:
+        env.update(VERIFYD_IP_RATE_LIMITS="20/600,100/86400", VERIFYD_LOOKUP_RATE_LIMITS="30/600,200/86400",
+                   VERIFYD_SMS_COUNTRY_RATE_LIMITS="1000/3600")
+    else:
+        env.update(VERIFYD_IP_RATE_LIMITS="off", VERIFYD_LOOKUP_RATE_LIMITS="off",
+                   VERIFYD_SMS_COUNTRY_RATE_LIMITS="off")
+    verifyd = None
+    try:
+        wait_until("redis-server", lambda: socket.create_connection(("127.0.0.1", redis_port), 1).close() is None, 60)
+        verifyd = Profiled("verifyd", [binary, "serve"], env, directory, counted=False)
+
+        def live():
+            connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
+            return exchange(connection, ("GET", "/health/ready", None, {}))[0] == 200
+
+        wait_until("verifyd", live, 180)
+        connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)
+        total = warmup + requests
+        prepared = [scenario.prepare(n) for n in range(total)]
+        for n in range(total):
+            if prepared[n]:
+                exchange(connection, prepared[n])
+        for n in range(warmup):
+            exchange(connection, scenario.request(n))
+        redis.control("-z")
+        cpu = verifyd.cpu_seconds()
+        for n in range(warmup, total):
+            status, payload = exchange(connection, scenario.request(n))
+            code = json.loads(payload).get("code") if payload.startswith(b"{") else None
+            expected = 33203 if scenario.name == "check" else 0
+            if status != 200 or (scenario.name != "health" and code != expected):
+                sys.exit(f"profile: {scenario.name} request {n} answered {status} {payload[:200]!r}")
+        cpu = verifyd.cpu_seconds() - cpu
+        return cpu * 1e6 / requests, redis.dumped_instructions() / requests
+    finally:
+        if verifyd:
+            verifyd.stop()
+        redis.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--base-binary")
+    parser.add_argument("--base-label", default="base")
+    parser.add_argument("--requests", type=int, default=int(os.environ.get("REQUESTS", "1000")))
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument("--keep", help="a directory to keep the callgrind dumps and logs in (callgrind_annotate)")
+    args = parser.parse_args()
+    if not shutil.which("valgrind"):
+        sys.exit("profile: valgrind is not installed (apt-get install valgrind)")
+    chosen = [s for s in SCENARIOS if not args.only or s.name in args.only.split(",")]
+    builds = [("current", os.path.abspath(args.binary))]
+    if args.base_binary:
+        builds.append((args.base_label, os.path.abspath(args.base_binary)))
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="verifyd-profile-") as scratch:
+        directory = args.keep or scratch
+        for scenario in chosen:
+            for label, binary in builds:
+                vd, rds = measure(binary, scenario, args.requests, args.warmup,
+                                  os.path.join(directory, f"{scenario.name}-{label}"))
+                results.setdefault(scenario.name, {})[label] = {"verifyd_cpu_us": round(vd, 1), "redis": round(rds)}
+                print(f"profile: {scenario.name:8} {label:10} verifyd {vd:8.1f} CPU µs, Redis {rds:10,.0f} "
+                      f"instructions per request", flush=True)
+    print()
+    header = f"{'scenario':10}{'verifyd CPU µs':>16}{'Redis instr.':>14}"
+    if args.base_binary:
+        header += f"{'vd/base':>10}{'Redis/base':>12}"
+    print(header)
+    for name, by in results.items():
+        now = by["current"]
+        line = f"{name:10}{now['verifyd_cpu_us']:>16.1f}{now['redis']:>14,}"
+        if args.base_binary:
+            base = by[args.base_label]
+            ratio = lambda a, b: f"{a / b:.3f}" if b else "-"
+            line += f"{ratio(now['verifyd_cpu_us'], base['verifyd_cpu_us']):>10}"
+            line += f"{ratio(now['redis'], base['redis']):>12}"
+        print(line)
+    with open(os.path.join(ROOT, "bench", "profile.json"), "w") as f:
+        json.dump({"requests": args.requests, "base": args.base_label if args.base_binary else None,
+                   "per_request": results}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
