@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the path of the release verifyd of the revision BASE (a commit, tag or branch), building it first when
 # needed: once, in a detached git worktree, .build/bench-base/<full sha>, reused while its binary is there
-# (`rm -rf .build/bench-base && git worktree prune` forgets them). Used by `make bench` and `make profile`.
+# (`rm -rf .build/bench-base && git worktree prune` forgets them). Used by `make bench` and `make profile`: with
+# `--args`, prints their arguments instead, one per line (`--base-binary PATH --base-label SHORT-SHA`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sha=$(git rev-parse --verify --quiet "${BASE}^{commit}") || { echo "base: BASE=$BASE is not a commit" >&2; exit 2; }
@@ -17,4 +18,8 @@ if [[ ! -x "$dir/.build/release/verifyd" ]]; then
   echo "base: building the release verifyd of $BASE (${sha:0:7}) in $dir" >&2
   (cd "$dir" && swift build -c release --product verifyd >/dev/null)
 fi
-echo "$PWD/$dir/.build/release/verifyd"
+if [[ "${1:-}" == --args ]]; then
+  printf '%s\n' --base-binary "$PWD/$dir/.build/release/verifyd" --base-label "${sha:0:7}"
+else
+  echo "$PWD/$dir/.build/release/verifyd"
+fi

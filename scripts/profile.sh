@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh valgrind python3
 base=()
 if [[ -n "${BASE:-}" ]]; then
-  binary=$(scripts/base-binary.sh)
-  base=(--base-binary "$binary" --base-label "$(git rev-parse --short=7 "${BASE}^{commit}")")
+  arguments=$(scripts/base-binary.sh --args)  # a failure stops here (set -e)
+  mapfile -t base <<<"$arguments"
 fi
 swift build -c release --product verifyd >/dev/null
 exec python3 scripts/profile.py --binary "$(swift build -c release --show-bin-path)/verifyd" ${base[@]+"${base[@]}"} "$@"
