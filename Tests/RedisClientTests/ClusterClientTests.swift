@@ -82,6 +82,35 @@ import Testing
         }
     }
 
+    /// While a slot's new owner is set node by node with the old owner first, the two send a command back and forth
+    /// with MOVED (the new owner still only IMPORTING it). The client waits between redirects and gets its answer
+    /// once the new owner is set, instead of an error after a burst of redirects.
+    @Test func aMovedPingPongDuringAReassignmentEndsInTheAnswer() async throws {
+        let cluster = try await RedisCluster.start(primaries: 3)
+        defer { cluster.stop() }
+        let key = "pingpong:{key}"
+        let slot = HashSlot.of(key)
+        var configuration = try RedisConfiguration(url: cluster.url)
+        configuration.commandTimeout = .seconds(3)
+        try await withRedisClient(configuration) { client in
+            _ = try await client.send("SET", .string(key), "value")
+            let (source, target) = try await cluster.beginMigration(ofSlot: slot, keys: [key])
+            let targetID = try await cluster.id(of: target)
+            _ = try await withRedisClient(url: source.url) {
+                try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
+            }
+            let before = client.redirectCount
+            let answer = Task { try await client.send("GET", .string(key)) }
+            try await waitUntil(timeout: .seconds(5), "the GET is sent back and forth") {
+                client.redirectCount >= before + 3
+            }
+            _ = try await withRedisClient(url: target.url) {
+                try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
+            }
+            #expect(try await answer.value.string == "value")
+        }
+    }
+
     /// A keyless command after a write in a pipeline (a `WAIT`) runs where the write finally ran, after a MOVED.
     @Test func keylessCommandsFollowARedirectedWrite() async throws {
         let cluster = try await RedisCluster.start(primaries: 3)

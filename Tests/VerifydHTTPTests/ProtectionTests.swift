@@ -140,8 +140,9 @@ import Verification
                 try await Task.sleep(for: .milliseconds(100))
             }
             try await waitUntil(timeout: .seconds(5), "the slow connection is closed") { !channel.isActive }
-            #expect(sent < head.count, "closed before its request head was complete")
-            #expect(clock.now - started < .seconds(5))
+            // One byte per 100 ms at least: a head sent for longer than the 600-ms deadline is cut off well before
+            // its middle, however slow the machine (a slow machine sends fewer bytes, not more). No wall-clock bound.
+            #expect(sent < head.count / 2, "closed long before its request head was complete (\(sent) bytes)")
         }
     }
 

@@ -7,6 +7,12 @@ enum ClusterReply: Equatable {
     /// `TRYAGAIN` (a multi-key command during a migration) or `CLUSTERDOWN`: the slot is not served right now.
     case retry
 
+    /// Whether the reply sends the command to another node (MOVED or ASK).
+    var isRedirect: Bool {
+        if case .retry = self { return false }
+        return true
+    }
+
     /// The redirect or retry in an error reply, or nil for any other error. An empty host (`:7000`, the node
     /// does not know its own address) means the host of `origin`, the node that answered.
     init?(error message: String, origin host: String) {

@@ -2,8 +2,10 @@ import NIOConcurrencyHelpers
 
 /// Sending commands to the node that serves their slot, following redirects within the command's deadline.
 extension ClusterRouter {
-    /// The most redirects (MOVED or ASK) one command follows before its last one is its reply.
-    static let maxRedirects = 5
+    /// The most redirects (MOVED or ASK) one command follows before its last one is its reply. From the second on,
+    /// each waits the retry pause first: while a slot's new owner is being set node by node, two nodes can send a
+    /// command back and forth for a few milliseconds.
+    static let maxRedirects = 16
     /// The first pause before retrying a TRYAGAIN or CLUSTERDOWN reply; it doubles up to `maxRetryPause`.
     static let firstRetryPause: Duration = .milliseconds(10)
     static let maxRetryPause: Duration = .milliseconds(200)
@@ -103,7 +105,8 @@ extension ClusterRouter {
     }
 
     /// The reply of `command` from the node that serves its slot, after following MOVED and ASK (up to
-    /// `maxRedirects`) and retrying TRYAGAIN and CLUSTERDOWN until `deadline`. Other error replies are returned.
+    /// `maxRedirects`, pausing before each after the first, within `deadline`) and retrying TRYAGAIN and CLUSTERDOWN
+    /// until `deadline`. Other error replies are returned.
     func execute(
         _ command: RedisCommand, deadline: ContinuousClock.Instant,
         firstReply: (RESPValue, ClusterTopology.Node)? = nil
@@ -132,17 +135,20 @@ extension ClusterRouter {
             }
             guard case .error(let message) = reply, let cluster = ClusterReply(error: message, origin: origin.host)
             else { return reply }
+            if cluster.isRedirect && redirects > 0 {
+                guard .now + pause < deadline, redirects < Self.maxRedirects else { return reply }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, Self.maxRetryPause)
+            }
             switch cluster {
             case .moved(let movedSlot, let node):
                 redirects += 1
-                guard redirects <= Self.maxRedirects else { return reply }
                 countRedirect(.moved)
                 learn(slot: movedSlot, movedTo: node)
                 requestRefresh()
                 target = (node, false)
             case .ask(_, let node):
                 redirects += 1
-                guard redirects <= Self.maxRedirects else { return reply }
                 countRedirect(.ask)
                 target = (node, true)
             case .retry:
