@@ -7,15 +7,12 @@ extension ClusterRouter {
     /// applies the first that covers every slot with live primaries. Failing that, the first that covers every
     /// slot, else the first partial one (a cluster missing slots still serves the others). A node's view can lag a
     /// failover: it flags the failed primary before it hears which replica took over, and the promoted replica's
-    /// own map is whole. Asking past such a map (a connection to each seed and replica) happens at most once per
-    /// `degradedRefreshInterval`: while a shard waits for a promotion that may never come, a refresh in between keeps
-    /// the map in use rather than walk again (or take a map that could undo what a redirect taught).
+    /// own map is whole.
     func refresh() async {
-        let (connected, unreachable, replicas, walk) = state.withLockedValue { state in
+        let (connected, unreachable, replicas) = state.withLockedValue { state in
             let known = state.topology?.primaries ?? []
             let up = known.filter { state.pools[$0]?.isConnected == true }
-            let walk = state.lastFullWalk.map { ContinuousClock.now - $0 >= Self.degradedRefreshInterval } ?? true
-            return (up, known.filter { !up.contains($0) }, state.topology?.replicas ?? [], walk)
+            return (up, known.filter { !up.contains($0) }, state.topology?.replicas ?? [])
         }
         var candidates: [ClusterTopology.Node] = []
         for node in connected + seeds + unreachable + replicas where !candidates.contains(node) {
@@ -30,18 +27,6 @@ extension ClusterRouter {
                 if topology.coversAllSlots && topology.failedPrimaries.isEmpty {
                     apply(topology)
                     return
-                }
-                if topology.coversAllSlots && fallback == nil {
-                    // Asked again too soon to walk on: keep the map in use (a redirect still updates it).
-                    let kept = state.withLockedValue { state -> Bool in
-                        guard !walk, state.topology != nil else {
-                            state.lastFullWalk = .now
-                            return false
-                        }
-                        state.lastRefresh = .now
-                        return true
-                    }
-                    if kept { return }
                 }
                 if let best = fallback, best.coversAllSlots || !topology.coversAllSlots { continue }
                 if !topology.primaries.isEmpty { fallback = topology }

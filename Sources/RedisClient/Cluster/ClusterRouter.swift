@@ -28,8 +28,6 @@ final class ClusterRouter: Sendable {
         /// Set while `runUntilCancelled` runs: wakes the refresh loop (buffering one request).
         var refreshSignal: AsyncStream<Void>.Continuation?
         var lastRefresh: ContinuousClock.Instant?
-        /// When a refresh last asked past a map that named a failed primary (every seed and replica).
-        var lastFullWalk: ContinuousClock.Instant?
         var nextAny = 0
         var redirects = 0
         var refreshes = 0
