@@ -23,6 +23,9 @@ Scenarios (the bench's, one request at a time):
 """
 import argparse, glob, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import cpu_seconds, free_ports, wait_until  # noqa: E402  (the bench's own helpers)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEND = "/api/v2/common/send-verify-code"
 CHECK = "/internal/v1/check-verify-code"
@@ -32,22 +35,14 @@ with open(os.path.join(ROOT, "bench", "send-sms-unique.lua")) as f:
     COUNTRIES = [(int(code), prefix) for code, prefix in re.findall(r'\{(\d+), "(\d+)"\}', f.read())]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(what, condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def answers(condition):
+    """`condition` as a probe for `wait_until`: a refused connection counts as not yet."""
+    def probe():
         try:
-            if condition():
-                return
+            return condition()
         except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"profile: {what} not ready within {timeout} s")
+            return False
+    return probe
 
 
 class Scenario:
@@ -101,11 +96,6 @@ class Profiled:
     def control(self, flag):
         subprocess.run(["callgrind_control", flag, str(self.process.pid)], check=True, stdout=subprocess.DEVNULL)
 
-    def cpu_seconds(self):
-        with open(f"/proc/{self.process.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
     def dumped_instructions(self):
         """Dumps the counts and returns the instructions since they were last zeroed."""
         before = set(glob.glob(f"{self.prefix}.{self.process.pid}.out*"))
@@ -140,7 +130,7 @@ def exchange(connection, request):
 def measure(binary, scenario, requests, warmup, directory):
     """(verifyd CPU µs, Redis instructions) per request of `scenario` against `binary`."""
     os.makedirs(directory, exist_ok=True)
-    redis_port, http_port = free_port(), free_port()
+    redis_port, http_port = free_ports(2)
     # Redis' own timers (10 per second by default: expiry, statistics) count as the wall time passes, and under
     # callgrind that time is long and varies: one per second, without the dynamic raise, leaves the requests' work.
     redis = Profiled("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -158,14 +148,15 @@ def measure(binary, scenario, requests, warmup, directory):
                    VERIFYD_SMS_COUNTRY_RATE_LIMITS="off")
     verifyd = None
     try:
-        wait_until("redis-server", lambda: socket.create_connection(("127.0.0.1", redis_port), 1).close() is None, 60)
+        wait_until("redis-server",
+                   answers(lambda: socket.create_connection(("127.0.0.1", redis_port), 1).close() is None), 60)
         verifyd = Profiled("verifyd", [binary, "serve"], env, directory, counted=False)
 
         def live():
             connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
             return exchange(connection, ("GET", "/health/ready", None, {}))[0] == 200
 
-        wait_until("verifyd", live, 180)
+        wait_until("verifyd", answers(live), 180)
         connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)
         total = warmup + requests
         prepared = [scenario.prepare(n) for n in range(total)]
@@ -175,14 +166,14 @@ def measure(binary, scenario, requests, warmup, directory):
         for n in range(warmup):
             exchange(connection, scenario.request(n))
         redis.control("-z")
-        cpu, started = verifyd.cpu_seconds(), time.monotonic()
+        cpu, started = cpu_seconds(verifyd.process.pid), time.monotonic()
         for n in range(warmup, total):
             status, payload = exchange(connection, scenario.request(n))
             code = json.loads(payload).get("code") if payload.startswith(b"{") else None
             expected = 33203 if scenario.name == "check" else 0
             if status != 200 or (scenario.name != "health" and code != expected):
                 sys.exit(f"profile: {scenario.name} request {n} answered {status} {payload[:200]!r}")
-        cpu, elapsed = verifyd.cpu_seconds() - cpu, time.monotonic() - started
+        cpu, elapsed = cpu_seconds(verifyd.process.pid) - cpu, time.monotonic() - started
         counted = redis.dumped_instructions()
         # What verifyd's own timers (the outbox monitor, the blocked-domain refresh) and Redis' cost over as long a
         # time without requests: taken off, it leaves what the requests cost.

@@ -96,17 +96,13 @@ import Testing
             _ = try await client.send("SET", .string(key), "value")
             let (source, target) = try await cluster.beginMigration(ofSlot: slot, keys: [key])
             let targetID = try await cluster.id(of: target)
-            _ = try await withRedisClient(url: source.url) {
-                try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
-            }
+            try await cluster.assign(slot: slot, toNode: targetID, on: source)
             let before = client.redirectCount
             let answer = Task { try await client.send("GET", .string(key)) }
             try await waitUntil(timeout: .seconds(5), "the GET is sent back and forth") {
                 client.redirectCount >= before + 3
             }
-            _ = try await withRedisClient(url: target.url) {
-                try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
-            }
+            try await cluster.assign(slot: slot, toNode: targetID, on: target)
             #expect(try await answer.value.string == "value")
         }
     }
@@ -285,10 +281,15 @@ extension RedisCluster {
         let (source, target) = try await beginMigration(ofSlot: slot, keys: keys)
         let targetID = try await id(of: target)
         for node in [target, source] + nodes.filter({ $0 !== source && $0 !== target }) {
-            _ = try await withRedisClient(url: node.url) {
-                try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(targetID))
-            }
+            try await assign(slot: slot, toNode: targetID, on: node)
         }
         return target
+    }
+
+    /// Tells `node` that `slot` belongs to the node with ID `owner` (`CLUSTER SETSLOT … NODE`).
+    fileprivate func assign(slot: Int, toNode owner: String, on node: RedisServer) async throws {
+        _ = try await withRedisClient(url: node.url) {
+            try await $0.send("CLUSTER", "SETSLOT", .integer(Int64(slot)), "NODE", .string(owner))
+        }
     }
 }
