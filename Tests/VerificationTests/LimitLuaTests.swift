@@ -8,27 +8,28 @@ import Testing
 /// window edges are exact.
 @Suite struct LimitLuaTests {
     /// Runs one of `LimitLua`'s store functions on `key` at Redis time `at` (ms) for a limit of `pairs`, each pair
-    /// (count, window ms); `retry` answers the wait in ms, `add` and `remove` answer 0.
-    private static let probe = RedisScript(
-        LimitLua.functions + """
-            local store, action, at = ARGV[1], ARGV[2], tonumber(ARGV[3])
-            local limit = readLimit(4)
-            if action == 'retry' then return retryOf(store, KEYS[1], limit, at) end
-            if action == 'add' then addTo(store, KEYS[1], limit, at) else removeFrom(store, KEYS[1], limit, at) end
-            return 0
-            """)
-
+    /// (count, window ms, a whole number of seconds), compiled into the script's catalog as `probe`; `retry` answers
+    /// the wait in ms, `add` and `remove` answer 0.
     private struct Probe {
         let redis: RedisClient
-        let store: String
-        let pairs: [(count: Int64, windowMs: Int64)]
+        let script: RedisScript
+
+        init(redis: RedisClient, store: LimitRule.Store, pairs: [(count: Int, windowMs: Int)]) {
+            self.redis = redis
+            let limits = pairs.map { RateLimit(count: $0.count, window: $0.windowMs / 1000)! }
+            let rule = LimitRule(name: "probe", store: store, counts: .send, pairs: limits)
+            script = RedisScript(
+                LimitLua.functions + LimitLua.catalog([rule]) + """
+                    local limit, action, stamp = limitOf('probe'), ARGV[1], ARGV[2]
+                    local at = tonumber(stamp)
+                    if action == 'retry' then return retryOf(limit, KEYS[1], at) end
+                    if action == 'add' then addTo(limit, KEYS[1], at, stamp) else removeFrom(limit, KEYS[1], stamp) end
+                    return 0
+                    """)
+        }
 
         func callAsFunction(_ action: String, at time: Int64) async throws -> Int64 {
-            var arguments: [RedisArgument] = [
-                .string(store), .string(action), .integer(time), .integer(Int64(pairs.count)),
-            ]
-            for pair in pairs { arguments += [.integer(pair.count), .integer(pair.windowMs)] }
-            let reply = try await redis.eval(probe, keys: ["limit"], arguments: arguments)
+            let reply = try await redis.eval(script, keys: ["limit"], arguments: [.string(action), .integer(time)])
             return try #require(reply.int, "\(reply)")
         }
     }
@@ -39,7 +40,7 @@ import Testing
         let server = try await RedisServer.start()
         defer { server.stop() }
         try await withRedisClient(url: server.url) { redis in
-            let counter = Probe(redis: redis, store: "counter", pairs: [(10, 1_000_000)])
+            let counter = Probe(redis: redis, store: .counter, pairs: [(10, 1_000_000)])
             for _ in 0..<9 { _ = try await counter("add", at: 500_000) }
             #expect(try await counter("retry", at: 600_000) == 0, "9 of 10 in the window")
             _ = try await counter("add", at: 600_000)
@@ -64,7 +65,7 @@ import Testing
         defer { server.stop() }
         try await withRedisClient(url: server.url) { redis in
             let counter = Probe(
-                redis: redis, store: "counter",
+                redis: redis, store: .counter,
                 pairs: [(3, 1_000_000), (4, 2_000_000), (5, 4_000_000), (6, 8_000_000)])
             for _ in 0..<2 { _ = try await counter("add", at: 1_500_000) }
             _ = try await counter("add", at: 2_500_000)
@@ -83,7 +84,7 @@ import Testing
         let server = try await RedisServer.start()
         defer { server.stop() }
         try await withRedisClient(url: server.url) { redis in
-            let counter = Probe(redis: redis, store: "counter", pairs: [(2, 1_000_000), (5, 10_000_000)])
+            let counter = Probe(redis: redis, store: .counter, pairs: [(2, 1_000_000), (5, 10_000_000)])
             _ = try await counter("add", at: 900_000)
             _ = try await counter("remove", at: 900_000)
             #expect(try await redis.send("GET", "limit").string == "0:0:0,0:0:0")
@@ -102,7 +103,7 @@ import Testing
         let server = try await RedisServer.start()
         defer { server.stop() }
         try await withRedisClient(url: server.url) { redis in
-            let log = Probe(redis: redis, store: "log", pairs: [(1, 60000), (3, 600_000)])
+            let log = Probe(redis: redis, store: .log, pairs: [(1, 60000), (3, 600_000)])
             _ = try await log("add", at: 1000)
             #expect(try await log("retry", at: 30000) == 31000)
             #expect(try await log("retry", at: 61000) == 0)
@@ -112,6 +113,35 @@ import Testing
             _ = try await log("remove", at: 121_000)
             #expect(try await log("retry", at: 181_000) == 0)
             #expect(try await redis.send("LLEN", "limit").int == 2)
+        }
+    }
+
+    /// A script knows its deployment's rules by name, numbers compiled in; a name it was not built with has none.
+    @Test func theCatalogAnswersEachRuleAsCompiledAndNothingForAnotherName() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        try await withRedisClient(url: server.url) { redis async throws in
+            let rules = [
+                LimitRule(
+                    name: "ip", store: .counter, counts: .send,
+                    pairs: [RateLimit(count: 20, window: 600)!, RateLimit(count: 100, window: 86400)!]),
+                LimitRule(name: "target", store: .log, counts: .send, pairs: SendSettings.defaultLimits),
+                LimitRule(name: "lock", store: .lock, counts: .check, pairs: []),
+            ]
+            let script = RedisScript(
+                LimitLua.functions + LimitLua.catalog(rules) + """
+                    local limit = limitOf(ARGV[1])
+                    if not limit then return 'none' end
+                    for i = 1, #limit do limit[i] = tostring(limit[i]) end
+                    return table.concat(limit, ' ')
+                    """)
+            func rule(_ name: String) async throws -> String? {
+                try await redis.eval(script, keys: [], arguments: [.string(name)]).string
+            }
+            #expect(try await rule("ip") == "counter send 172800000 100 20 600000 100 86400000")
+            #expect(try await rule("target") == "log send 86400000 10 1 60000 5 600000 10 86400000")
+            #expect(try await rule("lock") == "lock check 0 0")
+            #expect(try await rule("country") == "none")
         }
     }
 }

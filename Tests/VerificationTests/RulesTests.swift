@@ -144,8 +144,10 @@ import Testing
 /// The admission script's replies are read by shape, and any other shape is a fault, never a guess.
 @Suite struct AdmissionReplyTests {
     private let logs = [
-        SendAdmission.Limit(kind: .ip, key: "ip", pairs: [], store: .counter, counts: .send),
-        SendAdmission.Limit(kind: .target, key: "t", pairs: [], store: .log, counts: .send),
+        SendAdmission.Limit(
+            kind: .ip, key: "ip", rule: LimitRule(name: "ip", store: .counter, counts: .send, pairs: [])),
+        SendAdmission.Limit(
+            kind: .target, key: "t", rule: LimitRule(name: "target", store: .log, counts: .send, pairs: [])),
     ]
 
     @Test func knownRepliesAreTyped() throws {

@@ -7,7 +7,7 @@ public struct CheckVerifyCode: Sendable {
     let keys: KeyLayout
     let crypto: CodeCrypto
     let maxAttempts: Int
-    let failureLimits: [RateLimit]
+    let script: RedisScript
     let logger: Logger
 
     /// The use case; a code is destroyed after `maxAttempts` wrong attempts, and a target's codes are revoked once
@@ -20,7 +20,7 @@ public struct CheckVerifyCode: Sendable {
         self.keys = keys
         self.crypto = crypto
         self.maxAttempts = maxAttempts
-        self.failureLimits = failureLimits
+        self.script = CheckScript.script(failures: failureLimits)
         self.logger = logger
     }
 
@@ -42,13 +42,12 @@ public struct CheckVerifyCode: Sendable {
         let codeKeys = SendRequest.templateIds.map { RedisArgument.string(keys.code(target, templateId: $0)) }
         let reply = try await StoreFault.about("check script") {
             try await redis.eval(
-                CheckScript.script,
+                script,
                 keys: [
                     .string(keys.code(target, templateId: request.templateId)), .string(keys.checkFailures(target)),
                     .string(keys.checkLock(target)),
                 ] + codeKeys,
-                arguments: [.string(candidate), .integer(Int64(maxAttempts))]
-                    + LimitLua.arguments(failureLimits))
+                arguments: [.string(candidate), .integer(Int64(maxAttempts))])
         }
         guard let result = reply.array?.first?.int, (0...2).contains(result) else {
             throw StoreFault(keyKind: "check script", detail: "unexpected reply")

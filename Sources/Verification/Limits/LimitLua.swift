@@ -1,5 +1,3 @@
-import RedisClient
-
 /// The two ways a limit counts, as Lua functions that the send and check scripts share: each rule is written once.
 ///
 /// A limit is a list of `{count, windowMs}` pairs. `now` and stamps are Redis times in milliseconds.
@@ -21,34 +19,34 @@ import RedisClient
 ///
 /// **Lock** (a target locked by its wrong checks): a key whose TTL is the time left; read only.
 ///
-/// A limit is read from the arguments as a flat list `{count1, window1, count2, window2, …}` and a counter's state
-/// as a flat list of triples: no table per pair, since every call of a script builds them again. `retryOf`,
-/// `addTo` and `removeFrom` take the store's name (`log`, `counter`, `lock`).
+/// **The catalog.** A script is built with its deployment's rules compiled in (`catalog`): `limitOf(name)` answers a
+/// rule as one flat list `{store, counts, key TTL ms as text, longest count, count1, window1, count2, window2, …}`,
+/// or nil. A call then names its limits: Lua reads each number of an argument with `strtod` (1,000–2,000
+/// instructions each) and writes each number it passes to Redis with `printf`, while a constant in the script costs
+/// neither. A counter's state is a flat list of triples (no table per pair, since every call builds them again).
+/// Times go to Redis as the text of `clock()`, never as a number.
 enum LimitLua {
     static let functions = """
-        local function widest(limit)
-          local count, window = 0, 0
-          for j = 1, #limit, 2 do
-            if limit[j] > count then count = limit[j] end
-            if limit[j + 1] > window then window = limit[j + 1] end
-          end
-          return count, window
+        local function clock()
+          local t = redis.call('TIME')
+          local micros = t[2]
+          local stamp = t[1] .. string.sub(string.rep('0', 6 - #micros) .. micros, 1, 3)
+          return tonumber(stamp), stamp
         end
         local function logRetry(key, limit, now, length)
           length = length or redis.call('LLEN', key)
           local retry = 0
-          for j = 1, #limit, 2 do
+          for j = 5, #limit, 2 do
             local count, window = limit[j], limit[j + 1]
             local nth = count <= length and tonumber(redis.call('LINDEX', key, count - 1))
             if nth and now - nth < window and nth + window - now > retry then retry = nth + window - now end
           end
           return retry
         end
-        local function logAdd(key, limit, now)
-          local count, window = widest(limit)
-          local length = redis.call('LPUSH', key, now)
-          if length > count + 1 then redis.call('LTRIM', key, 0, count) end
-          redis.call('PEXPIRE', key, window)
+        local function logAdd(key, limit, stamp)
+          local length = redis.call('LPUSH', key, stamp)
+          if length > limit[4] + 1 then redis.call('LTRIM', key, 0, limit[4]) end
+          redis.call('PEXPIRE', key, limit[3])
           return length
         end
         -- The counter functions are defined on first use: a script whose limits have no counter skips them.
@@ -77,9 +75,9 @@ enum LimitLua {
             return stored
           end
           local function counterState(key, limit, at)
-            local stored, state = counterStored(key, #limit / 2), {}
-            for j = 1, #limit, 2 do
-              local s = 3 * (j - 1) / 2
+            local stored, state = counterStored(key, (#limit - 4) / 2), {}
+            for j = 5, #limit, 2 do
+              local s = 3 * (j - 5) / 2
               local index = math.floor(at / limit[j + 1])
               local current, previous = 0, 0
               if stored[s + 1] == index then current, previous = stored[s + 2], stored[s + 3]
@@ -92,8 +90,8 @@ enum LimitLua {
           counterRetry = function(key, limit, now)
             local state, retry = counterState(key, limit, now), 0
             counted[key] = state
-            for j = 1, #limit, 2 do
-              local count, window, s = limit[j], limit[j + 1], 3 * (j - 1) / 2
+            for j = 5, #limit, 2 do
+              local count, window, s = limit[j], limit[j + 1], 3 * (j - 5) / 2
               local index, current, previous = state[s + 1], state[s + 2], state[s + 3]
               local elapsed = now - index * window
               local wait = 0
@@ -118,10 +116,7 @@ enum LimitLua {
               value = table.concat(parts, ',')
             end
             if keepTTL then redis.call('SET', key, value, 'KEEPTTL')
-            else
-              local _, window = widest(limit)
-              redis.call('SET', key, value, 'PX', 2 * window)
-            end
+            else redis.call('SET', key, value, 'PX', limit[3]) end
           end
           counterAdd = function(key, limit, now)
             local state = counted[key] or counterState(key, limit, now)
@@ -130,11 +125,12 @@ enum LimitLua {
             counterWrite(key, state, limit, false)
           end
           counterRemove = function(key, limit, stamp)
-            local stored = counterStored(key, #limit / 2)
-            if #stored ~= 3 * #limit / 2 then return end
-            for j = 1, #limit, 2 do
-              local s = 3 * (j - 1) / 2
-              local index = math.floor(stamp / limit[j + 1])
+            local at = tonumber(stamp)
+            local stored = counterStored(key, (#limit - 4) / 2)
+            if #stored ~= 3 * (#limit - 4) / 2 then return end
+            for j = 5, #limit, 2 do
+              local s = 3 * (j - 5) / 2
+              local index = math.floor(at / limit[j + 1])
               if stored[s + 1] == index and stored[s + 2] > 0 then stored[s + 2] = stored[s + 2] - 1
               elseif stored[s + 1] == index + 1 and stored[s + 3] > 0 then stored[s + 3] = stored[s + 3] - 1 end
             end
@@ -146,7 +142,8 @@ enum LimitLua {
           if ttl > 0 then return ttl end
           return 0
         end
-        local function retryOf(store, key, limit, now)
+        local function retryOf(limit, key, now)
+          local store = limit[1]
           if store == 'log' then return logRetry(key, limit, now) end
           if store == 'counter' then
             if not counterRetry then loadCounters() end
@@ -154,43 +151,35 @@ enum LimitLua {
           end
           return lockRetry(key)
         end
-        local function addTo(store, key, limit, now)
-          if store == 'log' then logAdd(key, limit, now)
+        local function addTo(limit, key, now, stamp)
+          local store = limit[1]
+          if store == 'log' then logAdd(key, limit, stamp)
           elseif store == 'counter' then
             if not counterAdd then loadCounters() end
             counterAdd(key, limit, now)
           end
         end
-        local function removeFrom(store, key, limit, stamp)
+        local function removeFrom(limit, key, stamp)
+          local store = limit[1]
           if store == 'log' then redis.call('LREM', key, 1, stamp)
           elseif store == 'counter' then
             if not counterRemove then loadCounters() end
             counterRemove(key, limit, stamp)
           end
         end
-        local function readLimit(at)
-          local n = tonumber(ARGV[at])
-          local limit = {}
-          for j = 1, 2 * n do limit[j] = tonumber(ARGV[at + j]) end
-          return limit, at + 1 + 2 * n
-        end
 
         """
 
-    /// A limit's pairs as script arguments (read by `readLimit`): their count, then each pair's count and window in
-    /// milliseconds.
-    static func arguments(_ pairs: [RateLimit]) -> [RedisArgument] {
-        var arguments: [RedisArgument] = []
-        append(pairs, to: &arguments)
-        return arguments
-    }
-
-    /// Appends a limit's pairs as `arguments` does, without building an array of its own.
-    static func append(_ pairs: [RateLimit], to arguments: inout [RedisArgument]) {
-        arguments.append(.integer(Int64(pairs.count)))
-        for pair in pairs {
-            arguments.append(.integer(Int64(pair.count)))
-            arguments.append(.integer(Int64(pair.window) * 1000))
+    /// `limitOf(name)` in Lua: each rule's flat list (see the type's notes), built from constants when asked for;
+    /// nil for a name without a rule.
+    static func catalog(_ rules: [LimitRule]) -> String {
+        var lua = "local function limitOf(name)\n"
+        for rule in rules {
+            let longest = rule.pairs.map(\.count).max() ?? 0
+            var fields = ["'\(rule.store.rawValue)'", "'\(rule.counts.rawValue)'", "'\(rule.keyTTLMs)'", "\(longest)"]
+            for pair in rule.pairs { fields += ["\(pair.count)", "\(Int64(pair.window) * 1000)"] }
+            lua += "  if name == '\(rule.name)' then return {\(fields.joined(separator: ", "))} end\n"
         }
+        return lua + "end\n"
     }
 }

@@ -9,32 +9,11 @@ import RedisClient
 /// releases what counts sends (a lookup stays counted: the request reached the owner rule), so a refused send
 /// leaves no trace in any send budget.
 struct SendAdmission: Sendable {
-    /// One limit a send counts against: its key, its pairs, how it stores its events and which events it counts.
+    /// One limit a send counts against: its key and its rule.
     struct Limit: Sendable {
-        /// How the events are kept (`LimitLua`).
-        enum Store: String, Sendable {
-            /// The exact times of recent events, for small counts.
-            case log
-            /// Two fixed-window counts per pair, for large counts over many keys.
-            case counter
-            /// A key whose TTL is the time left (read only): a target locked by its wrong checks.
-            case lock
-        }
-        /// Which events count.
-        enum Counts: String, Sendable {
-            /// Admitted sends.
-            case send
-            /// Requests that reach the address owner rule.
-            case lookup
-            /// Nothing: the limit is read only (a target locked by its wrong checks).
-            case check
-        }
-
         var kind: LimitKind
         var key: String
-        var pairs: [RateLimit]
-        var store: Store
-        var counts: Counts
+        var rule: LimitRule
     }
 
     /// The code to store and its delivery record.
@@ -71,6 +50,8 @@ struct SendAdmission: Sendable {
     var outboxCap: Int
     /// Replicas that must confirm the code before the send is admitted.
     var replicaAcknowledgement: ReplicaAcknowledgement?
+    /// The scripts, knowing every limit's rule.
+    var scripts: SendScript
 
     /// Runs the admission. A refusal leaves no trace in any send budget; neither does a failure after a foreign limit
     /// was reserved (released on a best-effort basis, since Redis may be what failed).
@@ -114,7 +95,7 @@ struct SendAdmission: Sendable {
             }
             let reply = try await call(redis, foreign: [], target: targetLimits, withTarget: true)
             if case .admitted = reply.outcome { return reply.outcome }
-            try await release(reserved.filter { $0.limit.counts == .send }, on: redis)
+            try await release(reserved.filter { $0.limit.rule.counts == .send }, on: redis)
             return reply.outcome
         } catch {
             try? await release(reserved, on: redis)
@@ -140,18 +121,14 @@ struct SendAdmission: Sendable {
         keys.reserveCapacity(limits.count + 3)
         for limit in limits { keys.append(.string(limit.key)) }
         var arguments: [RedisArgument] = []
-        arguments.reserveCapacity(8 + limits.count * 9 + code.fields.count * 2)
+        arguments.reserveCapacity(8 + limits.count + code.fields.count * 2)
         arguments.append(.integer(Int64(foreign.count)))
         arguments.append(.integer(Int64(limits.count)))
         arguments.append(.string(withTarget ? owner?.rule.rawValue ?? "" : ""))
         arguments.append(.string(withTarget && bound ? "bound" : ""))
         arguments.append(.string(withTarget ? "1" : "0"))
         arguments.append(.integer(Int64(withTarget ? outboxCap : 0)))
-        for limit in limits {
-            arguments.append(.string(limit.store.rawValue))
-            arguments.append(.string(limit.counts.rawValue))
-            LimitLua.append(limit.pairs, to: &arguments)
-        }
+        for limit in limits { arguments.append(.string(limit.rule.name)) }
         if withTarget {
             if let owner { keys.append(.string(owner.key)) }
             keys.append(.string(code.key))
@@ -165,7 +142,7 @@ struct SendAdmission: Sendable {
         }
         guard withTarget, let acknowledgement = replicaAcknowledgement else {
             let reply = try await StoreFault.about("send script") {
-                try await redis.eval(SendScript.admit, keys: keys, arguments: arguments)
+                try await redis.eval(scripts.admit, keys: keys, arguments: arguments)
             }
             return try Self.parse(reply, limits: limits)
         }
@@ -185,7 +162,7 @@ struct SendAdmission: Sendable {
             "WAIT",
             [.integer(Int64(acknowledgement.replicas)), .integer(acknowledgement.timeout.wholeMilliseconds)])
         let replies = try await redis.eval(
-            SendScript.admit, keys: keys, arguments: arguments, followedBy: [wait],
+            scripts.admit, keys: keys, arguments: arguments, followedBy: [wait],
             timeout: acknowledgement.timeout + redis.configuration.commandTimeout)
         if case .error(let message) = replies[0] { throw StoreFault(keyKind: "send script", detail: message) }
         let reply = try Self.parse(replies[0], limits: limits)
@@ -194,7 +171,7 @@ struct SendAdmission: Sendable {
             VerificationMetrics.unreplicated()
             // Best effort: when the primary itself is gone, so is what it held.
             try? await withdraw(
-                limits.filter { $0.counts == .send }, stamp: reply.stamp, code: (code.hash, entryId), on: redis)
+                limits.filter { $0.rule.counts == .send }, stamp: reply.stamp, code: (code.hash, entryId), on: redis)
             throw ReplicaShortfall(wanted: acknowledgement.replicas, confirmed: Int(replies[1].int ?? 0))
         }
         return reply
@@ -239,13 +216,13 @@ struct SendAdmission: Sendable {
     ) async throws {
         var keys: [RedisArgument] = limits.map { .string($0.key) }
         var arguments: [RedisArgument] = [.integer(Int64(limits.count)), .string(stamp)]
-        for limit in limits { arguments += [.string(limit.store.rawValue)] + LimitLua.arguments(limit.pairs) }
+        for limit in limits { arguments.append(.string(limit.rule.name)) }
         if let withdrawn {
             keys += [.string(code.key), .string(code.outbox)]
             arguments += [.string(withdrawn.hash), .string(withdrawn.entryId)]
         }
         _ = try await StoreFault.about("send script") {
-            try await redis.eval(SendScript.withdraw, keys: keys, arguments: arguments)
+            try await redis.eval(scripts.withdraw, keys: keys, arguments: arguments)
         }
     }
 }

@@ -14,6 +14,7 @@ public struct SendVerifyCode: Sendable {
     let logger: Logger
     let backlog: DeliveryBacklog?
     let blockedDomains: BlockedEmailDomains
+    let rules: SendLimitRules
     private var mirror: AccountMirror { AccountMirror(keys: settings.keys) }
 
     /// The use case on a running Redis client; with a `backlog`, a channel that cannot deliver in time refuses.
@@ -28,6 +29,7 @@ public struct SendVerifyCode: Sendable {
         self.templates = templates
         self.logger = logger
         self.blockedDomains = blockedDomains ?? BlockedEmailDomains(redis: redis, keys: settings.keys)
+        self.rules = SendLimitRules(settings)
     }
 
     /// Runs every check after parsing (login, channel and template, format, domain, ownership, limits); `langTag`
@@ -113,34 +115,21 @@ public struct SendVerifyCode: Sendable {
     private func foreignLimits(_ target: Target, clientIP: IPAddress?, ownerRule: AddressOwnerRule?)
         -> [SendAdmission.Limit]
     {
-        let abuse = settings.abuse
         let keys = settings.keys
         var limits: [SendAdmission.Limit] = []
         if let clientIP {
-            let ip = clientIP.limitKey(ipv6PrefixLength: abuse.ipv6PrefixLength)
-            if !abuse.ipLimits.isEmpty {
-                limits.append(
-                    .init(kind: .ip, key: keys.ipSendCount(ip), pairs: abuse.ipLimits, store: .counter, counts: .send))
-            }
-            if ownerRule != nil, !abuse.lookupLimits.isEmpty {
-                limits.append(
-                    .init(
-                        kind: .lookup, key: keys.ipLookupCount(ip), pairs: abuse.lookupLimits, store: .counter,
-                        counts: .lookup))
+            let ip = clientIP.limitKey(ipv6PrefixLength: settings.abuse.ipv6PrefixLength)
+            if let rule = rules.ip { limits.append(.init(kind: .ip, key: keys.ipSendCount(ip), rule: rule)) }
+            if ownerRule != nil, let rule = rules.lookup {
+                limits.append(.init(kind: .lookup, key: keys.ipLookupCount(ip), rule: rule))
             }
         }
         if let mailbox = target.mailbox {
             // The mailbox's own log, so that every spelling of it (plus-address, Gmail dots) shares one.
-            limits.append(
-                .init(
-                    kind: .mailbox, key: keys.sendLog(.email(mailbox)), pairs: settings.limits, store: .log,
-                    counts: .send))
+            limits.append(.init(kind: .mailbox, key: keys.sendLog(.email(mailbox)), rule: rules.mailbox))
         }
-        if let countryCode = target.countryCode, !abuse.countryLimits.isEmpty {
-            limits.append(
-                .init(
-                    kind: .country, key: keys.countrySendCount(countryCode), pairs: abuse.countryLimits,
-                    store: .counter, counts: .send))
+        if let countryCode = target.countryCode, let rule = rules.country {
+            limits.append(.init(kind: .country, key: keys.countrySendCount(countryCode), rule: rule))
         }
         return limits
     }
@@ -149,13 +138,10 @@ public struct SendVerifyCode: Sendable {
     /// code).
     private func targetLimits(_ target: Target) -> [SendAdmission.Limit] {
         var limits: [SendAdmission.Limit] = [
-            .init(kind: .target, key: settings.keys.sendLog(target), pairs: settings.limits, store: .log, counts: .send)
+            .init(kind: .target, key: settings.keys.sendLog(target), rule: rules.target)
         ]
-        if !settings.checkFailureLimits.isEmpty {
-            limits.append(
-                .init(
-                    kind: .checkFailures, key: settings.keys.checkLock(target), pairs: [], store: .lock, counts: .check)
-            )
+        if let rule = rules.lock {
+            limits.append(.init(kind: .checkFailures, key: settings.keys.checkLock(target), rule: rule))
         }
         return limits
     }
@@ -182,7 +168,8 @@ public struct SendVerifyCode: Sendable {
                 key: keys.code(target, templateId: request.templateId), outbox: keys.outbox(OutboxShard(of: target)),
                 hash: crypto.hash(code: code, target: target, templateId: request.templateId),
                 ttlMs: Int64(settings.codeTTL) * 1000, fields: entry.fields),
-            outboxCap: settings.outboxShardCap, replicaAcknowledgement: settings.replicaAcknowledgement)
+            outboxCap: settings.outboxShardCap, replicaAcknowledgement: settings.replicaAcknowledgement,
+            scripts: rules.scripts)
         let isEmail = target.channel == .email
         switch try await admission.run(on: redis) {
         case .addressTaken: return .refused(isEmail ? .emailUsed : .phoneUsed)
