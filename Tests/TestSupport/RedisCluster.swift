@@ -16,8 +16,9 @@ public final class RedisCluster: Sendable {
 
     private init(nodes: [RedisServer]) { self.nodes = nodes }
 
-    /// Starts the nodes, assigns the slots and waits until the cluster is up. Without replicas the slots are added
-    /// with `CLUSTER ADDSLOTSRANGE` and the nodes joined with `CLUSTER MEET`; with replicas by
+    /// Starts the nodes, assigns the slots and waits until the cluster is up. Without replicas each node gets its own
+    /// config epoch (`CLUSTER SET-CONFIG-EPOCH`), the slots are added with `CLUSTER ADDSLOTSRANGE` and the nodes
+    /// joined with `CLUSTER MEET`, and every node knows every epoch before this returns; with replicas by
     /// `redis-cli --cluster create … --cluster-replicas N`, and the replicas are in sync before this returns.
     public static func start(primaries: Int = 3, replicasPerPrimary: Int = 0) async throws -> RedisCluster {
         let count = primaries * (1 + replicasPerPrimary)
@@ -39,6 +40,13 @@ public final class RedisCluster: Sendable {
                     let info = try await client.send("CLUSTER", "INFO").string ?? ""
                     return info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:\(count)")
                 }
+                if replicasPerPrimary == 0 {
+                    // Nodes left at epoch 0 settle their collisions for a while after the cluster is up, and a bump
+                    // racing a test's slot move can hand the slot back to its old owner.
+                    try await waitUntil(timeout: .seconds(20), "node \(node.port) knows every node's epoch") {
+                        try await Self.epochs(seenBy: client) == Set(1...count)
+                    }
+                }
                 if replicasPerPrimary > 0 {
                     try await waitUntil(timeout: .seconds(20), "node \(node.port) is a primary or a synced replica") {
                         let info = try await client.send("INFO", "replication").string ?? ""
@@ -57,12 +65,23 @@ public final class RedisCluster: Sendable {
             let first = index * share
             let last = index == nodes.count - 1 ? 16383 : first + share - 1
             try await withRedisClient(url: node.url) { client in
+                _ = try await client.send("CLUSTER", "SET-CONFIG-EPOCH", .string(String(index + 1)))
                 _ = try await client.send("CLUSTER", "ADDSLOTSRANGE", .string(String(first)), .string(String(last)))
                 if index > 0 {
                     _ = try await client.send("CLUSTER", "MEET", "127.0.0.1", .string(meetPort))
                 }
             }
         }
+    }
+
+    /// The config epochs of the nodes `client`'s node knows (`CLUSTER NODES`, the seventh field).
+    private static func epochs(seenBy client: RedisClient) async throws -> Set<Int> {
+        let nodes = try await client.send("CLUSTER", "NODES").string ?? ""
+        return Set(
+            nodes.split(separator: "\n").compactMap { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 6 ? Int(fields[6]) : nil
+            })
     }
 
     private func create(replicasPerPrimary: Int) async throws {
