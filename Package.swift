@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "verifyd", targets: ["verifyd"]),
+        .executable(name: "hummingbird-floor", targets: ["HummingbirdFloor"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .library(name: "Verification", targets: ["Verification"]),
         .library(name: "SettingKit", targets: ["SettingKit"]),
@@ -159,6 +160,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // `make bench`'s yardstick for the framework: a bare Hummingbird hello-world on `GET /health/live`.
+        .executableTarget(
+            name: "HummingbirdFloor",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         // Test fixtures: a real redis-server on a free loopback port, child processes, deadlines.

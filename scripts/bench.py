@@ -376,6 +376,7 @@ class Mode:
         self.codes = None
         self.results = {"label": self.label, "binary": self.binary, "redis_nodes": CLUSTER_PRIMARIES if name == "cluster" else 1,
                         "scenarios": [], "memory": {}}
+        self.runs = tuple(SCENARIOS)  # the scenarios this mode runs
 
     def env(self, **extra):
         """The environment of every verifyd this mode starts, the same for the base and the current binary: a
@@ -432,9 +433,9 @@ class Mode:
         self.http = free_port()
         return self.http
 
-    def ready(self):
+    def ready(self, path="/health/ready"):
         try:
-            return urllib.request.urlopen(f"http://127.0.0.1:{self.http}/health/ready", timeout=1).status == 200
+            return urllib.request.urlopen(f"http://127.0.0.1:{self.http}{path}", timeout=1).status == 200
         except OSError:
             return False
 
@@ -487,6 +488,8 @@ class Mode:
         return None
 
     def scenario(self, sid):
+        if sid not in self.runs:
+            return None
         name, script, path = SCENARIOS[sid]
         name = name.format(accounts=f"{self.bench.args.accounts:,}")
         env = self.scenario_env(sid)
@@ -616,13 +619,17 @@ class Mode:
             self.results["memory"]["redis_bytes_per_outbox_entry"] = round(outbox / accepted)
         return result
 
-    def finish(self):
+    def summarize(self):
+        """Each scenario's ratio to the mean of the mode's two health runs, and the peak RSS."""
         rows = self.results["scenarios"]
         health = [r["requests_per_s"] for r in rows if r["scenario"] in ("1", "1last")]
         self.results["baseline_requests_per_s"] = round(sum(health) / len(health), 1)
         for r in rows:
             r["ratio"] = round(r["requests_per_s"] / self.results["baseline_requests_per_s"], 3)
         self.results["memory"]["verifyd_rss_peak_mib"] = max(r["verifyd_rss_peak_mib"] for r in rows)
+
+    def finish(self):
+        self.summarize()
         messages, section = {}, ""
         with open(self.log) as f:
             for line in f:
@@ -639,6 +646,91 @@ class Mode:
         self.results["verifyd_log"] = messages
 
 
+class ProductionMode(Mode):
+    """verifyd as deployed, on a standalone Redis of its own: metrics on, JSON logs at info, the IP budget on (one
+    client address per request), request ids, and its worker delivering every accepted code (log driver; its output
+    and the logs go to /dev/null); the delivery settings at verifyd's defaults. Runs health and the unique sends
+    (2ip); after the sends, the outbox left and how long the worker takes to empty it."""
+
+    def __init__(self, bench):
+        super().__init__(bench, "production")
+        self.runs = ("1", "2ip", "1last")
+
+    def start(self):
+        self.store.start()
+        self.start_verifyd(budgets=True)
+        time.sleep(1)
+        self.results["memory"]["verifyd_rss_idle_mib"] = round(rss_mib(self.verifyd.pid), 1)
+
+    def start_verifyd(self, budgets):
+        if self.verifyd is not None:
+            return
+        args = self.bench.args
+        env = self.env(VERIFYD_PORT=str(self.free_http()), VERIFYD_WORKER="true", VERIFYD_LOG_LEVEL="info",
+                       VERIFYD_LOG_FORMAT="json", VERIFYD_IP_RATE_LIMITS=args.ip_limits,
+                       VERIFYD_TRUSTED_PROXIES="127.0.0.1/32")
+        for name in ("VERIFYD_DELIVERY_MAX_WAIT", "VERIFYD_OUTBOX_MAX"):
+            env.pop(name)
+        self.verifyd = self.bench.spawn([self.binary, "serve"], env)
+        wait_until("verifyd (production)", lambda: self.verifyd.poll() is not None or self.ready(), 30)
+        if self.verifyd.poll() is not None:
+            sys.exit("bench: verifyd serve (production) exited")
+
+    def scenario(self, sid):
+        result = super().scenario(sid)
+        if result is not None and sid == "2ip":
+            result["backlog_after_run"] = self.store.outbox_length()
+            started = time.monotonic()
+            wait_until("the production worker to empty the outbox", lambda: self.store.outbox_length() == 0, 120, 0.1)
+            result["drained_in_s"] = round(time.monotonic() - started, 1)
+        return result
+
+    def seed_codes(self):
+        pass
+
+    def pending_target_bytes(self, run):
+        return run()
+
+    def finish(self):
+        self.summarize()
+
+
+class PeerMode(ProductionMode):
+    """A yardstick in the same run, on the same machine: the Go peer (`go`, on a standalone Redis of its own: health
+    and the sends 2 and 3; one Lua script per send) or the bare Hummingbird app (`floor`: health only)."""
+
+    def __init__(self, bench, name, binary):
+        Mode.__init__(self, bench, name)
+        self.binary, self.label = binary, {"go": "Go peer", "floor": "HB floor"}[name]
+        self.results.update(label=self.label, binary=binary, redis_nodes=1 if name == "go" else 0)
+        self.runs = ("1", "2", "3", "1last") if name == "go" else ("1", "1last")
+
+    def start(self):
+        argv, env = [self.binary], {}
+        if self.name == "go":
+            self.store.start()
+            env = {"PEER_REDIS_ADDR": f"127.0.0.1:{self.store.nodes[0].port}", "PEER_PORT": str(self.free_http()),
+                   "GOMAXPROCS": str(os.cpu_count())}
+        else:
+            argv.append(str(self.free_http()))
+        self.verifyd = self.bench.spawn(argv, env)
+        wait_until(self.label, lambda: self.verifyd.poll() is not None or self.ready("/health/live"), 30)
+        if self.verifyd.poll() is not None:
+            sys.exit(f"bench: {self.label} exited")
+        time.sleep(1)
+        self.results["memory"]["verifyd_rss_idle_mib"] = round(rss_mib(self.verifyd.pid), 1)
+
+    def start_verifyd(self, budgets):
+        pass
+
+    def scenario(self, sid):
+        return Mode.scenario(self, sid)
+
+    def round_trips(self, script, path, env):
+        """Not counted: the Go peer sends one script per send, and names no connection for SLOWLOG to tell."""
+        return {"round_trips_per_request": None, "round_trip_phases_per_request": None, "round_trip_commands_by_node": []}
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -653,6 +745,11 @@ class Bench:
         self.state = tempfile.mkdtemp(prefix="verifyd-bench-")
         self.processes = []
         self.modes = [Mode(self, name) for name in names]
+        if args.production and "standalone" in names:
+            self.modes.append(ProductionMode(self))
+        for name, binary in (("go", args.go_peer), ("floor", args.floor)):
+            if binary:
+                self.modes.append(PeerMode(self, name, binary))
         self.turn = 0
         self.results = {"machine": {"cores": os.cpu_count()}, "duration_s": args.duration, "connections": args.connections,
                         "rate_limits": args.rate_limits, "ip_limits": args.ip_limits, "lookup_limits": args.lookup_limits,
@@ -694,9 +791,9 @@ class Bench:
         args = self.args
         print(f"bench: {', '.join(m.label for m in self.modes)}, {args.accounts} mirrored accounts, {args.duration} s "
               f"per scenario, {args.connections} connections", file=sys.stderr)
-        self.each(Mode.start)
+        self.each(lambda m: m.start())
         self.each(lambda m: m.scenario("1"))
-        self.each(Mode.seed_codes)
+        self.each(lambda m: m.seed_codes())
         self.each(lambda m: m.pending_target_bytes(lambda: m.scenario("2")))
         self.each(lambda m: m.scenario("3"))
         self.each(lambda m: m.scenario("4"))
@@ -708,7 +805,7 @@ class Bench:
         self.each(lambda m: m.scenario("6"))
         # The baseline again: the machine drifts during a run, so ratios are to the mean of both health runs.
         self.each(lambda m: m.scenario("1last"))
-        self.each(Mode.finish)
+        self.each(lambda m: m.finish())
         for mode in self.modes:
             self.results["modes"][mode.name] = mode.results
         self.report()
@@ -727,7 +824,10 @@ class Bench:
         formats = ["{:>7.0f}", "{:>6.2f}", "{:>7.2f}", "{:>7.2f}", "{:>6.0f}", "{:>6.0f}", "{:>6.2f}", "{:>6.2f}", "{:>6.2f}"]
         # Ratio rows: the current standalone over the base, then the cluster over the standalone.
         comparisons = [("sa/base", "standalone", "base", self.results.setdefault("standalone_vs_base", {})),
-                       ("clu/sa", "cluster", "standalone", self.results.setdefault("cluster_vs_standalone", {}))]
+                       ("clu/sa", "cluster", "standalone", self.results.setdefault("cluster_vs_standalone", {})),
+                       ("sa/Go", "standalone", "go", self.results.setdefault("standalone_vs_go", {})),
+                       ("clu/Go", "cluster", "go", self.results.setdefault("cluster_vs_go", {})),
+                       ("sa/HB", "standalone", "floor", self.results.setdefault("standalone_vs_floor", {}))]
         for sid in order:
             present = [m.name for m in self.modes if sid in by[m.name]]
             if not present:
@@ -735,17 +835,18 @@ class Bench:
             label = f"{sid.removesuffix('last')}. {by[present[0]][sid]['name']}"
             for i, name in enumerate(present):
                 r = by[name][sid]
-                cells = " ".join(f.format(r[k]) for f, k in zip(formats, keys))
+                cells = " ".join(f.format(r[k]) if r.get(k) is not None else f"{'-':>{w}}"
+                                 for f, k, w in zip(formats, keys, WIDTHS))
                 print(f"{label if i == 0 else '':<42} {labels[name]:<{width}} {cells}")
                 # A ratio row right after the second of its two modes' rows.
                 for row, over, under, ratios in comparisons:
                     if name not in (over, under) or not {over, under} <= set(present[:i + 1]):
                         continue
                     o, u = by[over][sid], by[under][sid]
-                    ratio = {k: (round(o[k] / u[k], 2) if u[k] else None) for k in keys}
+                    ratio = {k: (round(o[k] / u[k], 2) if o.get(k) is not None and u.get(k) else None) for k in keys}
                     ratios[sid] = ratio
                     cells = " ".join(f"{'-' if ratio[k] is None else format(ratio[k], '.2f'):>{w}}"
-                                     for k, w in zip(keys, [7, 6, 7, 7, 6, 6, 6, 6, 6]))
+                                     for k, w in zip(keys, WIDTHS))
                     print(f"{'':<42} {row:<{width}} {cells}")
         for _, over, under, ratios in comparisons:
             if not ratios:
@@ -758,7 +859,8 @@ class Bench:
               f"VERIFYD_RATE_LIMITS={self.args.rate_limits}, VERIFYD_OUTBOX_MAX={self.args.outbox_max}; "
               f"IP budget: VERIFYD_IP_RATE_LIMITS={self.args.ip_limits}, one client address per request; 4ip also "
               f"VERIFYD_LOOKUP_RATE_LIMITS={self.args.lookup_limits}, 6 also "
-              f"VERIFYD_SMS_COUNTRY_RATE_LIMITS={self.args.country_limits}; clu/sa: cluster over standalone{base})")
+              f"VERIFYD_SMS_COUNTRY_RATE_LIMITS={self.args.country_limits}; clu/sa: cluster over standalone{base}; "
+              "sa/Go, clu/Go, sa/HB: verifyd standalone or cluster over the Go peer or the bare Hummingbird app)")
         for mode in self.modes:
             res = mode.results
             for r in sorted(res["scenarios"], key=lambda r: order.index(r["scenario"])):
@@ -766,6 +868,8 @@ class Bench:
                 nodes = f", RT by node {r['round_trip_commands_by_node']}" if len(r["round_trip_commands_by_node"]) > 1 else ""
                 print(f"  {mode.label} {r['scenario']}. answers (status:code): {r['answers']}{nodes}{extra}")
         for mode in self.modes:
+            if mode.name not in VERIFYD_MODES:
+                continue
             m, d = mode.results["memory"], mode.results["delivery"]
             print(f"{mode.label}: verifyd RSS idle {m['verifyd_rss_idle_mib']} MiB, peak under load {m['verifyd_rss_peak_mib']} MiB; "
                   f"Redis {m['redis_bytes_per_mirrored_account']} B per mirrored account, "
@@ -778,8 +882,10 @@ class Bench:
             print(f"{mode.label}: verifyd serve logged {sum(log.values())} lines at level warning or above"
                   + "".join(f"\n    {count} x {message}" for message, count in sorted(log.items(), key=lambda i: -i[1])))
         for mode in self.modes:
-            self.targets(mode)
+            if mode.name in VERIFYD_MODES:
+                self.targets(mode)
         self.hardening()
+        self.peers(by)
         os.makedirs(os.path.join(ROOT, "bench"), exist_ok=True)
         with open(os.path.join(ROOT, "bench", "results.json"), "w") as f:
             json.dump(self.results, f, indent=2)
@@ -823,6 +929,67 @@ class Bench:
               + ", ".join(f"{sid} {ratio:.2f}" for sid, ratio in cpu.items()))
 
 
+    def peers(self, by):
+        """verifyd against the yardsticks of the same run (issue 14's targets): the Go peer on health, sends (2) and
+        hot targets (3), p99, CPU per send; the production profile's sends against the Go peer's; the Hummingbird
+        floor's health."""
+        go, floor, production = by.get("go"), by.get("floor"), by.get("production")
+        health = {m.name: m.results.get("baseline_requests_per_s") for m in self.modes}
+        checks = []
+
+        def check(name, met, measured):
+            checks.append({"target": name, "met": met, "measured": measured})
+            print(f"{name}: target {'met ' if met else 'MISSED'}: {measured}")
+
+        for name in ("standalone", "cluster"):
+            if name not in by or not go:
+                continue
+            v, label = by[name], f"verifyd {name}"
+            r = health[name] / health["go"]
+            check(f"{label} health >= 0.8x Go", r >= 0.8, f"{r:.2f}x ({health[name]:.0f} vs {health['go']:.0f} req/s)")
+            for sid, what in (("2", "send, unique targets"), ("3", "send, hot targets")):
+                r = v[sid]["requests_per_s"] / go[sid]["requests_per_s"]
+                check(f"{label} {what} ({sid}) >= 1.0x Go", r >= 1.0,
+                      f"{r:.2f}x ({v[sid]['requests_per_s']:.0f} vs {go[sid]['requests_per_s']:.0f} req/s)")
+            check(f"{label} send p99 (2) <= Go's", v["2"]["p99_ms"] <= go["2"]["p99_ms"],
+                  f"{v['2']['p99_ms']:.2f} vs {go['2']['p99_ms']:.2f} ms")
+            for key, who in (("verifyd_cpu_us_per_request", "server"), ("redis_cpu_us_per_request", "Redis")):
+                check(f"{label} {who} CPU per send (2) <= Go's", v["2"][key] <= go["2"][key],
+                      f"{v['2'][key]:.1f} vs {go['2'][key]:.1f} µs")
+            print(f"{label}: Redis commands per send (2): {v['2']['redis_commands_per_request']:.2f}, "
+                  f"Go peer {go['2']['redis_commands_per_request']:.2f}")
+        if production and go:
+            p = production["2ip"]
+            r = p["requests_per_s"] / go["2"]["requests_per_s"]
+            check("verifyd production send (2ip, delivering) >= 0.8x Go's send (2)", r >= 0.8,
+                  f"{r:.2f}x ({p['requests_per_s']:.0f} vs {go['2']['requests_per_s']:.0f} req/s)")
+        if production:
+            p = production["2ip"]
+            print(f"verifyd production: {p['verifyd_cpu_us_per_request']:.1f} µs CPU per send including its delivery, "
+                  f"Redis {p['redis_cpu_us_per_request']:.1f} µs; outbox left at the end of the run: "
+                  f"{p.get('backlog_after_run')}, delivered {p.get('drained_in_s')} s later")
+            if "standalone" in by:
+                d = next(m for m in self.modes if m.name == "standalone").results.get("delivery", {})
+                print(f"verifyd delivery on its own (standalone, `verifyd worker`, log driver): "
+                      f"{d.get('worker_cpu_us_per_code')} µs CPU per code, Redis {d.get('redis_cpu_us_per_code')} µs")
+        if floor:
+            for name in ("standalone", "cluster", "go"):
+                if name in health and health[name]:
+                    print(f"health: {name} at {health[name] / health['floor']:.2f}x the bare Hummingbird app "
+                          f"({health[name]:.0f} vs {health['floor']:.0f} req/s)")
+        for name in ("standalone", "cluster", "production"):
+            mode = next((m for m in self.modes if m.name == name), None)
+            if mode:
+                peak = max(r["verifyd_rss_peak_mib"] for r in mode.results["scenarios"])
+                check(f"verifyd {name} RSS under load <= 64 MiB", peak <= 64, f"{peak:.1f} MiB")
+        if checks:
+            self.results["peers"] = checks
+
+
+# The modes that run verifyd's full set of scenarios; the others are yardsticks (PeerMode) or a profile.
+VERIFYD_MODES = ("standalone", "cluster", "base")
+# The widths of the table's columns after the mode's.
+WIDTHS = (7, 6, 7, 7, 6, 6, 6, 6, 6)
 # The sends, whose throughput the base comparison's target is about, and the CPU columns summed for it.
 SEND_SCENARIOS = ("2", "2ip", "3", "3ip", "4", "4ip", "6")
 CPU_KEYS = ("verifyd_cpu_us_per_request", "redis_cpu_us_per_request")
@@ -857,6 +1024,11 @@ def main():
     parser.add_argument("--country-limits", default=os.environ.get("COUNTRY_LIMITS", "1000/3600"),
                         help="VERIFYD_SMS_COUNTRY_RATE_LIMITS of scenario 6, whose sends cycle through 104 country "
                              "codes (bench/send-sms-unique.lua)")
+    parser.add_argument("--go-peer", help="the Go peer's binary (scripts/peers.sh builds it), run beside verifyd")
+    parser.add_argument("--floor", help="the bare Hummingbird app's binary (hummingbird-floor), run beside verifyd")
+    parser.add_argument("--production", action=argparse.BooleanOptionalAction,
+                        default=os.environ.get("PRODUCTION", "on") != "off",
+                        help="also run verifyd's production profile (default on; PRODUCTION=off)")
     parser.add_argument("--keep", action="store_true", help="keep the state directory (verifyd logs, codes)")
     bench = Bench(parser.parse_args())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -18,5 +18,9 @@ if [[ -n "${BASE:-}" ]]; then
   arguments=$(scripts/base-binary.sh --args)  # a failure stops here (set -e)
   mapfile -t base <<<"$arguments"
 fi
+peers=()
+arguments=$(scripts/peers.sh)
+[[ -z "$arguments" ]] || mapfile -t peers <<<"$arguments"
 swift build -c release --product verifyd >/dev/null
-exec python3 scripts/bench.py --binary "$(swift build -c release --show-bin-path)/verifyd" ${base[@]+"${base[@]}"} "$@"
+exec python3 scripts/bench.py --binary "$(swift build -c release --show-bin-path 2>/dev/null)/verifyd" \
+  ${base[@]+"${base[@]}"} ${peers[@]+"${peers[@]}"} "$@"

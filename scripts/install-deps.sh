@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages verifyd needs to build, run and test, if any is missing (Debian/Ubuntu).
+# Arguments add more: a command (installed as the package of that name), `deb:PACKAGE`, or `py:MODULE` (PyPI).
 set -euo pipefail
 need=()
 pkg-config --exists hiredis 2>/dev/null || need+=(libhiredis-dev)
@@ -14,6 +15,7 @@ python_modules=()
 for extra in "$@"; do
   case "$extra" in
     py:*) python3 -c "import ${extra#py:}" >/dev/null 2>&1 || python_modules+=("${extra#py:}") ;;
+    deb:*) dpkg -s "${extra#deb:}" >/dev/null 2>&1 || need+=("${extra#deb:}") ;;
     *) command -v "$extra" >/dev/null 2>&1 || need+=("$extra") ;;
   esac
 done
