@@ -30,29 +30,10 @@ public struct Envelope: ResponseGenerator, Sendable {
     /// The HTTP response carrying this envelope.
     public func response() -> Response {
         let body =
-            "{\"code\":\(code.rawValue),\"message\":\(Self.jsonString(code.message(language))),\"data\":\(dataJSON ?? "null")}"
+            "{\"code\":\(code.rawValue),\"message\":\(JSONText.quoted(code.message(language))),\"data\":\(dataJSON ?? "null")}"
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[HTTPField.Name("X-Verifyd-Code")!] = String(code.rawValue)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-
-    /// A JSON string literal for `text`.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

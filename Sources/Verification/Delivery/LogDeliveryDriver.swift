@@ -19,17 +19,7 @@ public struct LogDeliveryDriver: DeliveryDriver {
     }
 
     public func deliver(_ message: DeliveryMessage) async throws {
-        var object: [String: Any] = [
-            "event": "verify-code", "channel": message.channel.rawValue, "to": message.recipient,
-            "templateId": message.templateId, "lang": message.langTag, "code": message.code, "id": message.id,
-        ]
-        if let countryCode = message.countryCode { object["countryCode"] = countryCode }
-        if let number = message.nationalNumber { object["phoneNumber"] = number }
-        switch message.content {
-        case .email(let email): object["subject"] = email.subject
-        case .sms(let sms): object["templateCode"] = sms.templateCode
-        }
-        var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        var line = Self.line(message)
         line.append(0x0A)
         let bytes = line
         let output = self.output
@@ -37,5 +27,36 @@ public struct LogDeliveryDriver: DeliveryDriver {
         try await pool.runIfActive {
             try lock.withLock { try output.write(contentsOf: bytes) }
         }
+    }
+
+    /// The JSON object of one message, its members in key order.
+    static func line(_ message: DeliveryMessage) -> [UInt8] {
+        enum Value {
+            case text(String)
+            case number(Int)
+        }
+        var members: [(String, Value)] = [
+            ("channel", .text(message.channel.rawValue)), ("code", .text(message.code)),
+            ("event", .text("verify-code")), ("id", .text(message.id)), ("lang", .text(message.langTag)),
+            ("templateId", .number(message.templateId)), ("to", .text(message.recipient)),
+        ]
+        if let countryCode = message.countryCode { members.append(("countryCode", .number(countryCode))) }
+        if let number = message.nationalNumber { members.append(("phoneNumber", .text(number))) }
+        switch message.content {
+        case .email(let email): members.append(("subject", .text(email.subject)))
+        case .sms(let sms): members.append(("templateCode", .text(sms.templateCode)))
+        }
+        members.sort { $0.0 < $1.0 }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(256)
+        for (index, (key, value)) in members.enumerated() {
+            JSONText.appendKey(key, first: index == 0, to: &out)
+            switch value {
+            case .text(let text): JSONText.appendString(text, to: &out)
+            case .number(let number): out.append(contentsOf: String(number).utf8)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }

@@ -18,15 +18,15 @@ public struct RenderedSMS: Sendable, Equatable {
 
 /// Fills `{sitename}`, `{code}` and `{time}` into templates; values are HTML-escaped in HTML.
 public enum TemplateRenderer {
-    /// The email for a code valid `ttl` seconds.
+    /// The email for a code valid `ttl` seconds. Its text is the template's plain text (derived once from the
+    /// HTML) with the plain values filled in.
     public static func email(_ template: EmailTemplate, siteName: String, code: String, ttl: Int) -> RenderedEmail {
         let time = validity(ttl, Language(tag: template.langTag))
         let plainValues = ["{sitename}": siteName, "{code}": code, "{time}": time]
         let htmlValues = plainValues.mapValues(HTMLText.escape)
-        let html = fill(template.content, htmlValues)
         return RenderedEmail(
-            langTag: template.langTag, subject: fill(template.title, plainValues), html: html,
-            text: HTMLText.plainText(fromHTML: html))
+            langTag: template.langTag, subject: fill(template.title, plainValues),
+            html: fill(template.content, htmlValues), text: fill(template.text, plainValues))
     }
 
     /// The SMS parameters of a template.

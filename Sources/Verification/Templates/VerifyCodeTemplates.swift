@@ -4,7 +4,19 @@ import Foundation
 public struct EmailTemplate: Sendable, Equatable {
     public var langTag: String
     public var title: String
-    public var content: String
+    public var content: String {
+        didSet { text = HTMLText.plainText(fromHTML: content) }
+    }
+    /// The plain-text form of `content`, placeholders kept: derived once, filled for each message.
+    public private(set) var text: String
+
+    /// A template in one language.
+    public init(langTag: String, title: String, content: String) {
+        self.langTag = langTag
+        self.title = title
+        self.content = content
+        self.text = HTMLText.plainText(fromHTML: content)
+    }
 }
 
 /// One SMS template in one language (Fresns: `{"langTag","signName","templateCode","codeParam"}`).
