@@ -22,8 +22,8 @@ public enum TemplateRenderer {
     /// HTML) with the plain values filled in.
     public static func email(_ template: EmailTemplate, siteName: String, code: String, ttl: Int) -> RenderedEmail {
         let time = validity(ttl, Language(tag: template.langTag))
-        let plainValues = ["{sitename}": siteName, "{code}": code, "{time}": time]
-        let htmlValues = plainValues.mapValues(HTMLText.escape)
+        let plainValues = [("{sitename}", siteName), ("{code}", code), ("{time}", time)]
+        let htmlValues = plainValues.map { ($0.0, HTMLText.escape($0.1)) }
         return RenderedEmail(
             langTag: template.langTag, subject: fill(template.title, plainValues),
             html: fill(template.content, htmlValues), text: fill(template.text, plainValues))
@@ -32,7 +32,7 @@ public enum TemplateRenderer {
     /// The SMS parameters of a template.
     public static func sms(_ template: SMSTemplate, siteName: String) -> RenderedSMS {
         RenderedSMS(
-            langTag: template.langTag, signName: fill(template.signName, ["{sitename}": siteName]),
+            langTag: template.langTag, signName: fill(template.signName, [("{sitename}", siteName)]),
             templateCode: template.templateCode, codeParam: template.codeParam)
     }
 
@@ -49,20 +49,24 @@ public enum TemplateRenderer {
     }
 
     /// Replaces the placeholders in one left-to-right pass: a value that contains a placeholder stays as it is.
-    private static func fill(_ text: String, _ values: [String: String]) -> String {
-        var out = ""
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            let tail = rest[open...]
-            if let (placeholder, value) = values.first(where: { tail.hasPrefix($0.key) }) {
-                out += value
-                rest = tail.dropFirst(placeholder.count)
-            } else {
-                out += "{"
-                rest = tail.dropFirst()
+    private static func fill(_ text: String, _ values: [(placeholder: String, value: String)]) -> String {
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 64)
+            var index = 0
+            scan: while index < bytes.count {
+                if bytes[index] == UInt8(ascii: "{") {
+                    for (placeholder, value) in values where bytes[index...].starts(with: placeholder.utf8) {
+                        out.append(contentsOf: value.utf8)
+                        index += placeholder.utf8.count
+                        continue scan
+                    }
+                }
+                out.append(bytes[index])
+                index += 1
             }
+            return String(decoding: out, as: UTF8.self)
         }
-        return out + rest
     }
 }
