@@ -101,7 +101,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The HTTP application: Hummingbird routes, envelopes, health, wiring.
+        // The HTTP application: verifyd's HTTP/1.1 channel on HummingbirdCore's server, routes, envelopes, health.
         .target(
             name: "VerifydHTTP",
             dependencies: [
@@ -109,9 +109,7 @@ let package = Package(
                 "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

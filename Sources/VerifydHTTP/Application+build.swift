@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import Prometheus
 import RedisClient
 import ServiceLifecycle
@@ -31,49 +32,39 @@ public struct AppDependencies: Sendable {
     }
 }
 
-/// The router: envelope errors around every route, thin controllers. The internal check route exists only
-/// when a token is configured.
-public func buildRouter(_ dependencies: AppDependencies, settings: HTTPSettings) -> Router<VerifydRequestContext> {
-    let router = Router(context: VerifydRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: MetricsMiddleware())
-    router.add(middleware: EnvelopeErrorMiddleware())
-    SendVerifyCodeController(
-        useCase: dependencies.sendVerifyCode, signatures: dependencies.signatures,
-        clientAddresses: ClientAddressResolver(trustedProxies: settings.trustedProxies),
-        maxBodySize: settings.maxBodySize
-    ).register(on: router)
-    if let token = settings.internalToken {
-        CheckVerifyCodeController(
-            useCase: dependencies.checkVerifyCode, token: token, maxBodySize: settings.maxBodySize
-        )
-        .register(on: router)
+/// The routes `dependencies` and `settings` serve: thin controllers over the use cases. The internal check route
+/// exists only when a token is configured, `/metrics` only with a registry.
+func makeEndpoints(_ dependencies: AppDependencies, settings: HTTPSettings, logger: Logger) -> Endpoints {
+    Endpoints(
+        send: SendVerifyCodeController(
+            useCase: dependencies.sendVerifyCode, signatures: dependencies.signatures,
+            clientAddresses: ClientAddressResolver(trustedProxies: settings.trustedProxies)),
+        check: settings.internalToken.map {
+            CheckVerifyCodeController(useCase: dependencies.checkVerifyCode, token: $0)
+        },
+        health: HealthController(redis: dependencies.redis, readiness: dependencies.readiness),
+        metrics: dependencies.metrics.map(MetricsController.init),
+        logger: logger)
+}
+
+/// The method and path of every route served, for the API description's test.
+public func servedRoutes(_ dependencies: AppDependencies, settings: HTTPSettings) -> [(method: String, path: String)] {
+    makeEndpoints(dependencies, settings: settings, logger: Logger(label: "verifyd")).routes.map {
+        ($0.method.rawValue, $0.rawValue)
     }
-    HealthController(redis: dependencies.redis, readiness: dependencies.readiness).register(on: router)
-    if let registry = dependencies.metrics { MetricsController(registry: registry).register(on: router) }
-    router.get("/openapi.yaml") { _, _ in
-        Response(
-            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
-    }
-    return router
 }
 
 /// The HTTP application for `settings`; `services` run alongside the server (the Redis client in tests).
+/// HummingbirdCore's server listens and shuts down gracefully; verifyd's own channel (`VerifydHTTPChannel`) answers
+/// every request, so Hummingbird's router stays empty.
 public func buildApplication(
     _ dependencies: AppDependencies, settings: HTTPSettings, services: [any Service] = [],
     logger: Logger
 ) -> some ApplicationProtocol {
-    let requestTimeout = TimeAmount(settings.requestTimeout)
-    let headerBytes = settings.maxHeaderBytes
-    let server = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
-        idleTimeout: .init(settings.idleTimeout),
-        httpDecoderConfiguration: .init(
-            maxHeaderFieldSize: headerBytes, maxHeaderListSize: headerBytes, maxHeaderFieldCount: 100))
+    let endpoints = makeEndpoints(dependencies, settings: settings, logger: logger)
     return Application(
-        router: buildRouter(dependencies, settings: settings),
-        server: .http1(configuration: server),
+        router: Router(),
+        server: HTTPServerBuilder { _ in VerifydHTTPChannel(endpoints: endpoints, settings: settings) },
         // A deep accept queue: a burst of thousands of connections (a load balancer warming up) is not dropped.
         configuration: .init(
             address: .hostname(settings.host, port: settings.port), serverName: "verifyd", backlog: 4096),

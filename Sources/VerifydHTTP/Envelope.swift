@@ -1,20 +1,20 @@
-import HTTPTypes
-import Hummingbird
+import NIOCore
+import NIOHTTP1
 import Verification
 
 /// The Fresns answer `{"code":…,"message":…,"data":…}`, with its HTTP status and extra headers.
-public struct Envelope: ResponseGenerator, Sendable {
-    public var code: ResultCode
-    public var language: Language
-    public var status: HTTPResponse.Status
-    public var headers: HTTPFields
+struct Envelope: Sendable {
+    var code: ResultCode
+    var language: Language
+    var status: HTTPResponseStatus
+    var headers: [(name: String, value: String)]
     /// Raw JSON for `data`; `null` when nil.
-    public var dataJSON: String?
+    var dataJSON: String?
 
     /// An envelope; business errors are HTTP 200, as Fresns answers them.
-    public init(
-        _ code: ResultCode, language: Language, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:],
-        dataJSON: String? = nil
+    init(
+        _ code: ResultCode, language: Language, status: HTTPResponseStatus = .ok,
+        headers: [(name: String, value: String)] = [], dataJSON: String? = nil
     ) {
         self.code = code
         self.language = language
@@ -23,17 +23,25 @@ public struct Envelope: ResponseGenerator, Sendable {
         self.dataJSON = dataJSON
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        response()
+    /// The HTTP response carrying this envelope.
+    func response() -> OutgoingResponse {
+        var body: [UInt8] = []
+        body.reserveCapacity(96)
+        body.append(contentsOf: #"{"code":"#.utf8)
+        body.append(contentsOf: String(code.rawValue).utf8)
+        JSONText.appendKey("message", to: &body)
+        JSONText.appendString(code.message(language), to: &body)
+        JSONText.appendKey("data", to: &body)
+        body.append(contentsOf: (dataJSON ?? "null").utf8)
+        body.append(UInt8(ascii: "}"))
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(3 + headers.count)
+        for (name, value) in headers { fields.add(name: name, value: value) }
+        fields.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        fields.add(name: Self.codeHeader, value: String(code.rawValue))
+        return OutgoingResponse(status: status, headers: fields, body: ByteBuffer(bytes: body))
     }
 
-    /// The HTTP response carrying this envelope.
-    public func response() -> Response {
-        let body =
-            "{\"code\":\(code.rawValue),\"message\":\(JSONText.quoted(code.message(language))),\"data\":\(dataJSON ?? "null")}"
-        var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
-        fields[HTTPField.Name("X-Verifyd-Code")!] = String(code.rawValue)
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
+    /// The header that repeats the envelope's code, for metrics, logs and load tests.
+    static let codeHeader = "X-Verifyd-Code"
 }

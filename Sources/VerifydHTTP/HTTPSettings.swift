@@ -6,10 +6,8 @@ public struct HTTPSettings: Sendable {
     public var host = "127.0.0.1"
     /// Port to listen on; 0 picks a free one.
     public var port = 8080
-    /// A request (head and body) must arrive within this.
+    /// A request (head and body) must arrive within this; also how long a keep-alive connection may stay idle.
     public var requestTimeout: Duration = .seconds(10)
-    /// A keep-alive connection with no request is closed after this.
-    public var idleTimeout: Duration = .seconds(30)
     /// The most header bytes a request may carry.
     public var maxHeaderBytes = 16 * 1024
     /// The largest body accepted.

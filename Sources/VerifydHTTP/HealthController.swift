@@ -1,4 +1,4 @@
-import Hummingbird
+import NIOHTTP1
 import RedisClient
 import Verification
 
@@ -7,20 +7,19 @@ struct HealthController: Sendable {
     let redis: RedisClient
     let readiness: Readiness
 
-    /// Adds the routes.
-    func register(on router: Router<VerifydRequestContext>) {
-        router.get("/health/live") { _, _ in
-            Envelope(.ok, language: .en, dataJSON: "{\"status\":\"live\"}")
-        }
-        router.get("/health/ready") { _, _ in
-            let redisUp = redis.isServing
-            let stopping = readiness.isStopping
-            let ready = redisUp && !stopping
-            let data =
-                "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"redis\":\(redisUp),\"stopping\":\(stopping)}"
-            return Envelope(
-                ready ? .ok : .serviceUnavailable, language: .en, status: ready ? .ok : .serviceUnavailable,
-                dataJSON: data)
-        }
+    /// The process answers.
+    func live() -> Envelope {
+        Envelope(.ok, language: .en, dataJSON: "{\"status\":\"live\"}")
+    }
+
+    /// Redis is serving and the process is not stopping.
+    func ready() -> Envelope {
+        let redisUp = redis.isServing
+        let stopping = readiness.isStopping
+        let ready = redisUp && !stopping
+        let data = "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"redis\":\(redisUp),\"stopping\":\(stopping)}"
+        return Envelope(
+            ready ? .ok : .serviceUnavailable, language: .en, status: ready ? .ok : .serviceUnavailable,
+            dataJSON: data)
     }
 }

@@ -1,5 +1,5 @@
-import HTTPTypes
-import Hummingbird
+import NIOCore
+import NIOHTTP1
 import Verification
 
 /// `POST /api/v2/common/send-verify-code`: signature (when required), parse, hand to the use case, answer.
@@ -7,30 +7,22 @@ struct SendVerifyCodeController: Sendable {
     let useCase: SendVerifyCode
     let signatures: SignatureVerifier?
     let clientAddresses: ClientAddressResolver
-    let maxBodySize: Int
 
-    /// Adds the route.
-    func register(on router: Router<VerifydRequestContext>) {
-        router.post("/api/v2/common/send-verify-code") { request, context in try await send(request, context) }
-    }
-
-    func send(_ request: Request, _ context: VerifydRequestContext) async throws -> Envelope {
-        var request = request
+    func send(_ request: IncomingRequest) async throws -> Envelope {
         let language = FresnsHeaders.language(of: request)
         if let signatures, let refusal = try await signatures.verify(headers: FresnsHeaders.signed(of: request)) {
             return Envelope(refusal, language: language)
         }
-        let body = try await request.collectBody(upTo: maxBodySize)
         let parsed: SendRequest
-        switch SendRequest.parse(json: body.readableBytesView) {
+        switch SendRequest.parse(json: request.body.readableBytesView) {
         case .failure(let code): return Envelope(code, language: language)
         case .success(let value): parsed = value
         }
         let client = clientAddresses.resolve(
-            peer: context.remoteAddress?.ipAddress.flatMap(IPAddress.init),
-            forwardedFor: request.headers[.init("X-Forwarded-For")!])
+            peer: request.remoteAddress?.ipAddress.flatMap(IPAddress.init),
+            forwardedFor: request.header("X-Forwarded-For"))
         let outcome = try await useCase.send(
-            parsed, session: FresnsHeaders.session(of: request), langTag: request.headers[FresnsHeaders.langTag],
+            parsed, session: FresnsHeaders.session(of: request), langTag: request.header(FresnsHeaders.langTag),
             clientIP: client)
         switch outcome {
         case .accepted:
@@ -38,15 +30,15 @@ struct SendVerifyCodeController: Sendable {
         case .refused(let code):
             return Envelope(code, language: language)
         case .rateLimited(let seconds, _):
-            return Envelope(.sentTooOften, language: language, headers: [FresnsHeaders.retryAfter: String(seconds)])
+            return Envelope(.sentTooOften, language: language, headers: [(FresnsHeaders.retryAfter, String(seconds))])
         case .backlogged(let seconds):
             return Envelope(
                 .deliveryBacklog, language: language, status: .serviceUnavailable,
-                headers: [FresnsHeaders.retryAfter: String(seconds)])
+                headers: [(FresnsHeaders.retryAfter, String(seconds))])
         case .outboxFull(let seconds):
             return Envelope(
                 .serviceUnavailable, language: language, status: .serviceUnavailable,
-                headers: [FresnsHeaders.retryAfter: String(seconds)])
+                headers: [(FresnsHeaders.retryAfter, String(seconds))])
         }
     }
 }

@@ -1,7 +1,7 @@
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs (Unicode `Zs` and U+0009): what
     /// `trimmingCharacters(in: .whitespaces)` removes, without bridging through NSString on the request path.
-    func trimmingSpaces() -> String {
+    public func trimmingSpaces() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.isSpaceOrTab }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.isSpaceOrTab })!

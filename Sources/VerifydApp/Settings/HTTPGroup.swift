@@ -34,8 +34,6 @@ enum HTTPGroup {
         configuration.http.host = read(host) ?? configuration.http.host
         configuration.http.port = read(port)
         configuration.http.requestTimeout = read(requestTimeout)
-        configuration.http.idleTimeout = max(
-            configuration.http.idleTimeout, configuration.http.requestTimeout + .seconds(5))
         configuration.http.maxHeaderBytes = read(maxHeaderBytes)
         configuration.http.drainDelay = read(drainDelay)
         configuration.http.trustedProxies = read(trustedProxies)

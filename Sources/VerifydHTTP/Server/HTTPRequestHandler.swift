@@ -1,0 +1,140 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import Verification
+
+/// One connection's requests, one at a time (NIO's pipelining handler holds the next one back until the answer is
+/// written): collects the head and the body (at most `maxBodySize`), answers, and keeps the connection or closes it.
+///
+/// This is where every request gets what verifyd adds to all of them: its request id (echoed, and in the log
+/// metadata of its task), an envelope for any refusal or error, and its metrics. Routes that need no I/O are answered
+/// right here on the event loop; the others in a task that runs on this same loop (`LoopTaskExecutor`), so a send
+/// does not hop between threads for each await. Confined to its channel's event loop.
+final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let endpoints: Endpoints
+    private let maxBodySize: Int
+    private var executor: LoopTaskExecutor?
+    private var remoteAddress: SocketAddress?
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var bodyTooLarge = false
+    private var answering = false
+
+    /// A handler answering through `endpoints`, refusing bodies over `maxBodySize` bytes with 413.
+    init(endpoints: Endpoints, maxBodySize: Int) {
+        self.endpoints = endpoints
+        self.maxBodySize = maxBodySize
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        executor = LoopTaskExecutor(context.eventLoop)
+        remoteAddress = context.channel.remoteAddress
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.clear()
+            bodyTooLarge = false
+        case .body(var part):
+            guard !bodyTooLarge else { return }
+            if body.readableBytes + part.readableBytes > maxBodySize {
+                bodyTooLarge = true
+                body = ByteBuffer()
+            } else {
+                body.writeBuffer(&part)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let request = IncomingRequest(head: head, body: body, remoteAddress: remoteAddress)
+            body = ByteBuffer()
+            respond(to: request, context: context)
+        }
+    }
+
+    /// A head the decoder could not read, or a body that breaks HTTP framing: 400 in an envelope, and the
+    /// connection closes (what follows cannot be trusted to be a request).
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError, !answering else {
+            context.close(promise: nil)
+            return
+        }
+        answering = true
+        var response = ErrorEnvelope.envelope(for: .badRequest, language: .en).response()
+        response.headers.add(name: "Connection", value: "close")
+        write(response, version: .http1_1, closing: true, context: context)
+    }
+
+    private func respond(to request: IncomingRequest, context: ChannelHandlerContext) {
+        answering = true
+        let exchange = Exchange(
+            request: request, id: RequestID.of(request.header(RequestID.header)),
+            route: endpoints.route(request.head.method, request.path), started: .now())
+        if bodyTooLarge {
+            let language = FresnsHeaders.language(of: request)
+            return finish(
+                exchange, ErrorEnvelope.envelope(for: .payloadTooLarge, language: language).response(), context)
+        }
+        guard let route = exchange.route else { return finish(exchange, endpoints.notFound(request), context) }
+        if Endpoints.isImmediate(route) { return finish(exchange, endpoints.answerNow(route, request), context) }
+        let endpoints = self.endpoints
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        Task(executorPreference: executor) {
+            let response = await RequestID.$current.withValue(exchange.id) {
+                await endpoints.answer(route, exchange.request)
+            }
+            bound.eventLoop.execute { bound.value.handler.finish(exchange, response, bound.value.context) }
+        }
+    }
+
+    /// What one request carries from its end to its answer.
+    private struct Exchange: Sendable {
+        var request: IncomingRequest
+        var id: String
+        var route: Route?
+        var started: NIODeadline
+    }
+
+    /// Adds the request id, counts the answer and writes it; closes the connection after it when the client asked.
+    private func finish(_ exchange: Exchange, _ response: OutgoingResponse, _ context: ChannelHandlerContext) {
+        var response = response
+        response.headers.add(name: RequestID.header, value: exchange.id)
+        let head = exchange.request.head
+        let keepAlive = head.isKeepAlive
+        if !keepAlive {
+            response.headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if head.version.major == 1 && head.version.minor == 0 {
+            response.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        HTTPMetrics.answered(
+            route: exchange.route?.label ?? "unknown", method: head.method.rawValue, status: response.status.code,
+            code: response.headers.first(name: Envelope.codeHeader),
+            nanoseconds: (NIODeadline.now() - exchange.started).nanoseconds)
+        write(response, version: head.version, closing: !keepAlive, context: context)
+    }
+
+    private func write(
+        _ response: OutgoingResponse, version: HTTPVersion, closing: Bool, context: ChannelHandlerContext
+    ) {
+        var headers = response.headers
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
+            promise: nil)
+        if response.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        answering = false
+        guard closing else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+}

@@ -1,0 +1,34 @@
+import NIOCore
+import NIOHTTP1
+
+/// A request as verifyd's routes see it: its head, its whole body (at most the configured size) and the socket
+/// peer.
+struct IncomingRequest: Sendable {
+    var head: HTTPRequestHead
+    var body: ByteBuffer
+    /// The TCP peer (the load balancer when there is one).
+    var remoteAddress: SocketAddress?
+
+    /// The path, without the query.
+    var path: Substring {
+        let uri = head.uri[...]
+        return uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
+    }
+
+    /// The first value of the header `name` (any case).
+    func header(_ name: String) -> String? { head.headers.first(name: name) }
+}
+
+/// What a route answers: status, headers and body.
+struct OutgoingResponse: Sendable {
+    var status: HTTPResponseStatus
+    var headers: HTTPHeaders
+    var body: ByteBuffer
+
+    /// A response of `status` with `headers` and `body`.
+    init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
