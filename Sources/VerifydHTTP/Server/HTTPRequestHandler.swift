@@ -22,6 +22,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var body = ByteBuffer()
     private var bodyTooLarge = false
     private var answering = false
+    /// The client closed its side (it sends nothing more): the connection closes once the answer is written.
+    private var inputClosed = false
+    /// The request could not be read: the 400 is written, nothing more is read.
+    private var unreadable = false
 
     /// A handler answering through `endpoints`, refusing bodies over `maxBodySize` bytes with 413.
     init(endpoints: Endpoints, maxBodySize: Int) {
@@ -35,6 +39,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !unreadable else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
@@ -60,14 +65,26 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A head the decoder could not read, or a body that breaks HTTP framing: 400 in an envelope, and the
     /// connection closes (what follows cannot be trusted to be a request).
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !unreadable else { return }
         guard error is HTTPParserError, !answering else {
             context.close(promise: nil)
             return
         }
+        unreadable = true
         answering = true
         var response = ErrorEnvelope.envelope(for: .badRequest, language: .en).response()
         response.headers.add(name: "Connection", value: "close")
         write(response, version: .http1_1, closing: true, context: context)
+    }
+
+    /// The client closed its side: closes now when no answer is due, else once it is written.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case .some(.inputClosed) = event as? ChannelEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        inputClosed = true
+        if !answering { context.close(promise: nil) }
     }
 
     private func respond(to request: IncomingRequest, context: ChannelHandlerContext) {
@@ -130,11 +147,20 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         }
         answering = false
-        guard closing else {
+        guard closing || inputClosed else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             return
         }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        closeAfterAnswer(context)
+    }
+
+    /// Closes after the last answer. While the client may still be sending, only our side closes (the client reads
+    /// the answer, then closes its side, and so the connection): closing both at once with unread bytes would reset
+    /// the connection, and a reset can destroy the answer before the client reads it.
+    private func closeAfterAnswer(_ context: ChannelHandlerContext) {
+        guard !inputClosed else { return context.close(promise: nil) }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+        context.close(mode: .output).whenFailure { _ in bound.value.close(promise: nil) }
     }
 }
