@@ -4,6 +4,9 @@ import NIOHTTP1
 /// Closes a connection whose next request does not arrive whole (head and body) within `timeout`, so a slow
 /// client (one byte a second) cannot hold a connection forever. Also bounds how long an idle keep-alive
 /// connection stays open. Confined to its channel's event loop.
+///
+/// One timer per connection, not one per request: each answer only moves the deadline, and the timer, when it
+/// fires early, waits again for what is left. A request that has arrived whole clears the deadline until its answer.
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -11,6 +14,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPServerResponsePart
 
     private let timeout: TimeAmount
+    /// When the connection closes unless a request has arrived whole by then; nil while one is being answered.
+    private var deadline: NIODeadline?
     private var timer: Scheduled<Void>?
 
     init(timeout: TimeAmount) { self.timeout = timeout }
@@ -25,7 +30,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) { disarm() }
+        if case .end = unwrapInboundIn(data) { deadline = nil }
         context.fireChannelRead(data)
     }
 
@@ -35,20 +40,38 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        disarm()
+        stop()
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { disarm() }
+    func handlerRemoved(context: ChannelHandlerContext) { stop() }
 
     private func arm(_ context: ChannelHandlerContext) {
-        disarm()
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
+        let deadline = NIODeadline.now() + timeout
+        self.deadline = deadline
+        if timer == nil { schedule(at: deadline, context) }
     }
 
-    private func disarm() {
+    private func schedule(at deadline: NIODeadline, _ context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) { bound.value.handler.fired(bound.value.context) }
+    }
+
+    /// The timer went off: close if the deadline has passed, wait again if it moved, stop while a request is being
+    /// answered (its answer arms it again).
+    private func fired(_ context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline else { return }
+        if deadline <= .now() {
+            context.close(promise: nil)
+        } else {
+            schedule(at: deadline, context)
+        }
+    }
+
+    private func stop() {
         timer?.cancel()
         timer = nil
+        deadline = nil
     }
 }
