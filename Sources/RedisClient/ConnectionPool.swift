@@ -47,7 +47,7 @@ final class ConnectionPool: Sendable {
         var wasConnected = false
         while !Task.isCancelled {
             do {
-                let connection = try await RedisConnection.connect(configuration, on: group, name: name)
+                let connection = try await RedisConnection.connect(configuration, on: loop(of: slot), name: name)
                 attempt = 0
                 state.withLockedValue {
                     if wasConnected { $0.reconnects += 1 }
@@ -76,6 +76,14 @@ final class ConnectionPool: Sendable {
     }
 
     /// True while at least one connection is up.
+    /// The event loop of a slot: slot `i` on the group's `i`-th loop (round the loops), so that each loop has a
+    /// connection of its own when the pool is as large as the group, and a request served on that loop writes to
+    /// Redis without crossing threads (`pick` prefers the local connection).
+    private func loop(of slot: Int) -> any EventLoop {
+        let loops = Array(group.makeIterator())
+        return loops.isEmpty ? group.next() : loops[slot % loops.count]
+    }
+
     var isConnected: Bool {
         state.withLockedValue { $0.slots.contains { $0?.isActive == true } }
     }
