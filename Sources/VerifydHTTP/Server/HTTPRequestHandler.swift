@@ -105,7 +105,12 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             let response = await RequestID.$current.withValue(exchange.id) {
                 await endpoints.answer(route, exchange.request)
             }
-            bound.eventLoop.execute { bound.value.handler.finish(exchange, response, bound.value.context) }
+            // The task ran on this loop (its executor preference), so the answer is written right away.
+            if bound.eventLoop.inEventLoop {
+                bound.value.handler.finish(exchange, response, bound.value.context)
+            } else {
+                bound.eventLoop.execute { bound.value.handler.finish(exchange, response, bound.value.context) }
+            }
         }
     }
 
