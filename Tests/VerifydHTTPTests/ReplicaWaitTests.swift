@@ -8,8 +8,13 @@ import Verification
 /// `VERIFYD_REDIS_WAIT_REPLICAS`: a 200 means the code is on a replica too; without one in time, 503.
 @Suite struct ReplicaWaitTests {
     @Test func aSendAnswers200OnceAReplicaHasTheCode() async throws {
+        // The replica's first sync takes 5–10 s (Redis waits before a full sync), and the test client's connection
+        // is open and idle meanwhile: a longer request deadline keeps verifyd from closing it as idle.
         try await Harness.run(
-            ["VERIFYD_REDIS_WAIT_REPLICAS": "1", "VERIFYD_REDIS_WAIT_TIMEOUT_MS": "2000"], worker: true
+            [
+                "VERIFYD_REDIS_WAIT_REPLICAS": "1", "VERIFYD_REDIS_WAIT_TIMEOUT_MS": "2000",
+                "VERIFYD_REQUEST_TIMEOUT_MS": "60000",
+            ], worker: true
         ) { h async throws in
             let replica = try await RedisServer.start(arguments: ["--replicaof", "127.0.0.1", String(h.redis.port)])
             defer { replica.stop() }
