@@ -44,9 +44,14 @@ struct Endpoints: Sendable {
         }
     }
 
-    /// The served route for `method` and `path`, if any.
+    /// The served route for `method` and `path`, if any. Empty path segments do not count (`/health/live/` and
+    /// `//health/live` are `/health/live`), as with Hummingbird's router before.
     func route(_ method: HTTPMethod, _ path: Substring) -> Route? {
-        guard let route = Route(rawValue: String(path)), route.method == method else { return nil }
+        let exact = Route(rawValue: String(path))
+        guard
+            let route = exact ?? Route(rawValue: "/" + path.split(separator: "/").joined(separator: "/")),
+            route.method == method
+        else { return nil }
         switch route {
         case .check where check == nil, .metrics where metrics == nil: return nil
         default: return route

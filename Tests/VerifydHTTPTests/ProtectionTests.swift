@@ -179,7 +179,7 @@ import Verification
 }
 
 /// Writes `bytes` on a fresh connection and returns everything the server sends until it closes (10 s at most).
-private func rawExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
+func rawExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
     let received = NIOLockedValueBox<[UInt8]>([])
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelInitializer { channel in
