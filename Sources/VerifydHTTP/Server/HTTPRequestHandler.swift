@@ -8,15 +8,13 @@ import Verification
 ///
 /// This is where every request gets what verifyd adds to all of them: its request id (echoed, and in the log
 /// metadata of its task), an envelope for any refusal or error, and its metrics. Routes that need no I/O are answered
-/// right here on the event loop; the others in a task that runs on this same loop (`LoopTaskExecutor`), so a send
-/// does not hop between threads for each await. Confined to its channel's event loop.
+/// right here on the event loop, with no task; the others in one task each. Confined to its channel's event loop.
 final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let endpoints: Endpoints
     private let maxBodySize: Int
-    private var executor: LoopTaskExecutor?
     private var remoteAddress: SocketAddress?
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
@@ -34,7 +32,6 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        executor = LoopTaskExecutor(context.eventLoop)
         remoteAddress = context.channel.remoteAddress
     }
 
@@ -101,16 +98,11 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         if Endpoints.isImmediate(route) { return finish(exchange, endpoints.answerNow(route, request), context) }
         let endpoints = self.endpoints
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        Task(executorPreference: executor) {
+        Task {
             let response = await RequestID.$current.withValue(exchange.id) {
                 await endpoints.answer(route, exchange.request)
             }
-            // The task ran on this loop (its executor preference), so the answer is written right away.
-            if bound.eventLoop.inEventLoop {
-                bound.value.handler.finish(exchange, response, bound.value.context)
-            } else {
-                bound.eventLoop.execute { bound.value.handler.finish(exchange, response, bound.value.context) }
-            }
+            bound.eventLoop.execute { bound.value.handler.finish(exchange, response, bound.value.context) }
         }
     }
 
