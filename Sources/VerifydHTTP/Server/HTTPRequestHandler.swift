@@ -22,8 +22,12 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var answering = false
     /// The client closed its side (it sends nothing more): the connection closes once the answer is written.
     private var inputClosed = false
-    /// The request could not be read: the 400 is written, nothing more is read.
+    /// The input stopped being HTTP: nothing more is read, and the connection closes after the answer due.
     private var unreadable = false
+    /// The last answer is written or being written: the connection closes once it is out.
+    private var closing = false
+    /// Our side is closed (the last answer went out); the connection closes when the client closes its side.
+    private var outputClosed = false
 
     /// A handler answering through `endpoints`, refusing bodies over `maxBodySize` bytes with 413.
     init(endpoints: Endpoints, maxBodySize: Int) {
@@ -59,29 +63,32 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// A head the decoder could not read, or a body that breaks HTTP framing: 400 in an envelope, and the
-    /// connection closes (what follows cannot be trusted to be a request).
+    /// Input that is not HTTP (a head the decoder could not read, a body that breaks its framing, bytes left over at
+    /// the end): nothing more is read, and the connection closes. With no answer due, the answer is a 400 envelope;
+    /// an answer already due (a valid request before the garbage) is written first. Any other error (the socket
+    /// failed) closes at once.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard !unreadable else { return }
-        guard error is HTTPParserError, !answering else {
+        guard error is HTTPParserError || error is ByteToMessageDecoderError else {
             context.close(promise: nil)
             return
         }
         unreadable = true
+        guard !answering else { return }
         answering = true
-        var response = ErrorEnvelope.envelope(for: .badRequest, language: .en).response()
-        response.headers.add(name: "Connection", value: "close")
-        write(response, version: .http1_1, closing: true, context: context)
+        write(
+            ErrorEnvelope.envelope(for: .badRequest, language: .en).response(), version: .http1_1, closing: true,
+            context: context)
     }
 
-    /// The client closed its side: closes now when no answer is due, else once it is written.
+    /// The client closed its side: closes now when no answer is due and none is being written, else once it is out.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard case .some(.inputClosed) = event as? ChannelEvent else {
             context.fireUserInboundEventTriggered(event)
             return
         }
         inputClosed = true
-        if !answering { context.close(promise: nil) }
+        if outputClosed || (!answering && !closing) { context.close(promise: nil) }
     }
 
     private func respond(to request: IncomingRequest, context: ChannelHandlerContext) {
@@ -114,15 +121,14 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         var started: NIODeadline
     }
 
-    /// Adds the request id, counts the answer and writes it; closes the connection after it when the client asked.
+    /// Adds the request id, counts the answer and writes it; closes the connection after it when the client asked,
+    /// or when what followed the request was not HTTP.
     private func finish(_ exchange: Exchange, _ response: OutgoingResponse, _ context: ChannelHandlerContext) {
         var response = response
         response.headers.add(name: RequestID.header, value: exchange.id)
         let head = exchange.request.head
-        let keepAlive = head.isKeepAlive
-        if !keepAlive {
-            response.headers.replaceOrAdd(name: "Connection", value: "close")
-        } else if head.version.major == 1 && head.version.minor == 0 {
+        let keepAlive = head.isKeepAlive && !unreadable
+        if keepAlive && head.version.major == 1 && head.version.minor == 0 {
             response.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
         HTTPMetrics.answered(
@@ -137,6 +143,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         var headers = response.headers
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
+        if closing { headers.replaceOrAdd(name: "Connection", value: "close") }
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
             promise: nil)
@@ -148,15 +155,19 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             return
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        closeAfterAnswer(context)
+        self.closing = true
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            bound.value.handler.closeAfterAnswer(bound.value.context)
+        }
     }
 
-    /// Closes after the last answer. While the client may still be sending, only our side closes (the client reads
-    /// the answer, then closes its side, and so the connection): closing both at once with unread bytes would reset
-    /// the connection, and a reset can destroy the answer before the client reads it.
+    /// Closes once the last answer is out. While the client may still be sending, only our side closes (the client
+    /// reads the answer, then closes its side, and so the connection): closing both at once with unread bytes would
+    /// reset the connection, and a reset can destroy the answer before the client reads it.
     private func closeAfterAnswer(_ context: ChannelHandlerContext) {
         guard !inputClosed else { return context.close(promise: nil) }
+        outputClosed = true
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.close(mode: .output).whenFailure { _ in bound.value.close(promise: nil) }
     }

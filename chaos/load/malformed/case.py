@@ -6,12 +6,13 @@ from ...codes import CODES, outcome
 
 # Answers as Answer.short() names them, plus the two the malformed scenario adds.
 CLOSED = "closed"  # the connection closed without an answer
-BARE400 = "400:-"  # a 400 without an envelope (malformed HTTP head)
+BARE400 = "400:-"  # a 400 without an envelope: verifyd never answers one (it is a failure where it shows)
 OK = outcome(200, CODES.ok)  # accepted (a send) or healthy
 PARAMETER_ERROR = outcome(200, CODES.parameterError)
 PARAMETER_MISSING = outcome(200, CODES.parameterMissing)
 TOO_LARGE = outcome(413, CODES.payloadTooLarge)
 NOT_FOUND = outcome(404, CODES.notFound)
+BAD_REQUEST = outcome(400, CODES.parameterError)  # malformed HTTP: 400 in an envelope, then the connection closes
 NOT_ALLOWED = outcome(405, CODES.methodNotAllowed)
 UNAUTHORIZED = outcome(401, CODES.unauthorized)
 

@@ -3,17 +3,17 @@ bodies over the limit. Each case lists the answers the README documents for it."
 from ...api import CHECK, MAX_BODY, SEND
 from ...clients.http import build_request
 from ...codes import CODES, outcome
-from .case import (BARE400, CLOSED, NOT_ALLOWED, NOT_FOUND, OK, PARAMETER_ERROR, PARAMETER_MISSING, TOO_LARGE,
+from .case import (BAD_REQUEST, CLOSED, NOT_ALLOWED, NOT_FOUND, OK, PARAMETER_ERROR, PARAMETER_MISSING, TOO_LARGE,
                    UNAUTHORIZED, Case, Maker)
 
 
 class Framing(Maker):
     def random_bytes_case(self):
-        return Case("random bytes", self.random_bytes(1, 2048), {CLOSED, BARE400}, half_close=True)
+        return Case("random bytes", self.random_bytes(1, 2048), {CLOSED, BAD_REQUEST}, half_close=True)
 
     def garbage_line(self):
         junk = "".join(self.rng.choice("ABCXYZ /:%\t-_.0123456789") for _ in range(self.rng.randrange(1, 200)))
-        return Case("garbage line", (junk + "\r\n\r\n").encode(), {CLOSED, BARE400}, half_close=True)
+        return Case("garbage line", (junk + "\r\n\r\n").encode(), {CLOSED, BAD_REQUEST}, half_close=True)
 
     def eof_mid_body(self):
         t, body = self.valid()
@@ -21,7 +21,7 @@ class Framing(Maker):
         raw = build_request("POST", SEND, body)
         raw = raw.replace(f"Content-Length: {len(body)}".encode(), f"Content-Length: {declared}".encode())
         # The client gives up mid-body (EOF): a client error, answered 400 or with a closed connection.
-        return Case("client closes mid-body", raw, {CLOSED, BARE400, outcome(400, CODES.parameterError), TOO_LARGE},
+        return Case("client closes mid-body", raw, {CLOSED, BAD_REQUEST, TOO_LARGE},
                     half_close=True)
 
     def declared_too_large(self):
@@ -37,12 +37,12 @@ class Framing(Maker):
         raw = raw.replace(b"LANG", value.encode("latin-1"))
         # A header with a bare CR, LF or NUL is malformed HTTP: refused. A bare LF may be read as a line end, so
         # the request can also pass with an extra header; DEL and other controls may pass in a value.
-        return Case("control character in a header", raw, {CLOSED, BARE400, OK}, target=self.key(t))
+        return Case("control character in a header", raw, {CLOSED, BAD_REQUEST, OK}, target=self.key(t))
 
     def obs_fold(self):
         t, body = self.valid()
         raw = build_request("POST", SEND, body, {"X-Fresns-Client-Lang-Tag": "en\r\n folded"})
-        return Case("obsolete header folding", raw, {CLOSED, BARE400, OK}, target=self.key(t))
+        return Case("obsolete header folding", raw, {CLOSED, BAD_REQUEST, OK}, target=self.key(t))
 
     def huge_body(self):
         n = self.rng.choice([MAX_BODY + 1, MAX_BODY + 100, 64 * 1024, 1024 * 1024])
@@ -68,28 +68,28 @@ class Framing(Maker):
                                         ("chunk longer than its size", "2\r\nabcdef\r\n0\r\n\r\n"),
                                         ("negative chunk size", "-1\r\nx\r\n0\r\n\r\n")])
         raw = f"POST {SEND} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunks}".encode()
-        # Malformed HTTP framing: a client error (README: bare 400 and a closed connection for malformed heads;
+        # Malformed HTTP framing: a client error (a 400 envelope and a closed connection for malformed heads;
         # "any other HTTP error keeps its status and uses code 30000").
-        return Case(f"malformed chunked body ({name})", raw, {CLOSED, BARE400, outcome(400, CODES.parameterError)})
+        return Case(f"malformed chunked body ({name})", raw, {CLOSED, BAD_REQUEST})
 
     def smuggling(self):
         raw = (f"POST {SEND} HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
                "0\r\n\r\n").encode()
-        return Case("Content-Length with Transfer-Encoding", raw, {CLOSED, BARE400, PARAMETER_ERROR},
+        return Case("Content-Length with Transfer-Encoding", raw, {CLOSED, BAD_REQUEST, PARAMETER_ERROR},
                     half_close=True)
 
     def duplicate_content_length(self):
         raw = f"POST {SEND} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{{}}".encode()
-        return Case("two Content-Lengths", raw, {CLOSED, BARE400, PARAMETER_MISSING}, half_close=True)
+        return Case("two Content-Lengths", raw, {CLOSED, BAD_REQUEST, PARAMETER_MISSING}, half_close=True)
 
     def huge_header(self):
         n = self.rng.choice([17 * 1024, 40 * 1024, 70 * 1024])
         raw = build_request("POST", SEND, "{}", {"X-Big": "x" * n})
-        return Case("header over the limit", raw, {CLOSED, BARE400})
+        return Case("header over the limit", raw, {CLOSED, BAD_REQUEST})
 
     def many_headers(self):
         raw = build_request("POST", SEND, "{}", {f"X-H{i}": "1" for i in range(self.rng.randrange(101, 300))})
-        return Case("over 100 header fields", raw, {CLOSED, BARE400})
+        return Case("over 100 header fields", raw, {CLOSED, BAD_REQUEST})
 
     def bad_method(self):
         method = self.rng.choice(["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
@@ -99,7 +99,7 @@ class Framing(Maker):
     def invalid_method(self):
         method = self.rng.choice(["FOO", "G ET", "POST\x01", "\x00\x00", "GETT", "BREW", "pOsT", "P0ST"])
         raw = f"{method} {SEND} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode("latin-1")
-        return Case("invalid method", raw, {CLOSED, BARE400, NOT_FOUND, NOT_ALLOWED}, half_close=True)
+        return Case("invalid method", raw, {CLOSED, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED}, half_close=True)
 
     def bad_path(self):
         path = self.rng.choice(["/", "/api", "/api/v2/common/send-verify-code/x", "/API/V2/COMMON/SEND-VERIFY-CODE",
@@ -107,7 +107,7 @@ class Framing(Maker):
                                 "//api//v2", "/api/v2/common/send-verify-code%00", "/health/live/../../internal",
                                 "/metrics/x", "/openapi.yaml/x", "/\u00e9"])
         raw = build_request("POST", path.encode("utf-8").decode("latin-1"), "{}")
-        return Case("unknown path", raw, {NOT_FOUND, BARE400, CLOSED})
+        return Case("unknown path", raw, {NOT_FOUND, BAD_REQUEST, CLOSED})
 
     def trailing_slash(self):
         # The router ignores a trailing slash: the route itself answers (the check route: 401 without a token).
@@ -121,17 +121,17 @@ class Framing(Maker):
         version = self.rng.choice(["HTTP/2.0", "HTTP/0.9", "HTTP/1.2", "HTTP/9.9", "HTTX/1.1", "HTTP/1", ""])
         raw = f"POST {SEND} {version}\r\nHost: x\r\nContent-Length: 2\r\n\r\n{{}}".encode()
         return Case("bad HTTP version", raw,
-                    {CLOSED, BARE400, PARAMETER_MISSING, outcome(505, CODES.parameterError)}, half_close=True)
+                    {CLOSED, BAD_REQUEST, PARAMETER_MISSING, outcome(505, CODES.parameterError)}, half_close=True)
 
     def no_colon(self):
         raw = f"POST {SEND} HTTP/1.1\r\nHost: x\r\nNoColonHere\r\nContent-Length: 2\r\n\r\n{{}}".encode()
-        return Case("header without a colon", raw, {CLOSED, BARE400}, half_close=True)
+        return Case("header without a colon", raw, {CLOSED, BAD_REQUEST}, half_close=True)
 
     def http10(self):
         t, body = self.valid()
         raw = (f"POST {SEND} HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
                + body).encode()
-        return Case("HTTP/1.0 without Host", raw, {OK, BARE400}, target=self.key(t))
+        return Case("HTTP/1.0 without Host", raw, {OK, BAD_REQUEST}, target=self.key(t))
 
     def pipelined_garbage(self):
         t, body = self.valid()
