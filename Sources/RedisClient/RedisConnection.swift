@@ -6,14 +6,10 @@ import NIOPosix
 public final class RedisConnection: Sendable {
     let channel: any Channel
     private let commandTimeout: Duration
-    /// Whether a flush is already queued on the event loop: commands written in the same turn of the loop (the
-    /// sends of many requests) go out in one write.
-    private let flushQueued: NIOLoopBoundBox<Bool>
 
     private init(channel: any Channel, commandTimeout: Duration) {
         self.channel = channel
         self.commandTimeout = commandTimeout
-        self.flushQueued = .makeBoxSendingValue(false, as: Bool.self, eventLoop: channel.eventLoop)
     }
 
     /// Opens a connection and sends AUTH and SELECT (and a PING) before handing it out.
@@ -120,22 +116,16 @@ public final class RedisConnection: Sendable {
         return futures
     }
 
-    /// Writes the requests, and flushes once the loop has run what is already queued on it: the commands of every
-    /// request handled in this turn of the loop leave in one write (one syscall here, one read in Redis). On the
-    /// channel's event loop only. A channel closed since the connection was picked fails them at once: once its
-    /// handlers are gone, nothing would ever answer them (and no deadline would fire).
+    /// Writes the requests and flushes once. On the channel's event loop only. A channel closed since the
+    /// connection was picked fails them at once: once its handlers are gone, nothing would ever answer them (and no
+    /// deadline would fire).
     private func writeAndFlush(_ requests: [RedisRequest]) {
         guard channel.isActive else {
             for request in requests { request.promise.fail(RedisError.connectionClosed) }
             return
         }
         for request in requests { channel.write(request, promise: nil) }
-        guard !flushQueued.value else { return }
-        flushQueued.value = true
-        channel.eventLoop.execute {
-            self.flushQueued.value = false
-            self.channel.flush()
-        }
+        channel.flush()
     }
 
     /// Closes the connection; pending commands fail.
