@@ -75,7 +75,6 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    /// True while at least one connection is up.
     /// The event loop of a slot: slot `i` on the group's `i`-th loop (round the loops), so that each loop has a
     /// connection of its own when the pool is as large as the group, and a request served on that loop writes to
     /// Redis without crossing threads (`pick` prefers the local connection).
@@ -84,6 +83,7 @@ final class ConnectionPool: Sendable {
         return loops.isEmpty ? group.next() : loops[slot % loops.count]
     }
 
+    /// True while at least one connection is up.
     var isConnected: Bool {
         state.withLockedValue { $0.slots.contains { $0?.isActive == true } }
     }

@@ -107,11 +107,12 @@ public final class RedisConnection: Sendable {
             requests.append(RedisRequest(encoded: buffer, promise: loop.makePromise(), deadline: deadline))
         }
         let futures = requests.map(\.promise.futureResult)
+        let channel = self.channel
         if loop.inEventLoop {
-            writeAndFlush(requests)
+            Self.writeAndFlush(requests, on: channel)
         } else {
             let sendable = UnsafeTransfer(requests)
-            loop.execute { self.writeAndFlush(sendable.value) }
+            loop.execute { Self.writeAndFlush(sendable.value, on: channel) }
         }
         return futures
     }
@@ -119,7 +120,7 @@ public final class RedisConnection: Sendable {
     /// Writes the requests and flushes once. On the channel's event loop only. A channel closed since the
     /// connection was picked fails them at once: once its handlers are gone, nothing would ever answer them (and no
     /// deadline would fire).
-    private func writeAndFlush(_ requests: [RedisRequest]) {
+    private static func writeAndFlush(_ requests: [RedisRequest], on channel: any Channel) {
         guard channel.isActive else {
             for request in requests { request.promise.fail(RedisError.connectionClosed) }
             return

@@ -26,18 +26,24 @@ enum HTTPMetrics {
     static func answered(route: String, method: String, status: UInt, code: String?, nanoseconds: Int64) {
         let key = Key(route: route, method: method, status: status, code: code)
         let (counter, timer) = instruments.withLockedValue { made in
-            let counter =
-                made.counters[key]
-                ?? Counter(
+            let counter: Counter
+            if let known = made.counters[key] {
+                counter = known
+            } else {
+                counter = Counter(
                     label: "verifyd_http_requests_total",
                     dimensions: [
                         ("route", route), ("method", method), ("status", String(status)), ("code", code ?? "none"),
                     ])
-            let timer =
-                made.timers[route]
-                ?? Timer(label: "verifyd_http_request_duration_seconds", dimensions: [("route", route)])
-            made.counters[key] = counter
-            made.timers[route] = timer
+                made.counters[key] = counter
+            }
+            let timer: Timer
+            if let known = made.timers[route] {
+                timer = known
+            } else {
+                timer = Timer(label: "verifyd_http_request_duration_seconds", dimensions: [("route", route)])
+                made.timers[route] = timer
+            }
             return (counter, timer)
         }
         timer.recordNanoseconds(nanoseconds)
