@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""`make profile`: Redis instructions per request, counted by valgrind's callgrind, and verifyd CPU per request.
+"""`make profile`: verifyd's and Redis' instructions per request, counted by valgrind's callgrind.
 
 Timings on a shared machine move by 10 % and more from one run to the next; instruction counts hardly move. For each
-scenario, a `redis-server` under callgrind and a `verifyd serve` (the worker off) start on free loopback ports, a
-warm-up runs (scripts loaded, caches filled), Redis' counts are zeroed (`callgrind_control -z`), then REQUESTS
-requests go one after another over one keep-alive connection and Redis dumps its count (`callgrind_control -d`).
-Then the count is zeroed again and, as long again, no request is made: what that dump counts (verifyd's timers, the
-outbox monitor's scripts, Redis' own) is taken off, leaving the commands and scripts of the requests. verifyd itself cannot run under valgrind 3.19 (its
-core stops with an internal SIGSEGV on the Swift binary, even with `--tool=none`), so its side is the CPU time of
-its process over the same requests (user + system, from /proc): about as noisy as any timing here.
+scenario, a `redis-server` and a `verifyd serve` (the worker off), both under callgrind, start on free loopback ports,
+a warm-up runs (scripts loaded, caches filled), both counts are zeroed (`callgrind_control -z`), then REQUESTS
+requests go one after another over one keep-alive connection and both dump their counts (`callgrind_control -d`).
+Then the counts are zeroed again and, as long again, no request is made: what that dump counts (verifyd's timers, the
+outbox monitor's scripts, Redis' own) is taken off, leaving the work of the requests.
+
+valgrind 3.19 cannot read the DWARF 5 debug information Swift writes, so verifyd runs as a copy without it
+(`objcopy --strip-debug`: its symbols stay, for callgrind_annotate); and its core dies on libdispatch's sigsuspend
+with a read-only mask, so `--preload` names a library that passes a copy (scripts/sigsuspend-preload.c).
 
 With `--base-binary`, the same scenarios run on another build (`BASE=<rev> make profile`, built like `make bench`
 builds it) and the table adds the current/base ratios. Writes bench/profile.json.
@@ -24,7 +26,7 @@ Scenarios (the bench's, one request at a time):
 import argparse, glob, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import cpu_seconds, free_ports, wait_until  # noqa: E402  (the bench's own helpers)
+from bench import free_ports, wait_until  # noqa: E402  (the bench's own helpers)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEND = "/api/v2/common/send-verify-code"
@@ -85,16 +87,17 @@ SCENARIOS = [Scenario("health", False), Scenario("send", False), Scenario("send-
 class Profiled:
     """A process, under callgrind (`counted`) whose counts are zeroed and dumped on demand, or not."""
 
-    def __init__(self, name, command, env, directory, counted=True):
+    def __init__(self, name, command, env, directory):
         self.prefix = os.path.join(directory, name)
         log = open(self.prefix + ".log", "w")
         valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={self.prefix}.%p.out", "--dump-line=no",
-                    "--dump-instr=no"] if counted else []
+                    "--dump-instr=no"]
         self.process = subprocess.Popen([*valgrind, *command], env=env, stdout=log, stderr=subprocess.STDOUT,
                                         cwd=directory)
 
     def control(self, flag):
-        subprocess.run(["callgrind_control", flag, str(self.process.pid)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["callgrind_control", flag, str(self.process.pid)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
 
     def dumped_instructions(self):
         """Dumps the counts and returns the instructions since they were last zeroed."""
@@ -127,8 +130,9 @@ def exchange(connection, request):
     return response.status, payload
 
 
-def measure(binary, scenario, requests, warmup, directory):
-    """(verifyd CPU µs, Redis instructions) per request of `scenario` against `binary`."""
+def measure(binary, preload, scenario, requests, warmup, directory):
+    """(verifyd instructions, Redis instructions) per request of `scenario` against `binary` (without debug
+    information), with `preload` preloaded into verifyd."""
     os.makedirs(directory, exist_ok=True)
     redis_port, http_port = free_ports(2)
     # Redis' own timers (10 per second by default: expiry, statistics) count as the wall time passes, and under
@@ -139,7 +143,9 @@ def measure(binary, scenario, requests, warmup, directory):
                VERIFYD_CODE_SECRET="profile-secret-0123456789", VERIFYD_EMAIL="log", VERIFYD_SMS="log",
                VERIFYD_WORKER="false", VERIFYD_LOG_LEVEL="error", VERIFYD_RATE_LIMITS="1/60,5/600",
                VERIFYD_INTERNAL_TOKEN=INTERNAL_TOKEN, VERIFYD_CODE_TTL="3600", VERIFYD_DELIVERY_MAX_WAIT="60m",
-               VERIFYD_OUTBOX_MAX="100000000", VERIFYD_TRUSTED_PROXIES="127.0.0.1/32")
+               VERIFYD_OUTBOX_MAX="100000000", VERIFYD_TRUSTED_PROXIES="127.0.0.1/32",
+               # Under callgrind everything runs tens of times slower: a 1-s Redis deadline would fail commands.
+               VERIFYD_REDIS_TIMEOUT_MS="30000", LD_PRELOAD=preload)
     if scenario.budgets:
         env.update(VERIFYD_IP_RATE_LIMITS="20/600,100/86400", VERIFYD_LOOKUP_RATE_LIMITS="30/600,200/86400",
                    VERIFYD_SMS_COUNTRY_RATE_LIMITS="1000/3600")
@@ -150,7 +156,7 @@ def measure(binary, scenario, requests, warmup, directory):
     try:
         wait_until("redis-server",
                    answers(lambda: socket.create_connection(("127.0.0.1", redis_port), 1).close() is None), 60)
-        verifyd = Profiled("verifyd", [binary, "serve"], env, directory, counted=False)
+        verifyd = Profiled("verifyd", [binary, "serve"], env, directory)
 
         def live():
             connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
@@ -166,21 +172,23 @@ def measure(binary, scenario, requests, warmup, directory):
         for n in range(warmup):
             exchange(connection, scenario.request(n))
         redis.control("-z")
-        cpu, started = cpu_seconds(verifyd.process.pid), time.monotonic()
+        verifyd.control("-z")
+        started = time.monotonic()
         for n in range(warmup, total):
             status, payload = exchange(connection, scenario.request(n))
             code = json.loads(payload).get("code") if payload.startswith(b"{") else None
             expected = 33203 if scenario.name == "check" else 0
             if status != 200 or (scenario.name != "health" and code != expected):
                 sys.exit(f"profile: {scenario.name} request {n} answered {status} {payload[:200]!r}")
-        cpu, elapsed = cpu_seconds(verifyd.process.pid) - cpu, time.monotonic() - started
-        counted = redis.dumped_instructions()
+        elapsed = time.monotonic() - started
+        counted = verifyd.dumped_instructions(), redis.dumped_instructions()
         # What verifyd's own timers (the outbox monitor, the blocked-domain refresh) and Redis' cost over as long a
         # time without requests: taken off, it leaves what the requests cost.
         redis.control("-z")
+        verifyd.control("-z")
         time.sleep(elapsed)
-        idle = redis.dumped_instructions()
-        return cpu * 1e6 / requests, max(0, counted - idle) / requests
+        idle = verifyd.dumped_instructions(), redis.dumped_instructions()
+        return tuple(max(0, busy - quiet) / requests for busy, quiet in zip(counted, idle))
     finally:
         if verifyd:
             verifyd.stop()
@@ -191,6 +199,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--base-binary")
+    parser.add_argument("--preload", required=True, help="scripts/sigsuspend-preload.c, built")
     parser.add_argument("--base-label", default="base")
     parser.add_argument("--requests", type=int, default=int(os.environ.get("REQUESTS", "1000")))
     parser.add_argument("--warmup", type=int, default=200)
@@ -206,25 +215,29 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory(prefix="verifyd-profile-") as scratch:
         directory = args.keep or scratch
+        stripped = {}
+        for label, binary in builds:
+            stripped[label] = os.path.join(scratch, f"verifyd-{label}")
+            subprocess.run(["objcopy", "--strip-debug", binary, stripped[label]], check=True)
         for scenario in chosen:
-            for label, binary in builds:
-                vd, rds = measure(binary, scenario, args.requests, args.warmup,
-                                  os.path.join(directory, f"{scenario.name}-{label}"))
-                results.setdefault(scenario.name, {})[label] = {"verifyd_cpu_us": round(vd, 1), "redis": round(rds)}
-                print(f"profile: {scenario.name:8} {label:10} verifyd {vd:8.1f} CPU µs, Redis {rds:10,.0f} "
+            for label, _ in builds:
+                vd, rds = measure(stripped[label], os.path.abspath(args.preload), scenario, args.requests,
+                                  args.warmup, os.path.join(directory, f"{scenario.name}-{label}"))
+                results.setdefault(scenario.name, {})[label] = {"verifyd": round(vd), "redis": round(rds)}
+                print(f"profile: {scenario.name:8} {label:10} verifyd {vd:10,.0f}, Redis {rds:10,.0f} "
                       f"instructions per request", flush=True)
     print()
-    header = f"{'scenario':10}{'verifyd CPU µs':>16}{'Redis instr.':>14}"
+    header = f"{'scenario':10}{'verifyd instr.':>16}{'Redis instr.':>14}"
     if args.base_binary:
         header += f"{'vd/base':>10}{'Redis/base':>12}"
     print(header)
     for name, by in results.items():
         now = by["current"]
-        line = f"{name:10}{now['verifyd_cpu_us']:>16.1f}{now['redis']:>14,}"
+        line = f"{name:10}{now['verifyd']:>16,}{now['redis']:>14,}"
         if args.base_binary:
             base = by[args.base_label]
             ratio = lambda a, b: f"{a / b:.3f}" if b else "-"
-            line += f"{ratio(now['verifyd_cpu_us'], base['verifyd_cpu_us']):>10}"
+            line += f"{ratio(now['verifyd'], base['verifyd']):>10}"
             line += f"{ratio(now['redis'], base['redis']):>12}"
         print(line)
     with open(os.path.join(ROOT, "bench", "profile.json"), "w") as f:

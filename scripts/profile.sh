@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# `make profile`: release build, then scripts/profile.py: Redis instructions per request (callgrind) and verifyd CPU
-# per request, one request at a time, per scenario. BASE=<git rev> also measures that revision (built as `make bench`
+# `make profile`: release build, then scripts/profile.py: verifyd's and Redis' instructions per request (callgrind),
+# one request at a time, per scenario. BASE=<git rev> also measures that revision (built as `make bench`
 # builds it) and adds the ratios; REQUESTS (default 1000) per scenario; arguments go to profile.py (--only send,sms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh valgrind python3
+scripts/install-deps.sh valgrind python3 deb:gcc deb:binutils
+# valgrind 3.19 needs verifyd's sigsuspend to take a writable mask (see the file).
+mkdir -p .build/profile
+gcc -O2 -shared -fPIC -o .build/profile/sigsuspend-preload.so scripts/sigsuspend-preload.c
 base=()
 if [[ -n "${BASE:-}" ]]; then
   arguments=$(scripts/base-binary.sh --args)  # a failure stops here (set -e)
   mapfile -t base <<<"$arguments"
 fi
 swift build -c release --product verifyd >/dev/null
-exec python3 scripts/profile.py --binary "$(swift build -c release --show-bin-path)/verifyd" ${base[@]+"${base[@]}"} "$@"
+exec python3 scripts/profile.py --preload .build/profile/sigsuspend-preload.so --binary "$(swift build -c release --show-bin-path)/verifyd" ${base[@]+"${base[@]}"} "$@"
