@@ -4,6 +4,10 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // A nonisolated async function runs on its caller's executor (Swift 6.2's `nonisolated(nonsending)`) instead of
+    // hopping to the global one at every call: in `serve` a request's task runs on an event loop's serial executor,
+    // and every hop was a round through the loop's task queue.
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
 let package = Package(
