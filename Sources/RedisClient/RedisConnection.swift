@@ -86,7 +86,7 @@ public final class RedisConnection: Sendable {
         var replies: [RESPValue] = []
         replies.reserveCapacity(futures.count)
         do {
-            for future in futures { replies.append(try await future.get()) }
+            for future in futures { replies.append(try await Self.reply(future)) }
         } catch let error as RedisError {
             RedisMetrics.error(error)
             throw error
@@ -94,6 +94,15 @@ public final class RedisConnection: Sendable {
         let elapsed = (ContinuousClock.now - started).components
         RedisMetrics.roundTrip(nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
         return replies
+    }
+
+    /// Awaits a reply on the caller's executor. NIO's `get()` is an async function of another module that first hops
+    /// to the global executor: in `serve`, where tasks run on the event loops, one more round through a loop's task
+    /// queue for every command.
+    private static func reply(_ future: EventLoopFuture<RESPValue>) async throws -> RESPValue {
+        try await withUnsafeThrowingContinuation { continuation in
+            future.whenComplete { continuation.resume(with: $0) }
+        }
     }
 
     private func write(_ commands: [RedisCommand], timeout: Duration) throws -> [EventLoopFuture<RESPValue>] {

@@ -105,11 +105,17 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         if Endpoints.isImmediate(route) { return finish(exchange, endpoints.answerNow(route, request), context) }
         let endpoints = self.endpoints
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        Task {
+        // Started right here on the event loop, it runs until its first wait for Redis without a trip through the
+        // loop's task queue; it resumes on the loop of the Redis connection it used, most often this one.
+        Task.immediate {
             let response = await RequestID.$current.withValue(exchange.id) {
                 await endpoints.answer(route, exchange.request)
             }
-            bound.eventLoop.execute { bound.value.handler.finish(exchange, response, bound.value.context) }
+            if bound.eventLoop.inEventLoop {
+                bound.value.handler.finish(exchange, response, bound.value.context)
+            } else {
+                bound.eventLoop.execute { bound.value.handler.finish(exchange, response, bound.value.context) }
+            }
         }
     }
 
