@@ -5,22 +5,27 @@ import Foundation
 ///
 /// Both keys are derived from `VERIFYD_CODE_SECRET` with HKDF, one per purpose.
 public struct CodeCrypto: Sendable {
-    private let hashKeyBytes: [UInt8]
-    private let sealKeyBytes: [UInt8]
-    private var hashKey: SymmetricKey { SymmetricKey(data: hashKeyBytes) }
-    private var sealKey: SymmetricKey { SymmetricKey(data: sealKeyBytes) }
+    private let keys: Keys
     /// Digits per code.
     public let length: Int
+
+    /// The two keys, made once. Neither is ever mutated after `init`: the HMAC's prepared state is copied on write
+    /// (swift-crypto's digest contexts are), and a `SymmetricKey` is immutable. So sharing them between threads is
+    /// safe, which swift-crypto does not declare on Linux.
+    private struct Keys: @unchecked Sendable {
+        /// HMAC-SHA256 with the hash key, its inner and outer pads already hashed.
+        let hashing: HMAC<SHA256>
+        let seal: SymmetricKey
+    }
 
     /// Keys derived from `secret`; `length` digits per code (4–10).
     public init(secret: String, length: Int) {
         let master = SymmetricKey(data: Array(secret.utf8))
-        hashKeyBytes = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: master, info: Array("verifyd code hash v1".utf8), outputByteCount: 32
-        ).withUnsafeBytes { Array($0) }
-        sealKeyBytes = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: master, info: Array("verifyd outbox seal v1".utf8), outputByteCount: 32
-        ).withUnsafeBytes { Array($0) }
+        let hashKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: master, info: Array("verifyd code hash v1".utf8), outputByteCount: 32)
+        let sealKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: master, info: Array("verifyd outbox seal v1".utf8), outputByteCount: 32)
+        keys = Keys(hashing: HMAC<SHA256>(key: hashKey), seal: sealKey)
         self.length = length
     }
 
@@ -40,9 +45,17 @@ public struct CodeCrypto: Sendable {
 
     /// The keyed hash stored in Redis, bound to the target and template so it cannot be moved to another key.
     public func hash(code: String, target: Target, templateId: Int) -> String {
-        let message = Array("v1|\(target.key)|\(templateId)|\(code)".utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: message, using: hashKey)
-        return Hex.encode(mac)
+        var message: [UInt8] = []
+        message.reserveCapacity(24 + target.key.utf8.count + code.utf8.count)
+        message.append(contentsOf: "v1|".utf8)
+        message.append(contentsOf: target.key.utf8)
+        message.append(UInt8(ascii: "|"))
+        message.append(contentsOf: String(templateId).utf8)
+        message.append(UInt8(ascii: "|"))
+        message.append(contentsOf: code.utf8)
+        var mac = keys.hashing
+        mac.update(data: message)
+        return mac.finalize().withUnsafeBytes { Hex.encode($0) }
     }
 
     /// Compares a code with a stored hash in constant time.
@@ -57,7 +70,7 @@ public struct CodeCrypto: Sendable {
 
     /// The code encrypted for the outbox (base64 of nonce, ciphertext and tag); `context` is authenticated.
     public func seal(code: String, context: String) throws -> String {
-        let box = try AES.GCM.seal(Array(code.utf8), using: sealKey, authenticating: Array(context.utf8))
+        let box = try AES.GCM.seal(Array(code.utf8), using: keys.seal, authenticating: Array(context.utf8))
         guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
         return combined.base64EncodedString()
     }
@@ -66,7 +79,7 @@ public struct CodeCrypto: Sendable {
     public func open(_ sealed: String, context: String) throws -> String {
         guard let data = Data(base64Encoded: sealed) else { throw CryptoKitError.incorrectParameterSize }
         let box = try AES.GCM.SealedBox(combined: data)
-        let plain = try AES.GCM.open(box, using: sealKey, authenticating: Array(context.utf8))
+        let plain = try AES.GCM.open(box, using: keys.seal, authenticating: Array(context.utf8))
         return String(decoding: plain, as: UTF8.self)
     }
 }
