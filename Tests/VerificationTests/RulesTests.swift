@@ -77,6 +77,18 @@ import Testing
         }
     }
 
+    /// The names docs/redis.md gives operators (and that pending codes keep across an upgrade).
+    @Test func targetKeysFollowTheDocumentedLayout() {
+        let keys = KeyLayout(prefix: "verify:")
+        let target = Target.email("a@b.co")
+        let tag = OutboxShard(of: target).tag
+        #expect(keys.sendLog(target) == "verify:{\(tag)}:sends:a@b.co")
+        #expect(keys.checkFailures(target) == "verify:{\(tag)}:fails:a@b.co")
+        #expect(keys.checkLock(target) == "verify:{\(tag)}:locked:a@b.co")
+        #expect(keys.owner(target) == "verify:{\(tag)}:owner:a@b.co")
+        #expect(keys.code(target, templateId: 12) == "verify:{\(tag)}:code:a@b.co:12")
+    }
+
     @Test func hashesAreKeyedAndBoundToTargetAndTemplate() {
         let crypto = CodeCrypto(secret: "0123456789abcdef", length: 6)
         let other = CodeCrypto(secret: "fedcba9876543210", length: 6)
@@ -88,6 +100,15 @@ import Testing
         #expect(!crypto.matches(code: "123456", target: target, templateId: 2, storedHash: hash))
         #expect(!crypto.matches(code: "123456", target: .email("c@d.co"), templateId: 1, storedHash: hash))
         #expect(other.hash(code: "123456", target: target, templateId: 1) != hash)
+    }
+
+    /// Stored hashes outlive a release (pending codes survive an upgrade), so the hash is pinned to an independent
+    /// computation: Python's `hmac` with the key from HKDF-SHA256 (no salt, info `verifyd code hash v1`).
+    @Test func theHashIsHMACSHA256OfTheVersionedMessage() {
+        let crypto = CodeCrypto(secret: "0123456789abcdef", length: 6)
+        #expect(
+            crypto.hash(code: "123456", target: .email("a@b.co"), templateId: 1)
+                == "a5866778b60c0d16866c881e1806803da41fb59ff40eb36989deb506bbdfd94a")
     }
 
     @Test func sealedCodesOpenOnlyInTheirContext() throws {

@@ -24,7 +24,7 @@ public struct KeyLayout: Sendable, Equatable {
         prefix + "token:" + aid + ":" + tokenNaming.name(of: token)
     }
     /// String holding the aid of the account an address belongs to (the target's key), in the target's shard.
-    public func owner(_ target: Target) -> String { shardPrefix(target) + "owner:" + target.key }
+    public func owner(_ target: Target) -> String { targetKey(target, "owner:") }
 
     /// Hash with `secret`, `platformId`, `enabled` of a Fresns app key (for signatures).
     public func app(_ appId: String) -> String { prefix + "app:" + appId }
@@ -33,14 +33,14 @@ public struct KeyLayout: Sendable, Equatable {
 
     // Written by verifyd, per target (in the target's shard).
     /// List of the Redis times (ms) of recent accepted sends to a target, newest first.
-    public func sendLog(_ target: Target) -> String { shardPrefix(target) + "sends:" + target.key }
+    public func sendLog(_ target: Target) -> String { targetKey(target, "sends:") }
     /// List of the Redis times (ms) of a target's recent wrong checks, newest first, across its codes.
-    public func checkFailures(_ target: Target) -> String { shardPrefix(target) + "fails:" + target.key }
+    public func checkFailures(_ target: Target) -> String { targetKey(target, "fails:") }
     /// String that exists while a target is locked by its wrong checks; its TTL is the time left.
-    public func checkLock(_ target: Target) -> String { shardPrefix(target) + "locked:" + target.key }
+    public func checkLock(_ target: Target) -> String { targetKey(target, "locked:") }
     /// Hash of the pending code of a target and template (`hash`, `attempts`, `issued`).
     public func code(_ target: Target, templateId: Int) -> String {
-        shardPrefix(target) + "code:" + target.key + ":" + String(templateId)
+        targetKey(target, "code:", templateId: templateId)
     }
 
     // Written by verifyd, per shard.
@@ -61,7 +61,24 @@ public struct KeyLayout: Sendable, Equatable {
     /// Counts of recent accepted SMS sends to one country code.
     public func countrySendCount(_ countryCode: Int) -> String { prefix + "{cc:" + String(countryCode) + "}:sent" }
 
-    private func shardPrefix(_ target: Target) -> String { prefix + "{" + OutboxShard(of: target).tag + "}:" }
+    /// `<prefix>{<shard tag>}:<kind><target key>`, and `:<template>` when given, written into one string (a chain of
+    /// `+` makes a string per step, and these are made on every send and check).
+    private func targetKey(_ target: Target, _ kind: String, templateId: Int? = nil) -> String {
+        let tag = OutboxShard(of: target).tag
+        var key = ""
+        key.reserveCapacity(prefix.utf8.count + tag.utf8.count + kind.utf8.count + target.key.utf8.count + 24)
+        key.append(prefix)
+        key.append("{")
+        key.append(tag)
+        key.append("}:")
+        key.append(kind)
+        key.append(target.key)
+        if let templateId {
+            key.append(":")
+            key.append(String(templateId))
+        }
+        return key
+    }
 }
 
 /// The standalone layout of verifyd before Redis Cluster support, read only by `verifyd mirror migrate`.

@@ -11,8 +11,10 @@ struct IncomingRequest: Sendable {
 
     /// The path, without the query.
     var path: Substring {
-        let uri = head.uri[...]
-        return uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
+        let uri = head.uri
+        // Bytes, not Characters: a search by Character runs Unicode's grapheme breaking over every one of them.
+        guard let query = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri[...] }
+        return uri[..<query]
     }
 
     /// The first value of the header `name` (any case).
