@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 
@@ -6,6 +7,7 @@ import NIOPosix
 public final class RedisConnection: Sendable {
     let channel: any Channel
     private let commandTimeout: Duration
+    private let roundTrips = RedisMetrics.roundTripTimer()
 
     private init(channel: any Channel, commandTimeout: Duration) {
         self.channel = channel
@@ -92,7 +94,7 @@ public final class RedisConnection: Sendable {
             throw error
         }
         let elapsed = (ContinuousClock.now - started).components
-        RedisMetrics.roundTrip(nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        roundTrips.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
         return replies
     }
 

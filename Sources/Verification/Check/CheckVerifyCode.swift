@@ -9,6 +9,7 @@ public struct CheckVerifyCode: Sendable {
     let maxAttempts: Int
     let script: RedisScript
     let logger: Logger
+    let counters = RequestCounters()
 
     /// The use case; a code is destroyed after `maxAttempts` wrong attempts, and a target's codes are revoked once
     /// its wrong checks reach `failureLimits` (empty: no such budget).
@@ -29,7 +30,7 @@ public struct CheckVerifyCode: Sendable {
     /// what verifyd does not expect.
     public func check(_ request: CheckRequest) async throws -> ResultCode {
         guard !request.code.isEmpty else {
-            VerificationMetrics.checked("empty")
+            counters.checked(.empty)
             return .codeEmpty
         }
         let target: Target
@@ -52,12 +53,14 @@ public struct CheckVerifyCode: Sendable {
         guard let result = reply.array?.first?.int, (0...2).contains(result) else {
             throw StoreFault(keyKind: "check script", detail: "unexpected reply")
         }
-        let outcome = ["refused", "ok", "locked"][Int(result)]
-        VerificationMetrics.checked(outcome)
-        if result == 2 { VerificationMetrics.rateLimited(.checkFailures) }
+        let outcome = [RequestCounters.CheckOutcome.refused, .ok, .locked][Int(result)]
+        counters.checked(outcome)
+        if result == 2 { counters.rateLimited(.checkFailures) }
         logger.info(
             "code checked",
-            metadata: ["target": "\(target.masked)", "template": "\(request.templateId)", "outcome": "\(outcome)"])
+            metadata: [
+                "target": "\(target.masked)", "template": "\(request.templateId)", "outcome": "\(outcome.rawValue)",
+            ])
         return result == 1 ? .ok : .codeIncorrect
     }
 }

@@ -2,20 +2,6 @@ import Metrics
 
 /// The domain's metrics. Label values are bounded: channels, limit kinds, outcomes — never accounts or IPs.
 public enum VerificationMetrics {
-    /// A code was stored and its delivery queued.
-    static func issued(_ channel: Channel) {
-        Counter(label: "verifyd_codes_issued_total", dimensions: [("channel", channel.rawValue)]).increment()
-    }
-
-    /// A send was refused by a rate limit.
-    static func rateLimited(_ limit: LimitKind) {
-        Counter(label: "verifyd_rate_limited_total", dimensions: [("limit", limit.rawValue)]).increment()
-    }
-
-    /// A code was checked: `ok`, `refused` or `empty`.
-    static func checked(_ outcome: String) {
-        Counter(label: "verifyd_codes_checked_total", dimensions: [("outcome", outcome)]).increment()
-    }
 
     /// A delivery attempt ended: `delivered`, `retry`, `dead` or `duplicate`.
     static func delivery(_ channel: Channel, _ outcome: String) {
@@ -62,4 +48,42 @@ public enum VerificationMetrics {
     public static func storeFault(_ keyKind: String) {
         Counter(label: "verifyd_store_faults_total", dimensions: [("key", keyKind)]).increment()
     }
+}
+
+/// The counters a send or a check counts on every request, made once with its use case: making a counter asks the
+/// metrics backend to look it up by label, which costs more than the rest of the counting. Like the use cases, made
+/// after the process bootstrapped its backend.
+struct RequestCounters: Sendable {
+    private let issued: [Channel: Counter]
+    private let limited: [LimitKind: Counter]
+    private let checks: [CheckOutcome: Counter]
+
+    /// How a check ended, as `verifyd_codes_checked_total` labels it.
+    enum CheckOutcome: String, Sendable, CaseIterable {
+        case ok, refused, locked, empty
+    }
+
+    init() {
+        issued = Dictionary(
+            uniqueKeysWithValues: Channel.allCases.map {
+                ($0, Counter(label: "verifyd_codes_issued_total", dimensions: [("channel", $0.rawValue)]))
+            })
+        limited = Dictionary(
+            uniqueKeysWithValues: LimitKind.allCases.map {
+                ($0, Counter(label: "verifyd_rate_limited_total", dimensions: [("limit", $0.rawValue)]))
+            })
+        checks = Dictionary(
+            uniqueKeysWithValues: CheckOutcome.allCases.map {
+                ($0, Counter(label: "verifyd_codes_checked_total", dimensions: [("outcome", $0.rawValue)]))
+            })
+    }
+
+    /// A code was stored and its delivery queued.
+    func issued(_ channel: Channel) { issued[channel]?.increment() }
+
+    /// A send or a check was refused by a rate limit.
+    func rateLimited(_ limit: LimitKind) { limited[limit]?.increment() }
+
+    /// A code was checked.
+    func checked(_ outcome: CheckOutcome) { checks[outcome]?.increment() }
 }

@@ -15,6 +15,7 @@ public struct SendVerifyCode: Sendable {
     let backlog: DeliveryBacklog?
     let blockedDomains: BlockedEmailDomains
     let rules: SendLimitRules
+    let counters = RequestCounters()
     private var mirror: AccountMirror { AccountMirror(keys: settings.keys) }
 
     /// The use case on a running Redis client; with a `backlog`, a channel that cannot deliver in time refuses.
@@ -182,10 +183,10 @@ public struct SendVerifyCode: Sendable {
         case .limited(let waitMs, let kind):
             logger.info(
                 "send refused by rate limit", metadata: ["target": "\(target.masked)", "limit": "\(kind.rawValue)"])
-            VerificationMetrics.rateLimited(kind)
+            counters.rateLimited(kind)
             return .rateLimited(retryAfter: Int(max(1, (waitMs + 999) / 1000)), by: kind)
         case .admitted(let entryId):
-            VerificationMetrics.issued(target.channel)
+            counters.issued(target.channel)
             logger.info(
                 "code issued",
                 metadata: [
