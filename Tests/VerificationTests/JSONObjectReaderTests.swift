@@ -20,6 +20,18 @@ import Testing
         #expect(members?.count == 9)
     }
 
+    /// Up to 18 digits an integer is read digit by digit; longer ones through the text, up to Int64's edges.
+    @Test func readsIntegersAtEveryLength() {
+        let members = read(
+            #"{"a":999999999999999999,"b":-999999999999999999,"c":1000000000000000000,"d":-0,"e":0,"#
+                + #""f":9223372036854775807,"g":-9223372036854775808,"h":7}"#)
+        #expect(members?["a"] == .integer(999_999_999_999_999_999))
+        #expect(members?["b"] == .integer(-999_999_999_999_999_999))
+        #expect(members?["c"] == .integer(1_000_000_000_000_000_000))
+        #expect(members?["d"] == .integer(0) && members?["e"] == .integer(0) && members?["h"] == .integer(7))
+        #expect(members?["f"] == .integer(.max) && members?["g"] == .integer(.min))
+    }
+
     @Test func decodesUnicodeEscapesAndPairsSurrogates() {
         #expect(read(#"{"k":"\u00e9\u4E2D\ud83d\ude00"}"#)?["k"] == .string("é中😀"))
         #expect(read("{\"k\":\"é中😀\"}")?["k"] == .string("é中😀"))

@@ -51,7 +51,8 @@ private struct JSONScanner {
 
     mutating func object() throws(JSONSyntaxError) -> [String: JSONScalar] {
         try expect(UInt8(ascii: "{"))
-        var members: [String: JSONScalar] = [:]
+        // Room for a request's members from the start: growing from empty rehashes every member at 1, 2 and 4.
+        var members: [String: JSONScalar] = Dictionary(minimumCapacity: 8)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -178,6 +179,13 @@ private struct JSONScanner {
             }
             guard digit() else { throw JSONSyntaxError() }
             skipDigits()
+        }
+        let negative = bytes[start] == UInt8(ascii: "-")
+        let digits = (negative ? start + 1 : start)..<index
+        if integral, digits.count <= 18 {  // 18 digits always fit in an Int64: no text, no overflow check
+            var value: Int64 = 0
+            for position in digits { value = value * 10 + Int64(bytes[position] &- UInt8(ascii: "0")) }
+            return .integer(negative ? -value : value)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if integral, let value = Int64(text) { return .integer(value) }
