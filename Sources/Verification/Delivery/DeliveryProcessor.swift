@@ -12,6 +12,7 @@ struct DeliveryProcessor: Sendable {
     let withdrawalWindow: Duration
     let logger: Logger
     private let limiters: [Channel: ConcurrencyLimiter]
+    private let instruments = DeliveryInstruments()
 
     init(
         drivers: DeliveryDrivers, crypto: CodeCrypto, templates: TemplateStore, retry: RetryPolicy, concurrency: Int,
@@ -70,7 +71,7 @@ struct DeliveryProcessor: Sendable {
                 await waitOutWithdrawal(of: entry)
                 guard await isCurrent(message, target: target, on: stream) else {
                     try await record(entry) { _ in try await stream.dropSuperseded(entry.id) }
-                    VerificationMetrics.delivery(message.channel, "superseded")
+                    instruments.delivery(message.channel, .superseded)
                     logger.info(
                         "code superseded, used or expired: not sent",
                         metadata: ["id": "\(entry.id)", "channel": "\(message.channel.rawValue)"])
@@ -82,12 +83,12 @@ struct DeliveryProcessor: Sendable {
                 } catch let failure {
                     let classified = (failure as? DeliveryFailure) ?? .transient("\(failure)")
                     if case .transient(let reason) = classified, attempt < retry.maxAttempts {
-                        VerificationMetrics.delivery(message.channel, "retry")
+                        instruments.delivery(message.channel, .retry)
                         return .retry(reason)
                     }
                     let reason = "\(driver.name) \(classified) after \(attempt) attempt\(attempt == 1 ? "" : "s")"
                     try await record(entry) { _ in try await stream.deadLetter(entry, reason: reason) }
-                    VerificationMetrics.delivery(message.channel, "dead")
+                    instruments.delivery(message.channel, .dead)
                     if case .permanent = classified {
                         VerificationMetrics.deadLetter("permanent")
                     } else {
@@ -97,9 +98,9 @@ struct DeliveryProcessor: Sendable {
                     return .done
                 }
                 let wait = Self.waitSinceAccepted(entry.id)
-                VerificationMetrics.deliveryWait(message.channel, seconds: wait)
+                instruments.deliveryWait(message.channel, seconds: wait)
                 let first = try await record(entry) { retried in try await stream.complete(entry.id, retried: retried) }
-                VerificationMetrics.delivery(message.channel, first ? "delivered" : "duplicate")
+                instruments.delivery(message.channel, first ? .delivered : .duplicate)
                 logger.info(
                     "code delivered",
                     metadata: [

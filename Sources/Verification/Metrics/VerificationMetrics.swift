@@ -3,18 +3,6 @@ import Metrics
 /// The domain's metrics. Label values are bounded: channels, limit kinds, outcomes — never accounts or IPs.
 public enum VerificationMetrics {
 
-    /// A delivery attempt ended: `delivered`, `retry`, `dead` or `duplicate`.
-    static func delivery(_ channel: Channel, _ outcome: String) {
-        Counter(label: "verifyd_deliveries_total", dimensions: [("channel", channel.rawValue), ("outcome", outcome)])
-            .increment()
-    }
-
-    /// The time from a send's acceptance to the provider's acceptance of its code.
-    static func deliveryWait(_ channel: Channel, seconds: Double) {
-        Recorder(label: "verifyd_delivery_wait_seconds", dimensions: [("channel", channel.rawValue)], aggregate: true)
-            .record(seconds)
-    }
-
     /// An entry went to the dead-letter stream, by reason class.
     static func deadLetter(_ reason: String) {
         Counter(label: "verifyd_dead_letters_total", dimensions: [("reason", reason)]).increment()
@@ -86,4 +74,38 @@ struct RequestCounters: Sendable {
 
     /// A code was checked.
     func checked(_ outcome: CheckOutcome) { checks[outcome]?.increment() }
+}
+
+/// The counters and the wait histogram of every delivery, made once with the worker's processor (as
+/// `RequestCounters` are with the use cases).
+struct DeliveryInstruments: Sendable {
+    /// How a delivery attempt ended, as `verifyd_deliveries_total` labels it.
+    enum Outcome: String, Sendable, CaseIterable {
+        case delivered, retry, dead, duplicate, superseded
+    }
+
+    private let outcomes: [Channel: [Outcome: Counter]]
+    private let waits: [Channel: Recorder]
+
+    init() {
+        outcomes = Dictionary(
+            uniqueKeysWithValues: Channel.allCases.map { channel in
+                let counters = Outcome.allCases.map { outcome in
+                    let dimensions = [("channel", channel.rawValue), ("outcome", outcome.rawValue)]
+                    return (outcome, Counter(label: "verifyd_deliveries_total", dimensions: dimensions))
+                }
+                return (channel, Dictionary(uniqueKeysWithValues: counters))
+            })
+        waits = Dictionary(
+            uniqueKeysWithValues: Channel.allCases.map {
+                let dimensions = [("channel", $0.rawValue)]
+                return ($0, Recorder(label: "verifyd_delivery_wait_seconds", dimensions: dimensions, aggregate: true))
+            })
+    }
+
+    /// A delivery attempt ended.
+    func delivery(_ channel: Channel, _ outcome: Outcome) { outcomes[channel]?[outcome]?.increment() }
+
+    /// The time from a send's acceptance to the provider's acceptance of its code.
+    func deliveryWait(_ channel: Channel, seconds: Double) { waits[channel]?.record(seconds) }
 }
