@@ -1,6 +1,10 @@
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Codes: generated from the system CSPRNG, stored only as an HMAC, and sealed (AES-GCM) in the outbox.
 ///
 /// Both keys are derived from `VERIFYD_CODE_SECRET` with HKDF, one per purpose.
@@ -32,7 +36,22 @@ public struct CodeCrypto: Sendable {
     /// A new code of `length` decimal digits, uniformly distributed.
     public func generate() -> String {
         var rng = SystemRandomNumberGenerator()
-        var value = UInt64.random(in: 0..<Self.powersOfTen[length], using: &rng)  // one getrandom for most codes
+        return generate(using: &rng)
+    }
+
+    /// A new code and its seal for the outbox (see `seal`), with `context` authenticated. The code's digits and the
+    /// seal's nonce come from one draw of the system CSPRNG: one `getrandom` where drawing them apart took three.
+    public func generateSealed(context: String) throws -> (code: String, sealed: String) {
+        var drawn = DrawnRandom()
+        let code = generate(using: &drawn)
+        var nonce: [UInt8] = []
+        nonce.reserveCapacity(16)
+        for _ in 0..<2 { withUnsafeBytes(of: drawn.next()) { nonce.append(contentsOf: $0) } }
+        return (code, try seal(code: code, context: context, nonce: AES.GCM.Nonce(data: nonce.prefix(12))))
+    }
+
+    private func generate(using rng: inout some RandomNumberGenerator) -> String {
+        var value = UInt64.random(in: 0..<Self.powersOfTen[length], using: &rng)
         var digits = [UInt8](repeating: UInt8(ascii: "0"), count: length)
         for position in digits.indices.reversed() {
             digits[position] += UInt8(value % 10)
@@ -70,7 +89,12 @@ public struct CodeCrypto: Sendable {
 
     /// The code encrypted for the outbox (base64 of nonce, ciphertext and tag); `context` is authenticated.
     public func seal(code: String, context: String) throws -> String {
-        let box = try AES.GCM.seal(Array(code.utf8), using: keys.seal, authenticating: Array(context.utf8))
+        try seal(code: code, context: context, nonce: AES.GCM.Nonce())
+    }
+
+    private func seal(code: String, context: String, nonce: AES.GCM.Nonce) throws -> String {
+        let box = try AES.GCM.seal(
+            Array(code.utf8), using: keys.seal, nonce: nonce, authenticating: Array(context.utf8))
         guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
         return combined.base64EncodedString()
     }
@@ -86,4 +110,28 @@ public struct CodeCrypto: Sendable {
 
 extension CodeCrypto: SecretHolding {
     public var redactedDescription: String { "CodeCrypto(length: \(length), keys: redacted)" }
+}
+
+/// Three random words from one draw of the system CSPRNG, then, if more are asked for (a rare rejection in
+/// `random(in:)`), from `SystemRandomNumberGenerator`.
+private struct DrawnRandom: RandomNumberGenerator {
+    private var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    private var used = 0
+
+    init() {
+        // glibc's arc4random_buf (2.36 and later) is one getrandom call; Darwin's is its CSPRNG.
+        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
+    }
+
+    mutating func next() -> UInt64 {
+        defer { used += 1 }
+        switch used {
+        case 0: return words.0
+        case 1: return words.1
+        case 2: return words.2
+        default:
+            var system = SystemRandomNumberGenerator()
+            return system.next()
+        }
+    }
 }

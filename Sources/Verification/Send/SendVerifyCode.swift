@@ -152,12 +152,12 @@ public struct SendVerifyCode: Sendable {
     private func issue(
         _ request: SendRequest, target: Target, account: MirroredAccount?, langTag: String, clientIP: IPAddress?
     ) async throws -> SendOutcome {
-        let code = crypto.generate()
         let context = OutboxEntry.sealContext(
             channel: target.channel, recipient: target.key, templateId: request.templateId)
+        let (code, sealedCode) = try crypto.generateSealed(context: context)
         let entry = OutboxEntry(
             target: target, templateId: request.templateId, useType: request.useType.rawValue, langTag: langTag,
-            ttl: settings.codeTTL, sealedCode: try crypto.seal(code: code, context: context))
+            ttl: settings.codeTTL, sealedCode: sealedCode)
         let keys = settings.keys
         let rule = ownerRule(request.useType)
         let admission = SendAdmission(
