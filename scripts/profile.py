@@ -13,7 +13,8 @@ valgrind 3.19 cannot read the DWARF 5 debug information Swift writes, so verifyd
 with a read-only mask, so `--preload` names a library that passes a copy (scripts/sigsuspend-preload.c).
 
 With `--base-binary`, the same scenarios run on another build (`BASE=<rev> make profile`, built like `make bench`
-builds it) and the table adds the current/base ratios. Writes bench/profile.json.
+builds it) and the table adds the current/base ratios. With `--go-peer`, the Go peer (`make bench`'s yardstick) is
+counted the same way in `health` and `send`, and the table adds verifyd/Go ratios. Writes bench/profile.json.
 
 Scenarios (the bench's, one request at a time):
   health   GET /health/live
@@ -80,6 +81,8 @@ class Scenario:
         return "POST", SEND, json.dumps(body), {"Content-Type": "application/json"}
 
 
+# The Go peer serves these two (it has no budgets, no check route).
+GO_PEER_SCENARIOS = ("health", "send")
 SCENARIOS = [Scenario("health", False), Scenario("send", False), Scenario("send-ip", True),
              Scenario("lookup", True), Scenario("sms", True), Scenario("check", False)]
 
@@ -130,15 +133,9 @@ def exchange(connection, request):
     return response.status, payload
 
 
-def measure(binary, preload, scenario, requests, warmup, directory):
-    """(verifyd instructions, Redis instructions) per request of `scenario` against `binary` (without debug
-    information), with `preload` preloaded into verifyd."""
-    os.makedirs(directory, exist_ok=True)
-    redis_port, http_port = free_ports(2)
-    # Redis' own timers (10 per second by default: expiry, statistics) count as the wall time passes, and under
-    # callgrind that time is long and varies: one per second, without the dynamic raise, leaves the requests' work.
-    redis = Profiled("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--hz", "1", "--dynamic-hz", "no"], dict(os.environ), directory)
+def verifyd_server(binary, preload, scenario, redis_port, http_port):
+    """(command, environment, readiness path) of `verifyd serve` for `scenario`: `binary` without debug information,
+    `preload` preloaded."""
     env = dict(os.environ, VERIFYD_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", VERIFYD_PORT=str(http_port),
                VERIFYD_CODE_SECRET="profile-secret-0123456789", VERIFYD_EMAIL="log", VERIFYD_SMS="log",
                VERIFYD_WORKER="false", VERIFYD_LOG_LEVEL="error", VERIFYD_RATE_LIMITS="1/60,5/600",
@@ -152,17 +149,38 @@ def measure(binary, preload, scenario, requests, warmup, directory):
     else:
         env.update(VERIFYD_IP_RATE_LIMITS="off", VERIFYD_LOOKUP_RATE_LIMITS="off",
                    VERIFYD_SMS_COUNTRY_RATE_LIMITS="off")
-    verifyd = None
+    return [binary, "serve"], env, "/health/ready"
+
+
+def go_peer_server(binary, redis_port, http_port):
+    """(command, environment, readiness path) of the Go peer. Go preempts goroutines with signals, which trips an
+    assertion in callgrind 3.19: `asyncpreemptoff=1` turns that off (goroutines still yield at calls)."""
+    env = dict(os.environ, PEER_REDIS_ADDR=f"127.0.0.1:{redis_port}", PEER_PORT=str(http_port), GOMAXPROCS="2",
+               GODEBUG="asyncpreemptoff=1")
+    return [binary], env, "/health/live"
+
+
+def measure(server, scenario, requests, warmup, directory):
+    """(server instructions, Redis instructions) per request of `scenario`; `server(redis_port, http_port)` gives
+    the command, environment and readiness path of the server under test."""
+    os.makedirs(directory, exist_ok=True)
+    redis_port, http_port = free_ports(2)
+    # Redis' own timers (10 per second by default: expiry, statistics) count as the wall time passes, and under
+    # callgrind that time is long and varies: one per second, without the dynamic raise, leaves the requests' work.
+    redis = Profiled("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--hz", "1", "--dynamic-hz", "no"], dict(os.environ), directory)
+    server_process = None
     try:
         wait_until("redis-server",
                    answers(lambda: socket.create_connection(("127.0.0.1", redis_port), 1).close() is None), 60)
-        verifyd = Profiled("verifyd", [binary, "serve"], env, directory)
+        command, env, ready = server(redis_port, http_port)
+        server_process = Profiled("server", command, env, directory)
 
         def live():
             connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
-            return exchange(connection, ("GET", "/health/ready", None, {}))[0] == 200
+            return exchange(connection, ("GET", ready, None, {}))[0] == 200
 
-        wait_until("verifyd", answers(live), 180)
+        wait_until("the server", answers(live), 180)
         connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)
         total = warmup + requests
         prepared = [scenario.prepare(n) for n in range(total)]
@@ -172,7 +190,7 @@ def measure(binary, preload, scenario, requests, warmup, directory):
         for n in range(warmup):
             exchange(connection, scenario.request(n))
         redis.control("-z")
-        verifyd.control("-z")
+        server_process.control("-z")
         started = time.monotonic()
         for n in range(warmup, total):
             status, payload = exchange(connection, scenario.request(n))
@@ -181,17 +199,17 @@ def measure(binary, preload, scenario, requests, warmup, directory):
             if status != 200 or (scenario.name != "health" and code != expected):
                 sys.exit(f"profile: {scenario.name} request {n} answered {status} {payload[:200]!r}")
         elapsed = time.monotonic() - started
-        counted = verifyd.dumped_instructions(), redis.dumped_instructions()
+        counted = server_process.dumped_instructions(), redis.dumped_instructions()
         # What verifyd's own timers (the outbox monitor, the blocked-domain refresh) and Redis' cost over as long a
         # time without requests: taken off, it leaves what the requests cost.
         redis.control("-z")
-        verifyd.control("-z")
+        server_process.control("-z")
         time.sleep(elapsed)
-        idle = verifyd.dumped_instructions(), redis.dumped_instructions()
+        idle = server_process.dumped_instructions(), redis.dumped_instructions()
         return tuple(max(0, busy - quiet) / requests for busy, quiet in zip(counted, idle))
     finally:
-        if verifyd:
-            verifyd.stop()
+        if server_process:
+            server_process.stop()
         redis.stop()
 
 
@@ -200,6 +218,7 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--base-binary")
     parser.add_argument("--preload", required=True, help="scripts/sigsuspend-preload.c, built")
+    parser.add_argument("--go-peer", help="the Go peer's binary (scripts/peers.sh): counted in health and send too")
     parser.add_argument("--base-label", default="base")
     parser.add_argument("--requests", type=int, default=int(os.environ.get("REQUESTS", "1000")))
     parser.add_argument("--warmup", type=int, default=200)
@@ -215,30 +234,45 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory(prefix="verifyd-profile-") as scratch:
         directory = args.keep or scratch
-        stripped = {}
+        servers = []
         for label, binary in builds:
-            stripped[label] = os.path.join(scratch, f"verifyd-{label}")
-            subprocess.run(["objcopy", "--strip-debug", binary, stripped[label]], check=True)
+            stripped = os.path.join(scratch, f"verifyd-{label}")
+            subprocess.run(["objcopy", "--strip-debug", binary, stripped], check=True)
+            preload = os.path.abspath(args.preload)
+            servers.append((label, lambda scenario, binary=stripped, preload=preload:
+                            lambda redis_port, http_port: verifyd_server(binary, preload, scenario, redis_port,
+                                                                         http_port)))
+        if args.go_peer:
+            peer = os.path.abspath(args.go_peer)
+            servers.append(("Go peer", lambda scenario: lambda redis_port, http_port:
+                            go_peer_server(peer, redis_port, http_port)))
         for scenario in chosen:
-            for label, _ in builds:
-                vd, rds = measure(stripped[label], os.path.abspath(args.preload), scenario, args.requests,
-                                  args.warmup, os.path.join(directory, f"{scenario.name}-{label}"))
-                results.setdefault(scenario.name, {})[label] = {"verifyd": round(vd), "redis": round(rds)}
-                print(f"profile: {scenario.name:8} {label:10} verifyd {vd:10,.0f}, Redis {rds:10,.0f} "
+            for label, server in servers:
+                if label == "Go peer" and scenario.name not in GO_PEER_SCENARIOS:
+                    continue
+                vd, rds = measure(server(scenario), scenario, args.requests, args.warmup,
+                                  os.path.join(directory, f"{scenario.name}-{label.replace(' ', '-')}"))
+                results.setdefault(scenario.name, {})[label] = {"server": round(vd), "redis": round(rds)}
+                print(f"profile: {scenario.name:8} {label:10} server {vd:10,.0f}, Redis {rds:10,.0f} "
                       f"instructions per request", flush=True)
     print()
+    ratio = lambda a, b: f"{a / b:.3f}" if b else "-"
     header = f"{'scenario':10}{'verifyd instr.':>16}{'Redis instr.':>14}"
     if args.base_binary:
         header += f"{'vd/base':>10}{'Redis/base':>12}"
+    if args.go_peer:
+        header += f"{'Go peer':>10}{'its Redis':>11}{'vd/Go':>8}{'Redis/Go':>10}"
     print(header)
     for name, by in results.items():
         now = by["current"]
-        line = f"{name:10}{now['verifyd']:>16,}{now['redis']:>14,}"
+        line = f"{name:10}{now['server']:>16,}{now['redis']:>14,}"
         if args.base_binary:
             base = by[args.base_label]
-            ratio = lambda a, b: f"{a / b:.3f}" if b else "-"
-            line += f"{ratio(now['verifyd'], base['verifyd']):>10}"
-            line += f"{ratio(now['redis'], base['redis']):>12}"
+            line += f"{ratio(now['server'], base['server']):>10}{ratio(now['redis'], base['redis']):>12}"
+        if "Go peer" in by:
+            go = by["Go peer"]
+            line += f"{go['server']:>10,}{go['redis']:>11,}"
+            line += f"{ratio(now['server'], go['server']):>8}{ratio(now['redis'], go['redis']):>10}"
         print(line)
     with open(os.path.join(ROOT, "bench", "profile.json"), "w") as f:
         json.dump({"requests": args.requests, "base": args.base_label if args.base_binary else None,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make profile`: release build, then scripts/profile.py: verifyd's and Redis' instructions per request (callgrind),
-# one request at a time, per scenario. BASE=<git rev> also measures that revision (built as `make bench`
-# builds it) and adds the ratios; REQUESTS (default 1000) per scenario; arguments go to profile.py (--only send,sms).
+# one request at a time, per scenario, and the Go peer's in health and send (GO_PEER=off skips it). BASE=<git rev>
+# also measures that revision (built as `make bench` builds it) and adds the ratios; REQUESTS (default 1000) per
+# scenario; arguments go to profile.py (--only send,sms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh valgrind python3 deb:gcc deb:binutils
@@ -13,5 +14,11 @@ if [[ -n "${BASE:-}" ]]; then
   arguments=$(scripts/base-binary.sh --args)  # a failure stops here (set -e)
   mapfile -t base <<<"$arguments"
 fi
+peer=()
+if [[ "${GO_PEER:-on}" != off ]]; then
+  arguments=$(FLOOR=off scripts/peers.sh)
+  mapfile -t peer <<<"$arguments"
+fi
 swift build -c release --product verifyd >/dev/null
-exec python3 scripts/profile.py --preload .build/profile/sigsuspend-preload.so --binary "$(swift build -c release --show-bin-path)/verifyd" ${base[@]+"${base[@]}"} "$@"
+exec python3 scripts/profile.py --preload .build/profile/sigsuspend-preload.so \
+  --binary "$(swift build -c release --show-bin-path)/verifyd" ${base[@]+"${base[@]}"} ${peer[@]+"${peer[@]}"} "$@"
