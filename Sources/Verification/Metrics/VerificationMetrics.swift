@@ -2,7 +2,6 @@ import Metrics
 
 /// The domain's metrics. Label values are bounded: channels, limit kinds, outcomes — never accounts or IPs.
 public enum VerificationMetrics {
-
     /// An entry went to the dead-letter stream, by reason class.
     static func deadLetter(_ reason: String) {
         Counter(label: "verifyd_dead_letters_total", dimensions: [("reason", reason)]).increment()
