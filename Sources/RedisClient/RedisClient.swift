@@ -115,22 +115,39 @@ public final class RedisClient: Service, Sendable {
     /// cluster both go to the node of the first key (any primary for a keyless script).
     public func eval(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) async throws -> RESPValue
     {
-        let tail: [RedisArgument] = [.integer(Int64(keys.count))] + keys + arguments
+        let bySHA = Self.scriptCall(script, bySHA: true, keys: keys, arguments: arguments)
         switch mode {
         case .standalone(let pool):
             let connection = try pool.connection()
             do {
-                return try await connection.send(RedisCommand("EVALSHA", [.string(script.sha1)] + tail))
+                return try await connection.send(bySHA)
             } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
-                return try await connection.send(RedisCommand("EVAL", [.string(script.source)] + tail))
+                return try await connection.send(
+                    Self.scriptCall(script, bySHA: false, keys: keys, arguments: arguments))
             }
         case .cluster(let router):
             do {
-                return try await router.send(RedisCommand("EVALSHA", [.string(script.sha1)] + tail), timeout: nil)
+                return try await router.send(bySHA, timeout: nil)
             } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
-                return try await router.send(RedisCommand("EVAL", [.string(script.source)] + tail), timeout: nil)
+                return try await router.send(
+                    Self.scriptCall(script, bySHA: false, keys: keys, arguments: arguments), timeout: nil)
             }
         }
+    }
+
+    /// `EVALSHA sha1 numkeys keys… arguments…` (or `EVAL source …`), its arguments gathered into one array (a chain
+    /// of `+` made one array per step, each retaining every argument again).
+    private static func scriptCall(
+        _ script: RedisScript, bySHA: Bool, keys: [RedisArgument], arguments: [RedisArgument]
+    ) -> RedisCommand {
+        var all: [RedisArgument] = []
+        all.reserveCapacity(3 + keys.count + arguments.count)
+        all.append(.string(bySHA ? "EVALSHA" : "EVAL"))
+        all.append(.string(bySHA ? script.sha1 : script.source))
+        all.append(.integer(Int64(keys.count)))
+        all.append(contentsOf: keys)
+        all.append(contentsOf: arguments)
+        return RedisCommand(all: all)
     }
 
     /// Runs a script by EVALSHA with `following` commands pipelined after it on the same connection (a `WAIT` that
@@ -141,11 +158,11 @@ public final class RedisClient: Service, Sendable {
         _ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument], followedBy following: [RedisCommand],
         timeout: Duration? = nil
     ) async throws -> [RESPValue] {
-        let tail: [RedisArgument] = [.integer(Int64(keys.count))] + keys + arguments
         let replies = try await pipeline(
-            [RedisCommand("EVALSHA", [.string(script.sha1)] + tail)] + following, timeout: timeout)
+            [Self.scriptCall(script, bySHA: true, keys: keys, arguments: arguments)] + following, timeout: timeout)
         guard case .error(let message) = replies.first, message.hasPrefix("NOSCRIPT") else { return replies }
-        return try await pipeline([RedisCommand("EVAL", [.string(script.source)] + tail)] + following, timeout: timeout)
+        return try await pipeline(
+            [Self.scriptCall(script, bySHA: false, keys: keys, arguments: arguments)] + following, timeout: timeout)
     }
 
     /// Redirects (MOVED, ASK) followed so far; 0 on a standalone Redis.

@@ -27,6 +27,11 @@ public struct RedisCommand: Sendable, Hashable {
         self.arguments = [.string(name)] + arguments
     }
 
+    /// A command whose name is the first of `all`.
+    init(all: [RedisArgument]) {
+        self.arguments = all
+    }
+
     /// The command name, uppercased, for logs and metrics.
     public var name: String {
         if case .string(let s) = arguments.first { return s.uppercased() }
