@@ -24,7 +24,7 @@ Scenarios (the bench's, one request at a time):
   sms      SMS, useType 5, a new number each time over 104 countries, IP and country budgets
   check    POST /internal/v1/check-verify-code with a wrong code, after a send to the same target
 """
-import argparse, glob, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
+import argparse, functools, glob, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import free_ports, wait_until  # noqa: E402  (the bench's own helpers)
@@ -152,17 +152,18 @@ def verifyd_server(binary, preload, scenario, redis_port, http_port):
     return [binary, "serve"], env, "/health/ready"
 
 
-def go_peer_server(binary, redis_port, http_port):
-    """(command, environment, readiness path) of the Go peer. Go preempts goroutines with signals, which trips an
-    assertion in callgrind 3.19: `asyncpreemptoff=1` turns that off (goroutines still yield at calls)."""
+def go_peer_server(binary, scenario, redis_port, http_port):
+    """(command, environment, readiness path) of the Go peer, the same in every scenario. Go preempts goroutines
+    with signals, which trips an assertion in callgrind 3.19: `asyncpreemptoff=1` turns that off (goroutines still
+    yield at calls)."""
     env = dict(os.environ, PEER_REDIS_ADDR=f"127.0.0.1:{redis_port}", PEER_PORT=str(http_port), GOMAXPROCS="2",
                GODEBUG="asyncpreemptoff=1")
     return [binary], env, "/health/live"
 
 
 def measure(server, scenario, requests, warmup, directory):
-    """(server instructions, Redis instructions) per request of `scenario`; `server(redis_port, http_port)` gives
-    the command, environment and readiness path of the server under test."""
+    """(server instructions, Redis instructions) per request of `scenario`; `server(scenario, redis_port,
+    http_port)` gives the command, environment and readiness path of the server under test."""
     os.makedirs(directory, exist_ok=True)
     redis_port, http_port = free_ports(2)
     # Redis' own timers (10 per second by default: expiry, statistics) count as the wall time passes, and under
@@ -173,7 +174,7 @@ def measure(server, scenario, requests, warmup, directory):
     try:
         wait_until("redis-server",
                    answers(lambda: socket.create_connection(("127.0.0.1", redis_port), 1).close() is None), 60)
-        command, env, ready = server(redis_port, http_port)
+        command, env, ready = server(scenario, redis_port, http_port)
         server_process = Profiled("server", command, env, directory)
 
         def live():
@@ -238,19 +239,14 @@ def main():
         for label, binary in builds:
             stripped = os.path.join(scratch, f"verifyd-{label}")
             subprocess.run(["objcopy", "--strip-debug", binary, stripped], check=True)
-            preload = os.path.abspath(args.preload)
-            servers.append((label, lambda scenario, binary=stripped, preload=preload:
-                            lambda redis_port, http_port: verifyd_server(binary, preload, scenario, redis_port,
-                                                                         http_port)))
+            servers.append((label, functools.partial(verifyd_server, stripped, os.path.abspath(args.preload))))
         if args.go_peer:
-            peer = os.path.abspath(args.go_peer)
-            servers.append(("Go peer", lambda scenario: lambda redis_port, http_port:
-                            go_peer_server(peer, redis_port, http_port)))
+            servers.append(("Go peer", functools.partial(go_peer_server, os.path.abspath(args.go_peer))))
         for scenario in chosen:
             for label, server in servers:
                 if label == "Go peer" and scenario.name not in GO_PEER_SCENARIOS:
                     continue
-                vd, rds = measure(server(scenario), scenario, args.requests, args.warmup,
+                vd, rds = measure(server, scenario, args.requests, args.warmup,
                                   os.path.join(directory, f"{scenario.name}-{label.replace(' ', '-')}"))
                 results.setdefault(scenario.name, {})[label] = {"server": round(vd), "redis": round(rds)}
                 print(f"profile: {scenario.name:8} {label:10} server {vd:10,.0f}, Redis {rds:10,.0f} "
