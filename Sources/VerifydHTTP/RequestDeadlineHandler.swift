@@ -6,17 +6,20 @@ import NIOHTTP1
 /// connection stays open. Confined to its channel's event loop.
 ///
 /// One timer per connection, not one per request: each answer only moves the deadline, and the timer, when it
-/// fires early, waits again for what is left. A request that has arrived whole clears the deadline until its answer.
+/// fires early, waits again for what is left. A request that has arrived whole clears the deadline until its answer
+/// (and the answers of any requests pipelined behind it). Each write is one whole answer (`HTTPRequestHandler`).
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let timeout: TimeAmount
     /// When the connection closes unless a request has arrived whole by then; nil while one is being answered.
     private var deadline: NIODeadline?
     private var timer: Scheduled<Void>?
+    /// Requests that have arrived whole and are not answered yet.
+    private var unanswered = 0
 
     init(timeout: TimeAmount) { self.timeout = timeout }
 
@@ -30,12 +33,17 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) { deadline = nil }
+        if case .end = unwrapInboundIn(data) {
+            unanswered += 1
+            deadline = nil
+        }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { arm(context) }
+        // An answer to input that was not HTTP answers no request: the count stays at 0.
+        unanswered = max(0, unanswered - 1)
+        if unanswered == 0 { arm(context) }
         context.write(data, promise: promise)
     }
 

@@ -58,6 +58,81 @@ import Verification
         }
     }
 
+    /// A long pipeline in one write (it spans several reads, so the socket's reading is held and resumed while the
+    /// sends wait for Redis) is answered whole and in order.
+    @Test func aLongPipelineIsAnsweredInOrder() async throws {
+        try await Harness.run { h async throws in
+            let port = try #require(h.client.port)
+            let live = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+            let pairs = 60
+            let text = try await rawExchange(
+                port: port,
+                Array(
+                    (String(repeating: Self.post(Self.send) + live, count: pairs) + "GET /nowhere HTTP/1.0\r\n\r\n")
+                        .utf8))
+            let codes = Self.answers(text).map(\.code)
+            let expected = ["0", "0"] + Array(repeating: ["33201", "0"], count: pairs - 1).flatMap { $0 } + ["39404"]
+            #expect(codes == expected, "\(codes.count) answers")
+        }
+    }
+
+    /// Input that stops being HTTP after valid requests: those are answered first, in order, the last of them says
+    /// it closes, and no 400 follows; input that is not HTTP from the start gets the 400 envelope.
+    @Test func garbageAfterValidRequestsClosesAfterTheirAnswers() async throws {
+        try await Harness.run { h async throws in
+            let port = try #require(h.client.port)
+            let live = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+            let text = try await rawExchange(
+                port: port, Array((live + Self.post(Self.send) + "\u{1}\u{2} junk\r\n\r\n").utf8))
+            let answers = Self.answers(text)
+            #expect(answers.map(\.status) == ["200", "200"], "\(text)")
+            #expect(answers.map(\.code) == ["0", "0"], "the send after the health check was answered too")
+            #expect(text.hasSuffix("{\"code\":0,\"message\":\"ok\",\"data\":null}"), "the send's answer is the last")
+            #expect(text.components(separatedBy: "Connection: close").count == 2, "only the last answer closes")
+            let garbage = try await rawExchange(port: port, Array("\u{1}\u{2} junk\r\n\r\n".utf8))
+            #expect(garbage.hasPrefix("HTTP/1.1 400") && garbage.contains("Connection: close"), "\(garbage)")
+        }
+    }
+
+    /// The answer to a HEAD request has its headers (with the length of the body it would have) and no body.
+    @Test func aHeadRequestGetsNoBody() async throws {
+        try await Harness.run { h async throws in
+            let port = try #require(h.client.port)
+            let text = try await rawExchange(
+                port: port, Array("HEAD /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /health/live HTTP/1.0\r\n\r\n".utf8)
+            )
+            let parts = text.components(separatedBy: "\r\n\r\n")
+            #expect(parts.count == 3 && parts[0].hasPrefix("HTTP/1.1 404"), "\(text)")
+            #expect(!parts[0].contains("Content-Length: 0"), "the length of the body it would have")
+            #expect(parts[1].hasPrefix("HTTP/1.0 200"), "the next answer follows the head at once: \(text)")
+        }
+    }
+
+    /// SIGTERM while a request is arriving: the listener closes, the request is still answered whole once the rest
+    /// of it comes, then the connection closes and the process exits 0.
+    @Test func shutdownAnswersTheRequestArriving() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let instance = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        defer { instance.stop() }
+        let socket = try RawSocket(port: instance.port)
+        // One write: the server reads the second request's head in the same read as the first request, so it has it
+        // by the time the first answer is out.
+        try socket.write(
+            "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /health/live HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab"
+        )
+        let first = try socket.read(until: "\"live\"}}", timeout: 8)
+        #expect(Self.answers(first).map(\.status) == ["200"], "\(first)")
+        instance.signal(SIGTERM)
+        try await waitUntil(timeout: .seconds(10), "the listener closes") {
+            (try? RawSocket(port: instance.port)) == nil
+        }
+        try socket.write("cd")
+        let rest = try socket.readUntilClosed(timeout: 8)
+        #expect(Self.answers(rest).map(\.status) == ["200"], "the request arriving at shutdown is answered: \(rest)")
+        #expect(try await instance.exitStatus(timeout: .seconds(10)) == 0)
+    }
+
     /// A client that sends its request and closes its side still gets the whole answer; then the connection closes.
     @Test func aHalfClosedClientGetsItsAnswer() async throws {
         try await Harness.run { h async throws in
@@ -98,10 +173,27 @@ private final class RawSocket {
 
     func closeWriting() { shutdown(descriptor, Int32(SHUT_WR)) }
 
+    private func setReadTimeout(_ seconds: Int) {
+        var time = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// What is read until it contains `marker` (within `timeout` seconds per read).
+    func read(until marker: String, timeout: Int) throws -> String {
+        setReadTimeout(timeout)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !String(decoding: received, as: UTF8.self).contains(marker) {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { throw TestFailure("no \(marker) within \(timeout) s") }
+            received += buffer[..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// Everything read until the server closes, or until `timeout` seconds pass (then a failure).
     func readUntilClosed(timeout: Int) throws -> String {
-        var time = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        setReadTimeout(timeout)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -83,7 +83,12 @@ final class VerifydProcess: Sendable {
     /// Sends SIGTERM and waits for the exit status.
     func terminate(timeout: Duration) async throws -> Int32 {
         process.terminate()
-        try await waitUntil(timeout: timeout, "verifyd exits after SIGTERM") { !self.process.isRunning }
+        return try await exitStatus(timeout: timeout)
+    }
+
+    /// Waits for the process to exit and returns its status.
+    func exitStatus(timeout: Duration) async throws -> Int32 {
+        try await waitUntil(timeout: timeout, "verifyd exits") { !self.process.isRunning }
         return process.terminationStatus
     }
 

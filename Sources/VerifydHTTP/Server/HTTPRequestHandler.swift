@@ -3,31 +3,54 @@ import NIOCore
 import NIOHTTP1
 import Verification
 
-/// One connection's requests, one at a time (NIO's pipelining handler holds the next one back until the answer is
-/// written): collects the head and the body (at most `maxBodySize`), answers, and keeps the connection or closes it.
+/// One connection's requests, answered one at a time and in order: collects each head and body (at most
+/// `maxBodySize`), answers, and keeps the connection or closes it. Each answer leaves as one buffer.
+///
+/// Pipelining is handled here, not by NIO's `HTTPServerPipelineHandler`: a request that arrives while another is
+/// being answered waits in a queue, and the socket is read on as long as none waits. NIO's handler stopped reading
+/// during every answer, which cost two `epoll_ctl` per request.
 ///
 /// This is where every request gets what verifyd adds to all of them: its request id (echoed, and in the log
 /// metadata of its task), an envelope for any refusal or error, and its metrics. Routes that need no I/O are answered
 /// right here on the event loop, with no task; the others in one task each. Confined to its channel's event loop.
-final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class HTTPRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Where the connection is in its life.
+    private enum Lifecycle {
+        /// Reading requests and answering them.
+        case open
+        /// Nothing new is read (shutdown, or input that is not HTTP): the answers due are written, then it closes.
+        case draining
+        /// The last answer is being written: the connection closes once it is out.
+        case closing
+        /// Our side is closed (the last answer went out); the connection closes when the client closes its side.
+        case outputClosed
+    }
+
+    /// A request whose head has arrived and whose body is being collected.
+    private struct Arriving {
+        var head: HTTPRequestHead
+        var body = ByteBuffer()
+        var tooLarge = false
+    }
 
     private let endpoints: Endpoints
     private let maxBodySize: Int
     private var remoteAddress: SocketAddress?
-    private var head: HTTPRequestHead?
-    private var body = ByteBuffer()
-    private var bodyTooLarge = false
+    private var lifecycle = Lifecycle.open
+    private var arriving: Arriving?
+    /// Requests that arrived whole while an earlier one was being answered, in order.
+    private var waiting = CircularBuffer<(request: IncomingRequest, tooLarge: Bool)>()
     private var answering = false
-    /// The client closed its side (it sends nothing more): the connection closes once the answer is written.
+    /// The client closed its side (it sends nothing more): the connection closes after the answers due.
     private var inputClosed = false
-    /// The input stopped being HTTP: nothing more is read, and the connection closes after the answer due.
-    private var unreadable = false
-    /// The last answer is written or being written: the connection closes once it is out.
-    private var closing = false
-    /// Our side is closed (the last answer went out); the connection closes when the client closes its side.
-    private var outputClosed = false
+    /// A read was held back while requests wait; it is passed on once they are answered.
+    private var readHeld = false
+    /// The server is shutting down: after the last answer the connection closes at once, both ways.
+    private var shuttingDown = false
 
     /// A handler answering through `endpoints`, refusing bodies over `maxBodySize` bytes with 413.
     init(endpoints: Endpoints, maxBodySize: Int) {
@@ -40,63 +63,86 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !unreadable else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            self.head = head
-            body.clear()
-            bodyTooLarge = false
+            guard lifecycle == .open else { return }
+            arriving = Arriving(head: head)
         case .body(var part):
-            guard !bodyTooLarge else { return }
-            if body.readableBytes + part.readableBytes > maxBodySize {
-                bodyTooLarge = true
-                body = ByteBuffer()
+            guard var request = arriving, !request.tooLarge else { return }
+            arriving = nil  // the body is not shared while it grows
+            if request.body.readableBytes + part.readableBytes > maxBodySize {
+                request.tooLarge = true
+                request.body = ByteBuffer()
             } else {
-                body.writeBuffer(&part)
+                request.body.writeBuffer(&part)
             }
+            arriving = request
         case .end:
-            guard let head else { return }
-            self.head = nil
-            let request = IncomingRequest(head: head, body: body, remoteAddress: remoteAddress)
-            body = ByteBuffer()
-            respond(to: request, context: context)
+            guard let request = arriving else { return }
+            arriving = nil
+            let incoming = IncomingRequest(head: request.head, body: request.body, remoteAddress: remoteAddress)
+            if answering {
+                waiting.append((incoming, request.tooLarge))
+            } else {
+                respond(to: incoming, tooLarge: request.tooLarge, context: context)
+            }
+        }
+    }
+
+    /// Reads on while no request waits for its turn; past that, the client waits for its answers first. (Once the
+    /// connection drains or closes, what is read is dropped, but reading on shows when the client closes its side.)
+    func read(context: ChannelHandlerContext) {
+        if waiting.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
         }
     }
 
     /// Input that is not HTTP (a head the decoder could not read, a body that breaks its framing, bytes left over at
     /// the end): nothing more is read, and the connection closes. With no answer due, the answer is a 400 envelope;
-    /// an answer already due (a valid request before the garbage) is written first. Any other error (the socket
-    /// failed) closes at once.
+    /// the answers to the valid requests before the garbage are written first. Any other error (the socket failed)
+    /// closes at once.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard !unreadable else { return }
         guard error is HTTPParserError || error is ByteToMessageDecoderError else {
             context.close(promise: nil)
             return
         }
-        unreadable = true
+        guard lifecycle == .open else { return }
+        lifecycle = .draining
+        arriving = nil
         guard !answering else { return }
         answering = true
-        write(
-            ErrorEnvelope.envelope(for: .badRequest, language: .en).response(), version: .http1_1, closing: true,
-            context: context)
+        let answer = ErrorEnvelope.envelope(for: .badRequest, language: .en).response()
+        write(answer, version: .http1_1, keepAlive: false, omitBody: false, context: context)
     }
 
-    /// The client closed its side: closes now when no answer is due and none is being written, else once it is out.
+    /// The client closed its side: closes now when no answer is due, else once the answers due are out. On
+    /// shutdown (`ChannelShouldQuiesceEvent`): closes now when idle, else after the answers due (a request arriving
+    /// included), the last of them saying `Connection: close`.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            shuttingDown = true
+            guard lifecycle == .open else { return }
+            lifecycle = .draining
+            if !answering && arriving == nil { context.close(promise: nil) }
+            return
+        }
         guard case .some(.inputClosed) = event as? ChannelEvent else {
             context.fireUserInboundEventTriggered(event)
             return
         }
         inputClosed = true
-        if outputClosed || (!answering && !closing) { context.close(promise: nil) }
+        arriving = nil
+        if lifecycle == .outputClosed || (!answering && lifecycle != .closing) { context.close(promise: nil) }
     }
 
-    private func respond(to request: IncomingRequest, context: ChannelHandlerContext) {
+    private func respond(to request: IncomingRequest, tooLarge: Bool, context: ChannelHandlerContext) {
         answering = true
         let exchange = Exchange(
             request: request, id: RequestID.of(request.header(RequestID.header)),
             route: endpoints.route(request.head.method, request.path), started: .now())
-        if bodyTooLarge {
+        if tooLarge {
             let language = FresnsHeaders.language(of: request)
             return finish(
                 exchange, ErrorEnvelope.envelope(for: .payloadTooLarge, language: language).response(), context)
@@ -128,13 +174,14 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         var started: NIODeadline
     }
 
-    /// Adds the request id, counts the answer and writes it; closes the connection after it when the client asked,
-    /// or when what followed the request was not HTTP.
+    /// Adds the request id, counts the answer and writes it; the connection closes after it when the client asked,
+    /// or when it was the last answer due of a connection that is draining.
     private func finish(_ exchange: Exchange, _ response: OutgoingResponse, _ context: ChannelHandlerContext) {
         var response = response
         response.headers.add(name: RequestID.header, value: exchange.id)
         let head = exchange.request.head
-        let keepAlive = head.isKeepAlive && !unreadable
+        let lastDue = waiting.isEmpty && arriving == nil
+        let keepAlive = head.isKeepAlive && !(lifecycle == .draining && lastDue)
         if keepAlive && head.version.major == 1 && head.version.minor == 0 {
             response.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
@@ -142,39 +189,48 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             route: exchange.route?.label ?? "unknown", method: head.method.rawValue, status: response.status.code,
             code: response.headers.first(name: Envelope.codeHeader),
             nanoseconds: (NIODeadline.now() - exchange.started).nanoseconds)
-        write(response, version: head.version, closing: !keepAlive, context: context)
+        write(response, version: head.version, keepAlive: keepAlive, omitBody: head.method == .HEAD, context: context)
     }
 
+    /// Writes one answer. Then either the connection closes (the client asked, the answer was the last due of a
+    /// draining or half-closed connection) or the next waiting request is answered.
     private func write(
-        _ response: OutgoingResponse, version: HTTPVersion, closing: Bool, context: ChannelHandlerContext
+        _ response: OutgoingResponse, version: HTTPVersion, keepAlive: Bool, omitBody: Bool,
+        context: ChannelHandlerContext
     ) {
-        var headers = response.headers
-        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
-        if closing { headers.replaceOrAdd(name: "Connection", value: "close") }
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
-            promise: nil)
-        if response.body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
-        }
+        let bytes = response.bytes(
+            version: version, closing: !keepAlive, omitBody: omitBody, allocator: context.channel.allocator)
         answering = false
-        guard closing || inputClosed else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            return
+        let lastDue = waiting.isEmpty && arriving == nil
+        guard !keepAlive || (lastDue && (inputClosed || lifecycle == .draining)) else {
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+            return answerNext(context)
         }
-        self.closing = true
+        lifecycle = .closing
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in
             bound.value.handler.closeAfterAnswer(bound.value.context)
         }
     }
 
+    /// Answers the next waiting request, if any; once none waits, passes on a read held back meanwhile.
+    private func answerNext(_ context: ChannelHandlerContext) {
+        if let next = waiting.popFirst() {
+            return respond(to: next.request, tooLarge: next.tooLarge, context: context)
+        }
+        guard readHeld else { return }
+        readHeld = false
+        read(context: context)
+    }
+
     /// Closes once the last answer is out. While the client may still be sending, only our side closes (the client
     /// reads the answer, then closes its side, and so the connection): closing both at once with unread bytes would
-    /// reset the connection, and a reset can destroy the answer before the client reads it.
+    /// reset the connection, and a reset can destroy the answer before the client reads it. On shutdown it closes
+    /// both ways at once, as NIO's pipelining handler did, so that a client keeping its side open cannot hold the
+    /// process.
     private func closeAfterAnswer(_ context: ChannelHandlerContext) {
-        guard !inputClosed else { return context.close(promise: nil) }
-        outputClosed = true
+        guard !inputClosed && !shuttingDown else { return context.close(promise: nil) }
+        lifecycle = .outputClosed
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.close(mode: .output).whenFailure { _ in bound.value.close(promise: nil) }
     }

@@ -4,9 +4,9 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 
-/// verifyd's HTTP/1.1 connections, on HummingbirdCore's server (listening, graceful shutdown): NIO's HTTP codec with
-/// its pipelining handler, the request deadline, and `HTTPRequestHandler`. No per-connection async stream and no
-/// per-request task for the routes that need no I/O.
+/// verifyd's HTTP/1.1 connections, on HummingbirdCore's server (listening, graceful shutdown): NIO's HTTP/1 request
+/// decoder, the request deadline, and `HTTPRequestHandler`, which handles pipelining and writes each answer as one
+/// buffer. No per-connection async stream and no per-request task for the routes that need no I/O.
 struct VerifydHTTPChannel: ServerChildChannel {
     typealias Value = Connection
 
@@ -25,9 +25,7 @@ struct VerifydHTTPChannel: ServerChildChannel {
             limits.maxHeaderListSize = settings.maxHeaderBytes
             limits.maxHeaderFieldCount = 100
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(limitConfiguration: limits)))
             try pipeline.addHandler(RequestDeadlineHandler(timeout: TimeAmount(settings.requestTimeout)))
             try pipeline.addHandler(HTTPRequestHandler(endpoints: endpoints, maxBodySize: settings.maxBodySize))
             return Connection(channel: channel)
@@ -35,7 +33,7 @@ struct VerifydHTTPChannel: ServerChildChannel {
     }
 
     /// Waits until the connection closes: the handlers do the work. On shutdown the server asks each connection to
-    /// quiesce (NIO's pipelining handler closes it once its answer in flight is written).
+    /// quiesce (`HTTPRequestHandler` closes it once the answers due are written).
     func handle(value: Connection, logger: Logger) async {
         await withTaskCancellationHandler {
             try? await value.channel.closeFuture.get()
