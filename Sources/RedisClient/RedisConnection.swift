@@ -8,10 +8,13 @@ public final class RedisConnection: Sendable {
     let channel: any Channel
     private let commandTimeout: Duration
     private let roundTrips = RedisMetrics.roundTripTimer()
+    /// Whether a flush is queued on the event loop (see `write`).
+    private let flushQueued: NIOLoopBoundBox<Bool>
 
     private init(channel: any Channel, commandTimeout: Duration) {
         self.channel = channel
         self.commandTimeout = commandTimeout
+        self.flushQueued = .makeBoxSendingValue(false, as: Bool.self, eventLoop: channel.eventLoop)
     }
 
     /// Opens a connection and sends AUTH and SELECT (and a PING) before handing it out.
@@ -118,26 +121,40 @@ public final class RedisConnection: Sendable {
             requests.append(RedisRequest(encoded: buffer, promise: loop.makePromise(), deadline: deadline))
         }
         let futures = requests.map(\.promise.futureResult)
-        let channel = self.channel
         if loop.inEventLoop {
-            Self.writeAndFlush(requests, on: channel)
+            guard Self.write(requests, on: channel) else { return futures }
+            flushSoon()
         } else {
             let sendable = UnsafeTransfer(requests)
-            loop.execute { Self.writeAndFlush(sendable.value, on: channel) }
+            let channel = self.channel
+            loop.execute { if Self.write(sendable.value, on: channel) { channel.flush() } }
         }
         return futures
     }
 
-    /// Writes the requests and flushes once. On the channel's event loop only. A channel closed since the
-    /// connection was picked fails them at once: once its handlers are gone, nothing would ever answer them (and no
-    /// deadline would fire).
-    private static func writeAndFlush(_ requests: [RedisRequest], on channel: any Channel) {
+    /// Writes the requests, unflushed; false when none was written. On the channel's event loop only. A channel
+    /// closed since the connection was picked fails them at once: once its handlers are gone, nothing would ever
+    /// answer them (and no deadline would fire).
+    private static func write(_ requests: [RedisRequest], on channel: any Channel) -> Bool {
         guard channel.isActive else {
             for request in requests { request.promise.fail(RedisError.connectionClosed) }
-            return
+            return false
         }
         for request in requests { channel.write(request, promise: nil) }
-        channel.flush()
+        return true
+    }
+
+    /// Flushes once the loop has run the jobs already queued on it. Commands written from the loop's own tasks
+    /// (`verifyd serve`, where the loops are Swift's global executor, runs every request's task there) leave
+    /// together: the sends of all the requests read in one turn of the loop go out in one `write`, and Redis reads
+    /// them with one `read`. A command written from off the loop is flushed in the job that writes it.
+    private func flushSoon() {
+        guard !flushQueued.value else { return }
+        flushQueued.value = true
+        channel.eventLoop.execute {
+            self.flushQueued.value = false
+            self.channel.flush()
+        }
     }
 
     /// Closes the connection; pending commands fail.
