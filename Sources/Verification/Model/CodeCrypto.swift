@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -40,7 +41,7 @@ public struct CodeCrypto: Sendable {
     }
 
     /// A new code and its seal for the outbox (see `seal`), with `context` authenticated. The code's digits and the
-    /// seal's nonce come from one draw of the system CSPRNG: one `getrandom` where drawing them apart took three.
+    /// seal's nonce come from the process's pool of system randomness (`RandomPool`), three words per code.
     public func generateSealed(context: String) throws -> (code: String, sealed: String) {
         var drawn = DrawnRandom()
         let code = generate(using: &drawn)
@@ -112,16 +113,13 @@ extension CodeCrypto: SecretHolding {
     public var redactedDescription: String { "CodeCrypto(length: \(length), keys: redacted)" }
 }
 
-/// Three random words from one draw of the system CSPRNG, then, if more are asked for (a rare rejection in
-/// `random(in:)`), from `SystemRandomNumberGenerator`.
+/// Three random words from the process's pool of system randomness (`RandomPool`), then, if more are asked for (a
+/// rare rejection in `random(in:)`), from `SystemRandomNumberGenerator`.
 private struct DrawnRandom: RandomNumberGenerator {
-    private var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    private var words: (UInt64, UInt64, UInt64)
     private var used = 0
 
-    init() {
-        // glibc's arc4random_buf (2.36 and later) is one getrandom call; Darwin's is its CSPRNG.
-        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
-    }
+    init() { words = RandomPool.threeWords() }
 
     mutating func next() -> UInt64 {
         defer { used += 1 }
@@ -132,6 +130,29 @@ private struct DrawnRandom: RandomNumberGenerator {
         default:
             var system = SystemRandomNumberGenerator()
             return system.next()
+        }
+    }
+}
+
+/// Words of the system CSPRNG, drawn 4 KiB at a time: one `getrandom` for 170 sends, where each send drew its
+/// own. Each word is handed out once and zeroed as it is, so the pool holds only randomness not yet used.
+enum RandomPool {
+    private static let size = 512
+    private static let pool = Mutex((words: [UInt64](repeating: 0, count: size), next: size))
+
+    /// Three words no one else gets.
+    static func threeWords() -> (UInt64, UInt64, UInt64) {
+        pool.withLock { pool in
+            if pool.next + 3 > size {
+                // glibc's arc4random_buf (2.36 and later) is getrandom; Darwin's is its CSPRNG.
+                pool.words.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
+                pool.next = 0
+            }
+            defer {
+                for index in pool.next..<pool.next + 3 { pool.words[index] = 0 }
+                pool.next += 3
+            }
+            return (pool.words[pool.next], pool.words[pool.next + 1], pool.words[pool.next + 2])
         }
     }
 }
