@@ -1,32 +1,22 @@
 import Foundation
-import NIOConcurrencyHelpers
-import NIOPosix
 
 /// Development driver: prints one JSON line per message to standard output, code included.
 ///
-/// The only place a code ever appears in output. Writes happen on NIO's blocking thread pool, never on an
-/// event loop or the cooperative pool.
+/// The only place a code ever appears in output. `LineWriter` writes the line from its own thread, never on an
+/// event loop or the cooperative pool; a delivery completes once its line is written.
 public struct LogDeliveryDriver: DeliveryDriver {
     public let name = "log"
-    private let output: FileHandle
-    private let lock = NIOLock()
-    private let pool: NIOThreadPool
+    private let output: LineWriter
 
     /// A driver writing to `output` (standard output by default).
-    public init(output: FileHandle = .standardOutput, pool: NIOThreadPool = .singleton) {
+    public init(output: LineWriter = .standardOutput) {
         self.output = output
-        self.pool = pool
     }
 
     public func deliver(_ message: DeliveryMessage) async throws {
         var line = Self.line(message)
         line.append(0x0A)
-        let bytes = line
-        let output = self.output
-        let lock = self.lock
-        try await pool.runIfActive {
-            try lock.withLock { try output.write(contentsOf: bytes) }
-        }
+        await output.write(line)
     }
 
     /// The JSON object of one message, its members in key order.

@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import Verification
 
 #if canImport(Glibc)
@@ -13,13 +12,12 @@ import Verification
 /// One JSON object per line on standard error: `ts`, `level`, `msg`, `label`, `source`, then the metadata by key.
 ///
 /// The line is written by hand (no Foundation serializer, no date formatter per line): at `info`, a send logs one
-/// line and its delivery another, so this is on the hot path.
+/// line and its delivery another, so this is on the hot path. `LineWriter` writes it, off the event loops.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
-    private static let lock = NIOLock()
 
     /// A handler for `label`.
     public init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider?) {
@@ -41,7 +39,7 @@ public struct JSONLogHandler: LogHandler {
             timestamp: Self.now(), level: event.level, message: "\(event.message)", label: label,
             source: event.source, metadata: merged)
         line.append(0x0A)
-        Self.lock.withLock { Self.writeAll(line, to: 2) }
+        LineWriter.standardError.append(line)
     }
 
     /// The JSON object of one log line (without its newline). Metadata keys that collide with the fixed ones are
@@ -109,23 +107,5 @@ public struct JSONLogHandler: LogHandler {
         return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2)
             + "T" + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "."
             + digits(Int32(milliseconds), 3) + "Z"
-    }
-
-    /// Writes every byte of `bytes` to `descriptor`, retrying short writes and interruptions; drops the rest on
-    /// another error (a log line has nowhere else to go).
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
     }
 }
