@@ -26,12 +26,25 @@ enum Route: String, CaseIterable, Sendable {
 
 /// The routes this instance serves and what answers each: thin controllers over the use cases. Routes that need
 /// no I/O are answered on the event loop; the others in a task.
-struct Endpoints: Sendable {
+///
+/// A class: each request's task captures one reference, not a copy of every controller.
+final class Endpoints: Sendable {
     let send: SendVerifyCodeController
     let check: CheckVerifyCodeController?
     let health: HealthController
     let metrics: MetricsController?
     let logger: Logger
+
+    init(
+        send: SendVerifyCodeController, check: CheckVerifyCodeController?, health: HealthController,
+        metrics: MetricsController?, logger: Logger
+    ) {
+        self.send = send
+        self.check = check
+        self.health = health
+        self.metrics = metrics
+        self.logger = logger
+    }
 
     /// The routes served: the check route only with a token, `/metrics` only with a registry.
     var routes: [Route] {

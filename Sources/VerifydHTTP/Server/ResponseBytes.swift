@@ -9,27 +9,36 @@ extension OutgoingResponse {
     /// header names and values come from verifyd's own code (an incoming request id is checked before it is
     /// echoed), so they are written as they are.
     func bytes(version: HTTPVersion, closing: Bool, omitBody: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 192 + (omitBody ? 0 : body.readableBytes))
-        buffer.writeStaticString("HTTP/1.")
-        buffer.writeInteger(UInt8(ascii: version.minor == 0 ? "0" : "1"))
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(String(status.code))
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
+        // The head is gathered as bytes first: appends to an array inline, where each of ByteBuffer's string writes
+        // is a call of a few hundred instructions.
+        var head: [UInt8] = []
+        head.reserveCapacity(256)
+        head.append(contentsOf: version.minor == 0 ? "HTTP/1.0 ".utf8 : "HTTP/1.1 ".utf8)
+        Self.appendDecimal(Int(status.code), to: &head)
+        head.append(UInt8(ascii: " "))
+        head.append(contentsOf: status.reasonPhrase.utf8)
+        head.append(contentsOf: "\r\n".utf8)
         for (name, value) in headers
         where !Self.named(name, "content-length") && !(closing && Self.named(name, "connection")) {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: ": ".utf8)
+            head.append(contentsOf: value.utf8)
+            head.append(contentsOf: "\r\n".utf8)
         }
-        buffer.writeStaticString("Content-Length: ")
-        buffer.writeString(String(body.readableBytes))
-        if closing { buffer.writeStaticString("\r\nConnection: close") }
-        buffer.writeStaticString("\r\n\r\n")
+        head.append(contentsOf: "Content-Length: ".utf8)
+        Self.appendDecimal(body.readableBytes, to: &head)
+        if closing { head.append(contentsOf: "\r\nConnection: close".utf8) }
+        head.append(contentsOf: "\r\n\r\n".utf8)
+        var buffer = allocator.buffer(capacity: head.count + (omitBody ? 0 : body.readableBytes))
+        buffer.writeBytes(head)
         if !omitBody { buffer.writeImmutableBuffer(body) }
         return buffer
+    }
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value >= 10 else { return out.append(UInt8(ascii: "0") + UInt8(value)) }
+        appendDecimal(value / 10, to: &out)
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// Whether the header `name` is `lowercased`, in any case.
