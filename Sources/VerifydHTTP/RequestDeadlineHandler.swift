@@ -55,7 +55,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func handlerRemoved(context: ChannelHandlerContext) { stop() }
 
     private func arm(_ context: ChannelHandlerContext) {
-        let deadline = NIODeadline.now() + timeout
+        let deadline = context.eventLoop.now + timeout
         self.deadline = deadline
         if timer == nil { schedule(at: deadline, context) }
     }
@@ -70,7 +70,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func fired(_ context: ChannelHandlerContext) {
         timer = nil
         guard let deadline else { return }
-        if deadline <= .now() {
+        if deadline <= context.eventLoop.now {
             context.close(promise: nil)
         } else {
             schedule(at: deadline, context)
