@@ -8,7 +8,7 @@ public final class RedisConnection: Sendable {
     let channel: any Channel
     private let commandTimeout: Duration
     private let roundTrips = RedisMetrics.roundTripTimer()
-    /// Whether a flush is queued on the event loop (see `write`).
+    /// Whether a flush is queued on the event loop (see `flushSoon`).
     private let flushQueued: NIOLoopBoundBox<Bool>
 
     private init(channel: any Channel, commandTimeout: Duration) {

@@ -108,7 +108,13 @@ final class HTTPRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        guard lifecycle == .open else { return }
+        guard lifecycle == .open else {
+            // Draining for shutdown with a request arriving: that request will never end now.
+            guard lifecycle == .draining, arriving != nil else { return }
+            arriving = nil
+            if !answering { context.close(promise: nil) }
+            return
+        }
         lifecycle = .draining
         arriving = nil
         guard !answering else { return }
