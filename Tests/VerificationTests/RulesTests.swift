@@ -61,9 +61,9 @@ import Testing
         }
     }
 
-    @Test func codesAreDigitsOfTheConfiguredLength() {
+    @Test func codesAreDigitsOfTheConfiguredLength() throws {
         let crypto = CodeCrypto(secret: "0123456789abcdef", length: 8)
-        let codes = (0..<200).map { _ in crypto.generate() }
+        let codes = try (0..<200).map { _ in try crypto.generateSealed(context: "c").code }
         #expect(codes.allSatisfy { $0.count == 8 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
         #expect(Set(codes).count > 190, "codes repeat far too often for a CSPRNG")
         let digits = Set(codes.joined())
@@ -71,7 +71,7 @@ import Testing
         // Every length 4-10, each digit position uniform enough that a leading zero shows up.
         for length in 4...10 {
             let short = CodeCrypto(secret: "0123456789abcdef", length: length)
-            let batch = (0..<400).map { _ in short.generate() }
+            let batch = try (0..<400).map { _ in try short.generateSealed(context: "c").code }
             #expect(batch.allSatisfy { $0.utf8.count == length && $0.utf8.allSatisfy { (48...57).contains($0) } })
             #expect(batch.contains { $0.hasPrefix("0") }, "length \(length): no leading zero in 400 codes")
         }

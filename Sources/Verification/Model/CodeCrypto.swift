@@ -34,13 +34,8 @@ public struct CodeCrypto: Sendable {
         self.length = length
     }
 
-    /// A new code of `length` decimal digits, uniformly distributed.
-    public func generate() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return generate(using: &rng)
-    }
-
-    /// A new code and its seal for the outbox (see `seal`), with `context` authenticated. The code's digits and the
+    /// A new code of `length` decimal digits, uniformly distributed, and its seal for the outbox (see `seal`), with
+    /// `context` authenticated. The code's digits and the
     /// seal's nonce come from the process's pool of system randomness (`RandomPool`), three words per code.
     public func generateSealed(context: String) throws -> (code: String, sealed: String) {
         var drawn = DrawnRandom()
