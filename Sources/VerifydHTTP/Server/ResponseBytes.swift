@@ -14,7 +14,7 @@ extension OutgoingResponse {
         var head: [UInt8] = []
         head.reserveCapacity(256)
         head.append(contentsOf: version.minor == 0 ? "HTTP/1.0 ".utf8 : "HTTP/1.1 ".utf8)
-        Self.appendDecimal(Int(status.code), to: &head)
+        head.append(contentsOf: String(status.code).utf8)
         head.append(UInt8(ascii: " "))
         head.append(contentsOf: status.reasonPhrase.utf8)
         head.append(contentsOf: "\r\n".utf8)
@@ -26,19 +26,13 @@ extension OutgoingResponse {
             head.append(contentsOf: "\r\n".utf8)
         }
         head.append(contentsOf: "Content-Length: ".utf8)
-        Self.appendDecimal(body.readableBytes, to: &head)
+        head.append(contentsOf: String(body.readableBytes).utf8)
         if closing { head.append(contentsOf: "\r\nConnection: close".utf8) }
         head.append(contentsOf: "\r\n\r\n".utf8)
         var buffer = allocator.buffer(capacity: head.count + (omitBody ? 0 : body.readableBytes))
         buffer.writeBytes(head)
         if !omitBody { buffer.writeImmutableBuffer(body) }
         return buffer
-    }
-
-    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        guard value >= 10 else { return out.append(UInt8(ascii: "0") + UInt8(value)) }
-        appendDecimal(value / 10, to: &out)
-        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// Whether the header `name` is `lowercased`, in any case.
