@@ -1,5 +1,3 @@
-import Foundation
-
 /// Development driver: prints one JSON line per message to standard output, code included.
 ///
 /// The only place a code ever appears in output. `LineWriter` writes the line from its own thread, never on an
