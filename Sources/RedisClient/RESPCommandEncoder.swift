@@ -1,40 +1,61 @@
-import CHiredis
 import NIOCore
 
-/// Encodes commands as RESP with hiredis' `redisFormatSdsCommandArgv` (binary safe, length aware).
+/// Frames commands as RESP arrays of bulk strings (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`), binary safe.
 ///
-/// Its sds variant, not `redisFormatCommandArgv`: that one frames every argument with libc's `sprintf`, about half of
-/// the encoding's instructions for a script call's thirty arguments.
+/// Written straight into the buffer, sized once: hiredis' `redisFormatSdsCommandArgv`, which framed them before, built
+/// each command in an sds string of its own, grown piece by piece with a format parser, and took about 4 µs for a
+/// send's script call of 27 arguments. Replies are still parsed by hiredis (`RESPReplyParser`).
 public enum RESPCommandEncoder {
     /// Appends the RESP encoding of `command` to `buffer`.
-    public static func encode(_ command: RedisCommand, into buffer: inout ByteBuffer) throws(RedisError) {
-        var blob: [UInt8] = []
-        blob.reserveCapacity(512)
-        var lengths: [Int] = []
-        lengths.reserveCapacity(command.arguments.count)
+    public static func encode(_ command: RedisCommand, into buffer: inout ByteBuffer) {
+        var size = 3 + decimalLength(UInt64(command.arguments.count))
         for argument in command.arguments {
-            let start = blob.count
-            argument.appendWireBytes(to: &blob)
-            lengths.append(blob.count - start)
+            let length = argument.wireLength
+            size += 5 + decimalLength(UInt64(length)) + length
         }
-        blob.append(0)  // never an empty buffer, so the base address is never nil
-        let written: Int32 = blob.withUnsafeBytes { bytes in
-            withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: lengths.count) { argv in
-                var next = bytes.baseAddress!
-                for (index, length) in lengths.enumerated() {
-                    argv[index] = next.assumingMemoryBound(to: CChar.self)
-                    next += length
-                }
-                var target: sds? = nil
-                let n = lengths.withUnsafeBufferPointer { lens in
-                    redisFormatSdsCommandArgv(&target, Int32(lens.count), argv.baseAddress, lens.baseAddress)
-                }
-                guard n > 0, let target else { return -1 }
-                defer { redisFreeSdsCommand(target) }
-                buffer.writeBytes(UnsafeRawBufferPointer(start: target, count: Int(n)))
-                return n
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var out = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            out.pointee = UInt8(ascii: "*")
+            out = writeDecimal(UInt64(command.arguments.count), at: out + 1)
+            out = writeLineEnd(at: out)
+            for argument in command.arguments {
+                out.pointee = UInt8(ascii: "$")
+                out = writeDecimal(UInt64(argument.wireLength), at: out + 1)
+                out = writeLineEnd(at: out)
+                out = argument.writeWireBytes(at: out)
+                out = writeLineEnd(at: out)
             }
+            return size
         }
-        guard written > 0 else { throw .protocolError("hiredis could not encode \(command.name)") }
+    }
+
+    /// The decimal digits of `value`.
+    static func decimalLength(_ value: UInt64) -> Int {
+        var digits = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        return digits
+    }
+
+    /// Writes the decimal digits of `value` at `start`; returns the end.
+    static func writeDecimal(_ value: UInt64, at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let end = start + decimalLength(value)
+        var position = end
+        var rest = value
+        repeat {
+            position -= 1
+            position.pointee = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while rest > 0
+        return end
+    }
+
+    private static func writeLineEnd(at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        start[0] = 0x0D
+        start[1] = 0x0A
+        return start + 2
     }
 }

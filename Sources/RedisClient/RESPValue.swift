@@ -45,6 +45,7 @@ public enum RESPValue: Sendable, Hashable {
     public var fieldMap: [String: String]? {
         guard let items = array else { return nil }
         var fields: [String: String] = [:]
+        fields.reserveCapacity(items.count / 2)
         var index = 0
         while index + 1 < items.count {
             if let name = items[index].string { fields[name] = items[index + 1].string ?? "" }

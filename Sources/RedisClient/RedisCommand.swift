@@ -7,13 +7,34 @@ public enum RedisArgument: Sendable, Hashable, ExpressibleByStringLiteral, Expre
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int64) { self = .integer(value) }
 
-    /// Appends the bytes sent on the wire for this argument (no intermediate array).
-    func appendWireBytes(to blob: inout [UInt8]) {
+    /// How many bytes this argument is on the wire.
+    var wireLength: Int {
         switch self {
-        case .string(let s): blob.append(contentsOf: s.utf8)
-        case .bytes(let b): blob.append(contentsOf: b)
-        case .integer(let i): blob.append(contentsOf: String(i).utf8)  // a small string: no heap allocation
+        case .string(let s): s.utf8.count
+        case .bytes(let b): b.count
+        case .integer(let i): (i < 0 ? 1 : 0) + RESPCommandEncoder.decimalLength(i.magnitude)
         }
+    }
+
+    /// Writes this argument's `wireLength` bytes at `start`; returns the end.
+    func writeWireBytes(at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        switch self {
+        case .string(var s):
+            return s.withUTF8 { bytes in copy(bytes, to: start) }
+        case .bytes(let b):
+            return b.withUnsafeBufferPointer { bytes in copy(bytes, to: start) }
+        case .integer(let i):
+            guard i < 0 else { return RESPCommandEncoder.writeDecimal(i.magnitude, at: start) }
+            start.pointee = UInt8(ascii: "-")
+            return RESPCommandEncoder.writeDecimal(i.magnitude, at: start + 1)
+        }
+    }
+
+    private func copy(_ bytes: UnsafeBufferPointer<UInt8>, to start: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        if let base = bytes.baseAddress { start.update(from: base, count: bytes.count) }
+        return start + bytes.count
     }
 }
 

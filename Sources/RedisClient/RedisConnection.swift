@@ -87,7 +87,7 @@ public final class RedisConnection: Sendable {
     /// Sends several commands in one write and returns their replies in order (error replies as values).
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
         let started = ContinuousClock.now
-        let futures = try write(commands, timeout: timeout ?? commandTimeout)
+        let futures = write(commands, timeout: timeout ?? commandTimeout)
         var replies: [RESPValue] = []
         replies.reserveCapacity(futures.count)
         do {
@@ -110,14 +110,14 @@ public final class RedisConnection: Sendable {
         }
     }
 
-    private func write(_ commands: [RedisCommand], timeout: Duration) throws -> [EventLoopFuture<RESPValue>] {
+    private func write(_ commands: [RedisCommand], timeout: Duration) -> [EventLoopFuture<RESPValue>] {
         let deadline = NIODeadline.now() + .init(timeout)
         let loop = channel.eventLoop
         var requests: [RedisRequest] = []
         requests.reserveCapacity(commands.count)
         for command in commands {
             var buffer = channel.allocator.buffer(capacity: 64)
-            try RESPCommandEncoder.encode(command, into: &buffer)
+            RESPCommandEncoder.encode(command, into: &buffer)
             requests.append(RedisRequest(encoded: buffer, promise: loop.makePromise(), deadline: deadline))
         }
         let futures = requests.map(\.promise.futureResult)
