@@ -37,6 +37,11 @@ import Testing
         #expect(Masking.mask("alice@example.com") == "a***@example.com")
         #expect(Masking.mask("8613800138000") == "86138****8000")
         #expect(Masking.mask("1234") == "****")
+        #expect(Masking.mask("12345678") == "****5678")
+        #expect(Masking.mask("a@b@example.com") == "a***@example.com")
+        #expect(Masking.mask("@example.com") == "@***@example.com")
+        #expect(Masking.mask("élodie@exemple.fr") == "é***@exemple.fr", "a first letter of two bytes stays whole")
+        #expect(Masking.mask("") == "")
     }
 
     /// The request path trims as Foundation's `.whitespaces` does (Zs and tab), not newlines.

@@ -12,7 +12,20 @@ import Testing
         #expect(Language(tag: "zh-Hant-TW") == .zhHant)
         #expect(Language(tag: "zh_TW") == .zhHant)
         #expect(Language(tag: "fr") == .en)
+        #expect(Language(tag: "ZH_hk") == .zhHant)
+        #expect(Language(tag: "ZH") == .zhHans)
+        #expect(Language(tag: "zhx") == .en)
+        #expect(Language(tag: "") == .en)
         #expect(ResultCode.sentTooOften.message(.zhHant) == "發送驗證碼太頻繁，請稍後再試")
+    }
+
+    /// A stream entry id's first part is the Redis time it was added at.
+    @Test func streamEntryIdsGiveTheirTime() {
+        #expect(OutboxStream.addedMilliseconds("1764468288000-0") == 1_764_468_288_000)
+        #expect(OutboxStream.addedMilliseconds("1764468288000-17") == 1_764_468_288_000)
+        #expect(OutboxStream.addedMilliseconds("42") == 42)
+        #expect(OutboxStream.addedMilliseconds("x-0") == nil)
+        #expect(OutboxStream.addedMilliseconds("-0") == nil)
     }
 
     @Test func everyCodeHasMessagesInEveryLanguage() {

@@ -98,6 +98,9 @@ import Testing
         #expect(LanguageTag.pick(entries, tag: { $0 }, requested: "ja", fallback: "zh-Hant") == "zh-Hant")
         #expect(LanguageTag.pick(["ja", "ko"], tag: { $0 }, requested: "fr", fallback: "en") == "ja")
         #expect(LanguageTag.pick(["en"], tag: { $0 }, requested: "EN", fallback: "ja") == "en")
+        #expect(LanguageTag.pick(["en", "pt-PT"], tag: { $0 }, requested: "PT_br", fallback: "en") == "pt-PT")
+        #expect(LanguageTag.pick(["en", "zh-TW"], tag: { $0 }, requested: "zh_Hant", fallback: "en") == "zh-TW")
+        #expect(LanguageTag.pick(["EN", "ja"], tag: { $0 }, requested: nil, fallback: "en") == "EN")
     }
 }
 

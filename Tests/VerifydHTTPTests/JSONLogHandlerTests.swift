@@ -8,13 +8,13 @@ import Testing
 @Suite struct JSONLogHandlerTests {
     @Test func aLineIsOneJSONObjectWithEveryFieldAndItsTextIntact() throws {
         let awkward = "quote \" backslash \\ newline \n tab \t bell \u{07} nul \u{00} é 漢 🙂"
+        let metadata: Logger.Metadata = [
+            "target": "a***@example.com", "ts": "not the time", "attempt": .stringConvertible(3),
+            "list": .array(["x", .dictionary(["b": "2", "a": "1"])]),
+        ]
         let bytes = JSONLogHandler.line(
             timestamp: "2026-11-30T02:04:48.123Z", level: .info, message: awkward, label: "verifyd",
-            source: "Verification",
-            metadata: [
-                "target": "a***@example.com", "ts": "not the time", "attempt": .stringConvertible(3),
-                "list": .array(["x", .dictionary(["b": "2", "a": "1"])]),
-            ])
+            source: "Verification", metadata: metadata)
         #expect(!bytes.contains(0x0A), "one line")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         #expect(object["ts"] as? String == "2026-11-30T02:04:48.123Z", "a metadata key cannot replace a fixed one")
@@ -31,6 +31,30 @@ import Testing
         #expect(text.hasPrefix(#"{"ts":"2026-11-30T02:04:48.123Z","level":"info","msg":"#))
         #expect(text.contains(#""attempt":"3","list":["x",{"a":"1","b":"2"}],"target""#), "metadata in key order")
         #expect(text.contains(#"bell \u0007 nul \u0000"#))
+    }
+
+    /// An event's own metadata wins over the provider's (the request id), which wins over the handler's.
+    @Test func anEventsOwnMetadataWinsOverTheProvidersAndTheHandlers() throws {
+        let provider = Logger.MetadataProvider { ["request_id": "from-provider", "shared": "provider", "p": "1"] }
+        var handler = JSONLogHandler(label: "verifyd", level: .info, metadataProvider: provider)
+        handler[metadataKey: "shared"] = "handler"
+        handler[metadataKey: "request_id"] = "from-handler"
+        handler[metadataKey: "h"] = "2"
+        let event = LogEvent(
+            level: .warning, message: "hello", metadata: ["shared": "event", "e": "3"], source: "Tests",
+            file: #fileID, function: #function, line: #line)
+        let bytes = handler.line(for: event)
+        #expect(bytes.last == 0x0A)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes.dropLast())) as? [String: Any])
+        #expect(object["shared"] as? String == "event")
+        #expect(object["request_id"] as? String == "from-provider")
+        #expect(object["e"] as? String == "3")
+        #expect(object["p"] as? String == "1")
+        #expect(object["h"] as? String == "2")
+        #expect(object["level"] as? String == "warning")
+        #expect(object["msg"] as? String == "hello")
+        #expect(object["source"] as? String == "Tests")
+        #expect(object.count == 10, "\(object.keys.sorted())")
     }
 
     @Test func timestampsAreUTCWithMilliseconds() {

@@ -17,33 +17,31 @@ public struct LogDeliveryDriver: DeliveryDriver {
         await output.write(line)
     }
 
-    /// The JSON object of one message, its members in key order.
+    /// The JSON object of one message, its members written in key order.
     static func line(_ message: DeliveryMessage) -> [UInt8] {
-        enum Value {
-            case text(String)
-            case number(Int)
-        }
-        var members: [(String, Value)] = [
-            ("channel", .text(message.channel.rawValue)), ("code", .text(message.code)),
-            ("event", .text("verify-code")), ("id", .text(message.id)), ("lang", .text(message.langTag)),
-            ("templateId", .number(message.templateId)), ("to", .text(message.recipient)),
-        ]
-        if let countryCode = message.countryCode { members.append(("countryCode", .number(countryCode))) }
-        if let number = message.nationalNumber { members.append(("phoneNumber", .text(number))) }
-        switch message.content {
-        case .email(let email): members.append(("subject", .text(email.subject)))
-        case .sms(let sms): members.append(("templateCode", .text(sms.templateCode)))
-        }
-        members.sort { $0.0 < $1.0 }
         var out: [UInt8] = [UInt8(ascii: "{")]
-        out.reserveCapacity(256)
-        for (index, (key, value)) in members.enumerated() {
-            JSONText.appendKey(key, first: index == 0, to: &out)
-            switch value {
-            case .text(let text): JSONText.appendString(text, to: &out)
-            case .number(let number): out.append(contentsOf: String(number).utf8)
-            }
+        out.reserveCapacity(320)
+        func text(_ key: String, _ value: String, first: Bool = false) {
+            JSONText.appendKey(key, first: first, to: &out)
+            JSONText.appendString(value, to: &out)
         }
+        func number(_ key: String, _ value: Int) {
+            JSONText.appendKey(key, to: &out)
+            out.append(contentsOf: String(value).utf8)
+        }
+        text("channel", message.channel.rawValue, first: true)
+        text("code", message.code)
+        if let countryCode = message.countryCode { number("countryCode", countryCode) }
+        text("event", "verify-code")
+        text("id", message.id)
+        text("lang", message.langTag)
+        if let number = message.nationalNumber { text("phoneNumber", number) }
+        switch message.content {
+        case .email(let email): text("subject", email.subject)
+        case .sms(let sms): text("templateCode", sms.templateCode)
+        }
+        number("templateId", message.templateId)
+        text("to", message.recipient)
         out.append(UInt8(ascii: "}"))
         return out
     }

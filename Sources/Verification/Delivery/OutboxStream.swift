@@ -151,7 +151,9 @@ struct OutboxStream: Sendable {
     }
 
     /// The Redis time (ms since 1970) at which a stream entry was added: the first part of its id.
-    static func addedMilliseconds(_ id: String) -> Int64? { id.split(separator: "-").first.flatMap { Int64($0) } }
+    static func addedMilliseconds(_ id: String) -> Int64? {
+        Int64(id[..<(id.utf8.firstIndex(of: UInt8(ascii: "-")) ?? id.endIndex)])
+    }
 
     /// The stored hash of the code a target and template currently have, or nil when there is none (used,
     /// expired or never issued).

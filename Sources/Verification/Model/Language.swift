@@ -8,7 +8,7 @@ public enum Language: String, Sendable, CaseIterable {
 
     /// The language for a client's tag (`zh-Hans`, `zh-CN`, `zh-TW`, `en-US`…), falling back to English.
     public init(tag: String?) {
-        guard let tag = tag?.lowercased().replacingOccurrences(of: "_", with: "-"), !tag.isEmpty else {
+        guard let tag = tag.map(LanguageTag.folded), !tag.isEmpty else {
             self = .en
             return
         }

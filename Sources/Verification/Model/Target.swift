@@ -62,6 +62,32 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
 public enum Masking {
     /// Keeps the first letter of an email's local part and its domain, or the ends of a phone number.
     public static func mask(_ value: String) -> String {
+        guard value.utf8.allSatisfy({ $0 < 0x80 }) else { return maskCharacters(value) }
+        // ASCII (phone keys, and nearly every email): one character per byte, so the bytes are cut directly.
+        let bytes = value.utf8
+        if let at = bytes.lastIndex(of: UInt8(ascii: "@")) {
+            let domain = bytes[at...]
+            return String(unsafeUninitializedCapacity: 4 + domain.count) { out in
+                out[0] = bytes[bytes.startIndex]
+                var end = 1
+                for _ in 0..<3 {
+                    out[end] = UInt8(ascii: "*")
+                    end += 1
+                }
+                for byte in domain {
+                    out[end] = byte
+                    end += 1
+                }
+                return end
+            }
+        }
+        guard bytes.count > 7 else { return String(repeating: "*", count: bytes.count) }
+        return String(decoding: bytes.prefix(bytes.count - 8), as: UTF8.self) + "****"
+            + String(decoding: bytes.suffix(4), as: UTF8.self)
+    }
+
+    /// `mask` by characters, for text that is not ASCII.
+    private static func maskCharacters(_ value: String) -> String {
         if let at = value.lastIndex(of: "@") {
             return "\(value.prefix(1))***\(value[at...])"
         }

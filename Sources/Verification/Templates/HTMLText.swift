@@ -4,6 +4,13 @@ import Foundation
 enum HTMLText {
     /// Escapes `& < > " '`.
     static func escape(_ text: String) -> String {
+        let special = text.utf8.contains { byte in
+            switch byte {
+            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"): true
+            default: false
+            }
+        }
+        guard special else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text {

@@ -93,12 +93,28 @@ public enum LanguageTag {
             }
     }
 
+    /// `tag` with its ASCII letters lowercased and `_` as `-` (`zh_TW` → `zh-tw`): tags are compared this way.
+    static func folded(_ tag: String) -> String {
+        String(
+            decoding: tag.utf8.map { byte in
+                switch byte {
+                case UInt8(ascii: "_"): UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+                default: byte
+                }
+            }, as: UTF8.self)
+    }
+
     /// The entry for `requested`: exact tag, then the same language (Chinese by script: zh-CN → zh-Hans,
     /// zh-TW → zh-Hant; others by primary subtag: pt-BR → pt or pt-PT), then `fallback`, then the first.
     public static func pick<T>(_ entries: [T], tag: (T) -> String, requested: String?, fallback: String) -> T? {
-        func find(_ wanted: String) -> T? { entries.first { tag($0).caseInsensitiveCompare(wanted) == .orderedSame } }
+        func find(_ wanted: String) -> T? {
+            let wanted = wanted.lowercased()
+            return entries.first { tag($0).lowercased() == wanted }
+        }
         func primary(_ tag: String) -> String {
-            tag.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map(String.init) ?? ""
+            let folded = folded(tag)
+            return String(folded[..<(folded.utf8.firstIndex(of: UInt8(ascii: "-")) ?? folded.endIndex)])
         }
         if let requested, !requested.isEmpty {
             if let exact = find(requested) { return exact }

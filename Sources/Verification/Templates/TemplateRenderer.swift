@@ -22,8 +22,10 @@ public enum TemplateRenderer {
     /// HTML) with the plain values filled in.
     public static func email(_ template: EmailTemplate, siteName: String, code: String, ttl: Int) -> RenderedEmail {
         let time = validity(ttl, Language(tag: template.langTag))
-        let plainValues = [("{sitename}", siteName), ("{code}", code), ("{time}", time)]
-        let htmlValues = plainValues.map { ($0.0, HTMLText.escape($0.1)) }
+        let plainValues: [(placeholder: String, value: String)] = [
+            ("{sitename}", siteName), ("{code}", code), ("{time}", time),
+        ]
+        let htmlValues = plainValues.map { (placeholder: $0.placeholder, value: HTMLText.escape($0.value)) }
         return RenderedEmail(
             langTag: template.langTag, subject: fill(template.title, plainValues),
             html: fill(template.content, htmlValues), text: fill(template.text, plainValues))
@@ -49,24 +51,34 @@ public enum TemplateRenderer {
     }
 
     /// Replaces the placeholders in one left-to-right pass: a value that contains a placeholder stays as it is.
+    /// The text between placeholders is copied in runs, from one `{` to the next.
     private static func fill(_ text: String, _ values: [(placeholder: String, value: String)]) -> String {
         var text = text
         return text.withUTF8 { bytes in
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count + 64)
+            var copied = 0
             var index = 0
-            scan: while index < bytes.count {
-                if bytes[index] == UInt8(ascii: "{") {
-                    for (placeholder, value) in values where bytes[index...].starts(with: placeholder.utf8) {
-                        out.append(contentsOf: value.utf8)
-                        index += placeholder.utf8.count
-                        continue scan
-                    }
+            while let brace = bytes[index...].firstIndex(of: UInt8(ascii: "{")) {
+                index = brace + 1
+                for (placeholder, value) in values where matches(placeholder, in: bytes, at: brace) {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<brace]))
+                    out.append(contentsOf: value.utf8)
+                    index = brace + placeholder.utf8.count
+                    copied = index
+                    break
                 }
-                out.append(bytes[index])
-                index += 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
             return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    private static func matches(_ placeholder: String, in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
+        var placeholder = placeholder
+        return placeholder.withUTF8 { wanted in
+            wanted.count <= bytes.count - start
+                && memcmp(wanted.baseAddress!, bytes.baseAddress! + start, wanted.count) == 0
         }
     }
 }

@@ -32,40 +32,58 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        LineWriter.standardError.append(line(for: event))
+    }
+
+    /// The event's line, with its newline.
+    func line(for event: LogEvent) -> [UInt8] {
+        // The event's own metadata wins over the provider's (the request id), which wins over the handler's. Gathered
+        // as pairs, not merged dictionaries: most lines carry only their own metadata and perhaps a request id.
+        let own = event.metadata ?? [:]
+        var pairs = Array(own)
+        let provided = metadataProvider?.get() ?? [:]
+        for (key, value) in provided where own[key] == nil { pairs.append((key, value)) }
+        for (key, value) in metadata where own[key] == nil && provided[key] == nil { pairs.append((key, value)) }
         var line = Self.line(
-            timestamp: Self.now(), level: event.level, message: "\(event.message)", label: label,
-            source: event.source, metadata: merged)
+            timestamp: Self.now(), level: event.level, message: event.message.description, label: label,
+            source: event.source, metadata: pairs)
         line.append(0x0A)
-        LineWriter.standardError.append(line)
+        return line
     }
 
     /// The JSON object of one log line (without its newline). Metadata keys that collide with the fixed ones are
     /// left out; the others follow in key order, so lines of one kind read alike.
     static func line(
         timestamp: String, level: Logger.Level, message: String, label: String, source: String,
-        metadata: Logger.Metadata
+        metadata: some Sequence<(key: String, value: Logger.Metadata.Value)>
     ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(160 + message.utf8.count)
+        out.reserveCapacity(256 + message.utf8.count)
         out.append(UInt8(ascii: "{"))
-        for (index, (key, value)) in [
-            ("ts", timestamp), ("level", level.rawValue), ("msg", message), ("label", label), ("source", source),
-        ].enumerated() {
-            JSONText.appendKey(key, first: index == 0, to: &out)
-            JSONText.appendString(value, to: &out)
-        }
-        for key in metadata.keys.sorted() where !fixedKeys.contains(key) {
+        JSONText.appendKey("ts", first: true, to: &out)
+        JSONText.appendString(timestamp, to: &out)
+        JSONText.appendKey("level", to: &out)
+        JSONText.appendString(level.rawValue, to: &out)
+        JSONText.appendKey("msg", to: &out)
+        JSONText.appendString(message, to: &out)
+        JSONText.appendKey("label", to: &out)
+        JSONText.appendString(label, to: &out)
+        JSONText.appendKey("source", to: &out)
+        JSONText.appendString(source, to: &out)
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where !isFixed(key) {
             JSONText.appendKey(key, to: &out)
-            appendValue(metadata[key]!, to: &out)
+            appendValue(value, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return out
     }
 
-    private static let fixedKeys: Set<String> = ["ts", "level", "msg", "label", "source"]
+    private static func isFixed(_ key: String) -> Bool {
+        switch key {
+        case "ts", "level", "msg", "label", "source": true
+        default: false
+        }
+    }
 
     private static func appendValue(_ value: Logger.Metadata.Value, to out: inout [UInt8]) {
         switch value {
@@ -100,12 +118,25 @@ public struct JSONLogHandler: LogHandler {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        func digits(_ value: Int32, _ count: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, count - text.utf8.count)) + text
+        // Written digit by digit into 24 bytes: this runs for every log line.
+        let fields: [(value: Int32, digits: Int, then: UInt8)] = [
+            (parts.tm_year + 1900, 4, UInt8(ascii: "-")), (parts.tm_mon + 1, 2, UInt8(ascii: "-")),
+            (parts.tm_mday, 2, UInt8(ascii: "T")), (parts.tm_hour, 2, UInt8(ascii: ":")),
+            (parts.tm_min, 2, UInt8(ascii: ":")), (parts.tm_sec, 2, UInt8(ascii: ".")),
+            (Int32(milliseconds), 3, UInt8(ascii: "Z")),
+        ]
+        return String(unsafeUninitializedCapacity: 24) { bytes in
+            var end = 0
+            for field in fields {
+                var value = field.value
+                for position in stride(from: end + field.digits - 1, through: end, by: -1) {
+                    bytes[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                bytes[end + field.digits] = field.then
+                end += field.digits + 1
+            }
+            return end
         }
-        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2)
-            + "T" + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "."
-            + digits(Int32(milliseconds), 3) + "Z"
     }
 }
