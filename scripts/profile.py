@@ -23,6 +23,8 @@ Scenarios (the bench's, one request at a time):
   lookup   email, useType 1 (the address must be free: the owner check), IP and lookup budgets
   sms      SMS, useType 5, a new number each time over 104 countries, IP and country budgets
   check    POST /internal/v1/check-verify-code with a wrong code, after a send to the same target
+  production  send-ip as deployed: JSON logs at info and the worker on (log driver), each code's delivery counted
+           with its send (the dumps wait until the worker has delivered every code)
 """
 import argparse, functools, glob, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
@@ -49,8 +51,8 @@ def answers(condition):
 
 
 class Scenario:
-    def __init__(self, name, budgets):
-        self.name, self.budgets = name, budgets
+    def __init__(self, name, budgets, delivers=False):
+        self.name, self.budgets, self.delivers = name, budgets, delivers
 
     def request(self, n):
         """(method, path, body, headers) of the n-th request."""
@@ -59,7 +61,7 @@ class Scenario:
             headers["X-Forwarded-For"] = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
         if self.name == "health":
             return "GET", "/health/live", None, {}
-        if self.name in ("send", "send-ip"):
+        if self.name in ("send", "send-ip", "production"):
             body = {"type": "email", "useType": 5, "templateId": 1, "account": f"p{n}@profile.example.com"}
         elif self.name == "lookup":
             body = {"type": "email", "useType": 1, "templateId": 1, "account": f"new{n}@profile.example.com"}
@@ -84,7 +86,8 @@ class Scenario:
 # The Go peer serves these two (it has no budgets, no check route).
 GO_PEER_SCENARIOS = ("health", "send")
 SCENARIOS = [Scenario("health", False), Scenario("send", False), Scenario("send-ip", True),
-             Scenario("lookup", True), Scenario("sms", True), Scenario("check", False)]
+             Scenario("lookup", True), Scenario("sms", True), Scenario("check", False),
+             Scenario("production", True, delivers=True)]
 
 
 class Profiled:
@@ -143,6 +146,8 @@ def verifyd_server(binary, preload, scenario, redis_port, http_port):
                VERIFYD_OUTBOX_MAX="100000000", VERIFYD_TRUSTED_PROXIES="127.0.0.1/32",
                # Under callgrind everything runs tens of times slower: a 1-s Redis deadline would fail commands.
                VERIFYD_REDIS_TIMEOUT_MS="30000", LD_PRELOAD=preload)
+    if scenario.delivers:
+        env.update(VERIFYD_WORKER="true", VERIFYD_LOG_LEVEL="info", VERIFYD_LOG_FORMAT="json")
     if scenario.budgets:
         env.update(VERIFYD_IP_RATE_LIMITS="20/600,100/86400", VERIFYD_LOOKUP_RATE_LIMITS="30/600,200/86400",
                    VERIFYD_SMS_COUNTRY_RATE_LIMITS="1000/3600")
@@ -159,6 +164,14 @@ def go_peer_server(binary, scenario, redis_port, http_port):
     env = dict(os.environ, PEER_REDIS_ADDR=f"127.0.0.1:{redis_port}", PEER_PORT=str(http_port), GOMAXPROCS="2",
                GODEBUG="asyncpreemptoff=1")
     return [binary], env, "/health/live"
+
+
+def delivered(redis_port):
+    """Codes the worker delivered so far: the `delivered` fields of every shard's stats hash."""
+    def cli(*arguments):
+        return subprocess.run(["redis-cli", "-p", str(redis_port), *arguments], check=True, capture_output=True,
+                              text=True).stdout.split()
+    return sum(int(n) for key in cli("--scan", "--pattern", "*:stats") for n in cli("HGET", key, "delivered") if n)
 
 
 def measure(server, scenario, requests, warmup, directory):
@@ -190,6 +203,8 @@ def measure(server, scenario, requests, warmup, directory):
                 exchange(connection, prepared[n])
         for n in range(warmup):
             exchange(connection, scenario.request(n))
+        if scenario.delivers:
+            wait_until("the warm-up's deliveries", lambda: delivered(redis_port) >= warmup, 300, 0.5)
         redis.control("-z")
         server_process.control("-z")
         started = time.monotonic()
@@ -199,6 +214,8 @@ def measure(server, scenario, requests, warmup, directory):
             expected = 33203 if scenario.name == "check" else 0
             if status != 200 or (scenario.name != "health" and code != expected):
                 sys.exit(f"profile: {scenario.name} request {n} answered {status} {payload[:200]!r}")
+        if scenario.delivers:
+            wait_until("the deliveries", lambda: delivered(redis_port) >= total, 300, 0.5)
         elapsed = time.monotonic() - started
         counted = server_process.dumped_instructions(), redis.dumped_instructions()
         # What verifyd's own timers (the outbox monitor, the blocked-domain refresh) and Redis' cost over as long a
