@@ -1,17 +1,51 @@
+import Synchronization
+
 /// At most `limit` provider calls at once for one driver.
-actor ConcurrencyLimiter {
+///
+/// A lock, not an actor: a call that finds a free slot takes it without leaving its executor; only a call that has
+/// to wait suspends, and a finishing call hands its slot to the longest waiting one.
+final class ConcurrencyLimiter: Sendable {
     private let limit: Int
-    private var running = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private let state = Mutex((running: 0, waiting: [CheckedContinuation<Void, Never>]()))
 
     init(limit: Int) { self.limit = max(1, limit) }
 
     /// Runs `operation` when a slot is free.
     func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async rethrows -> T {
-        if running >= limit { await withCheckedContinuation { waiting.append($0) } } else { running += 1 }
-        defer {
-            if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+        if !tryAcquire() {
+            await withCheckedContinuation { continuation in
+                let acquired = state.withLock { state -> Bool in
+                    guard state.running >= limit else {
+                        state.running += 1
+                        return true
+                    }
+                    state.waiting.append(continuation)
+                    return false
+                }
+                if acquired { continuation.resume() }
+            }
         }
+        defer { release() }
         return try await operation()
+    }
+
+    private func tryAcquire() -> Bool {
+        state.withLock { state in
+            guard state.running < limit else { return false }
+            state.running += 1
+            return true
+        }
+    }
+
+    /// Hands the slot to the longest waiting call, or frees it.
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else {
+                state.running -= 1
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
     }
 }

@@ -111,11 +111,11 @@ public struct DeliveryWorker: Service {
             /// worker's own list) is first checked to be still pending, once held: a delivery of it that finished
             /// just before has acknowledged it, and it must not go out again. Its attempt number is its delivery count.
             func start(_ entry: OutboxStream.Entry, on stream: OutboxStream, claimed: Bool) async {
-                guard await held.add(entry.id, of: stream.shard) else { return }
+                guard held.add(entry.id, of: stream.shard) else { return }
                 deliveries.addTask {
                     let attempt = claimed ? ((try? await stream.deliveryCount(entry.id)) ?? 0) : 1
                     if attempt > 0 { await processor.process(entry, firstAttempt: attempt, on: stream) }
-                    await held.remove(entry.id, of: stream.shard)
+                    held.remove(entry.id, of: stream.shard)
                 }
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -128,7 +128,7 @@ public struct DeliveryWorker: Service {
                     }
                     if clock.now >= nextClaim {
                         for stream in streams {
-                            try await stream.touch(await held.ids(of: stream.shard))
+                            try await stream.touch(held.ids(of: stream.shard))
                             try await claimStale(stream, held: held, start: start)
                         }
                         nextClaim = clock.now + settings.claimEvery
@@ -137,7 +137,7 @@ public struct DeliveryWorker: Service {
                         for stream in streams { try await recoverOwnPending(stream, held: held, start: start) }
                         recoverOwn = false
                     }
-                    let room = maxHeld - (await held.count)
+                    let room = maxHeld - held.count
                     if room > 0 {
                         // Never BLOCK 0 (forever): at least 1 ms, at most until the next heartbeat.
                         let block = max(.milliseconds(1), min(settings.blockTime, nextClaim - clock.now))
@@ -168,7 +168,7 @@ public struct DeliveryWorker: Service {
         _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) async -> Void
     ) async throws {
         var after = "0"
-        while maxHeld > (await held.count) {
+        while maxHeld > held.count {
             let page = try await stream.readOwnPending(after: after, count: settings.batchSize)
             guard let last = page.last else { return }
             for entry in page { await start(entry, stream, true) }
@@ -183,7 +183,7 @@ public struct DeliveryWorker: Service {
     ) async throws {
         var cursor = "0-0"
         repeat {
-            let room = maxHeld - (await held.count)
+            let room = maxHeld - held.count
             guard room > 0 else { return }
             let claimed = try await stream.claimStale(
                 minIdle: settings.claimIdle, count: min(room, settings.batchSize), from: cursor)

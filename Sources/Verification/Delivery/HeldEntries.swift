@@ -1,49 +1,80 @@
+import Synchronization
+
 /// The entries a worker holds (delivering, waiting to retry, or waiting to record their outcome), so it reads no
 /// more than it can work on and keeps them from being taken over by another worker. Shared by every shard's loop.
-actor HeldEntries {
+///
+/// A lock, not an actor: every delivery adds and removes its entry, and an actor would cost each of them two hops
+/// between executors.
+final class HeldEntries: Sendable {
     /// An entry of one shard's stream (ids are unique only within a stream).
     struct ID: Hashable, Sendable {
         var shard: Int
         var id: String
     }
 
-    private var held: Set<ID> = []
-    private var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
-    private var nextWaiter = 0
+    private struct Waiter {
+        var continuation: CheckedContinuation<Void, Never>
+        var timer: Task<Void, Never>
+    }
+
+    private struct State {
+        var held: Set<ID> = []
+        var waiting: [Int: Waiter] = [:]
+        var nextWaiter = 0
+    }
+
+    private let state = Mutex(State())
 
     /// How many entries are held.
-    var count: Int { held.count }
+    var count: Int { state.withLock { $0.held.count } }
+
+    /// How many callers wait for room.
+    var waiters: Int { state.withLock { $0.waiting.count } }
 
     /// The ids held from one shard's stream.
-    func ids(of shard: OutboxShard) -> [String] { held.filter { $0.shard == shard.index }.map(\.id) }
+    func ids(of shard: OutboxShard) -> [String] {
+        state.withLock { $0.held.filter { $0.shard == shard.index }.map(\.id) }
+    }
 
     /// Holds an entry; false when it is already held (a claim of an entry this worker is still delivering).
-    func add(_ id: String, of shard: OutboxShard) -> Bool { held.insert(ID(shard: shard.index, id: id)).inserted }
+    func add(_ id: String, of shard: OutboxShard) -> Bool {
+        state.withLock { $0.held.insert(ID(shard: shard.index, id: id)).inserted }
+    }
 
     /// Lets go of an entry, waking whoever waits for room.
     func remove(_ id: String, of shard: OutboxShard) {
-        held.remove(ID(shard: shard.index, id: id))
-        wakeAll()
+        let woken = state.withLock { state in
+            state.held.remove(ID(shard: shard.index, id: id))
+            defer { state.waiting.removeAll() }
+            return Array(state.waiting.values)
+        }
+        for waiter in woken {
+            waiter.timer.cancel()
+            waiter.continuation.resume()
+        }
     }
 
     /// Returns once fewer than `limit` entries are held, or after `timeout` at the latest.
     func waitBelow(_ limit: Int, timeout: Duration) async {
         guard count >= limit else { return }
-        let waiter = nextWaiter
-        nextWaiter += 1
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.wake(waiter)
+        await withCheckedContinuation { continuation in
+            let registered = state.withLock { state -> Bool in
+                guard state.held.count >= limit else { return false }
+                let number = state.nextWaiter
+                state.nextWaiter += 1
+                // Started once registered, so it cannot fire before there is a waiter to wake.
+                let timer = Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.wake(number)
+                }
+                state.waiting[number] = Waiter(continuation: continuation, timer: timer)
+                return true
+            }
+            if !registered { continuation.resume() }
         }
-        await withCheckedContinuation { waiting[waiter] = $0 }
-        timer.cancel()
     }
 
-    private func wake(_ waiter: Int) { waiting.removeValue(forKey: waiter)?.resume() }
-
-    private func wakeAll() {
-        let all = waiting.values
-        waiting.removeAll()
-        for waiter in all { waiter.resume() }
+    private func wake(_ number: Int) {
+        state.withLock { $0.waiting.removeValue(forKey: number) }?.continuation.resume()
     }
 }
