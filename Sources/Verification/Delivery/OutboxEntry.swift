@@ -37,7 +37,7 @@ public struct OutboxEntry: Sendable, Equatable {
 
     /// The data the sealed code is bound to: it cannot be replayed for another recipient or template.
     static func sealContext(channel: Channel, recipient: String, templateId: Int) -> String {
-        "\(channel.rawValue)|\(recipient)|\(templateId)"
+        String(concatenating: [channel.rawValue, "|", recipient, "|", String(templateId)])
     }
 
     /// An entry from a stream entry's field map; nil when a field is missing or malformed.

@@ -17,11 +17,11 @@ public struct KeyLayout: Sendable, Equatable {
 
     // Mirror (written by the main application, read by verifyd).
     /// Hash with `email`, `countryCode`, `purePhone` of one account.
-    public func account(_ aid: String) -> String { prefix + "account:" + aid }
+    public func account(_ aid: String) -> String { String(concatenating: [prefix, "account:", aid]) }
     /// String whose existence means the token is valid for the aid: named by the token itself, or by the hex SHA-256
     /// of the token (`VERIFYD_MIRROR_TOKENS=sha256`), so that tokens need not appear in key names.
     public func token(aid: String, token: String) -> String {
-        prefix + "token:" + aid + ":" + tokenNaming.name(of: token)
+        String(concatenating: [prefix, "token:", aid, ":", tokenNaming.name(of: token)])
     }
     /// String holding the aid of the account an address belongs to (the target's key), in the target's shard.
     public func owner(_ target: Target) -> String { targetKey(target, "owner:") }
@@ -45,39 +45,32 @@ public struct KeyLayout: Sendable, Equatable {
 
     // Written by verifyd, per shard.
     /// Stream of the shard's deliveries waiting for a worker.
-    public func outbox(_ shard: OutboxShard) -> String { prefix + "{" + shard.tag + "}:outbox" }
+    public func outbox(_ shard: OutboxShard) -> String { String(concatenating: [prefix, "{", shard.tag, "}:outbox"]) }
     /// Stream of the shard's deliveries that can never succeed, each with its `reason`.
-    public func outboxDead(_ shard: OutboxShard) -> String { prefix + "{" + shard.tag + "}:outbox:dead" }
+    public func outboxDead(_ shard: OutboxShard) -> String {
+        String(concatenating: [prefix, "{", shard.tag, "}:outbox:dead"])
+    }
     /// Hash of the shard's delivery counters: `delivered`, `retries`, `dead`, `duplicates`, `superseded`.
-    public func stats(_ shard: OutboxShard) -> String { prefix + "{" + shard.tag + "}:stats" }
+    public func stats(_ shard: OutboxShard) -> String { String(concatenating: [prefix, "{", shard.tag, "}:stats"]) }
     /// Consumer group of the delivery workers on every outbox stream.
     public var outboxGroup: String { "verifyd" }
 
     // Budgets of other entities, each in a slot of its own: window counters (`LimitLua`), one string per budget.
     /// Counts of recent accepted sends from one client IP (IPv6: its network, `IPAddress.limitKey`).
-    public func ipSendCount(_ ip: String) -> String { prefix + "{ip:" + ip + "}:sent" }
+    public func ipSendCount(_ ip: String) -> String { String(concatenating: [prefix, "{ip:", ip, "}:sent"]) }
     /// Counts of recent requests from one client IP that reached the address owner check.
-    public func ipLookupCount(_ ip: String) -> String { prefix + "{ip:" + ip + "}:looked" }
+    public func ipLookupCount(_ ip: String) -> String { String(concatenating: [prefix, "{ip:", ip, "}:looked"]) }
     /// Counts of recent accepted SMS sends to one country code.
-    public func countrySendCount(_ countryCode: Int) -> String { prefix + "{cc:" + String(countryCode) + "}:sent" }
+    public func countrySendCount(_ countryCode: Int) -> String {
+        String(concatenating: [prefix, "{cc:", String(countryCode), "}:sent"])
+    }
 
-    /// `<prefix>{<shard tag>}:<kind><target key>`, and `:<template>` when given, written into one string (a chain of
-    /// `+` makes a string per step, and these are made on every send and check).
+    /// `<prefix>{<shard tag>}:<kind><target key>`, and `:<template>` when given, written into one string (these are
+    /// made on every send and check).
     private func targetKey(_ target: Target, _ kind: String, templateId: Int? = nil) -> String {
         let tag = OutboxShard(of: target).tag
-        var key = ""
-        key.reserveCapacity(prefix.utf8.count + tag.utf8.count + kind.utf8.count + target.key.utf8.count + 24)
-        key.append(prefix)
-        key.append("{")
-        key.append(tag)
-        key.append("}:")
-        key.append(kind)
-        key.append(target.key)
-        if let templateId {
-            key.append(":")
-            key.append(String(templateId))
-        }
-        return key
+        guard let templateId else { return String(concatenating: [prefix, "{", tag, "}:", kind, target.key]) }
+        return String(concatenating: [prefix, "{", tag, "}:", kind, target.key, ":", String(templateId)])
     }
 }
 
