@@ -324,21 +324,6 @@ def round_trip_counts(commands):
     return len(commands) - background, phases, {"reserve": reserves, "release": releases, "background": background}
 
 
-def crc16(data):
-    """CRC16-XMODEM, as Redis Cluster's key slots and verifyd's shards use it (docs/redis.md#shards)."""
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
-
-
-def shard(target):
-    return crc16(target.encode()) % 16
-
-
 def milliseconds(text):
     number, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
@@ -578,35 +563,6 @@ class Mode:
         }
         self.codes = codes
         self.start_verifyd(budgets=False)
-        self.prime_outbox()
-
-    def prime_outbox(self):
-        """Queues one email and one SMS code on each of the 16 outbox shards, before the scenarios fill it.
-
-        The worker is off during the scenarios, so the outbox only grows, and with one channel only. `serve`'s
-        outbox monitor looks every second, on each shard, for the oldest entry of each channel, reading up to 10,000
-        entries until it has found both: with an email-only backlog of 2,000 entries per shard each of its 16
-        scripts took 8-15 ms, about 12 % of a Redis core for one idle instance, which the scenarios would count as
-        theirs. With both channels at each shard's head the scan stops in its first page, as it does in production
-        when the worker keeps the outbox short."""
-        missing = {(channel, n) for channel in ("email", "sms") for n in range(16)}
-        candidate = 0
-        while missing:
-            candidate += 1
-            email, phone = f"prime-{candidate}@bench.example.com", str(13600000000 + candidate)
-            for channel, target, body in (
-                    ("email", email, {"type": "email", "useType": 5, "templateId": 1, "account": email}),
-                    ("sms", "86" + phone, {"type": "sms", "useType": 5, "templateId": 1, "countryCode": 86,
-                                           "account": phone})):
-                if (channel, shard(target)) not in missing:
-                    continue
-                request = urllib.request.Request(f"http://127.0.0.1:{self.http}/api/v2/common/send-verify-code",
-                                                 data=json.dumps(body).encode(),
-                                                 headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    if response.headers.get("X-Verifyd-Code") != "0":
-                        sys.exit(f"bench: priming the outbox ({self.name}): {response.read()[:300]}")
-                missing.discard((channel, shard(target)))
 
     def pending_target_bytes(self, run):
         before = self.store.used_memory() - self.store.bucket_bytes(), self.store.outbox_bytes(), self.store.outbox_length()

@@ -37,8 +37,9 @@ public struct OutboxMonitor: Service {
 
     public func run() async throws {
         var samples = 0
+        var cursors = OldestEntryScan.Cursors()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let (depth, ages) = try? await sample() {
+            if let (depth, ages) = try? await sample(&cursors) {
                 VerificationMetrics.outbox(depth: depth, oldestAges: ages)
                 backlog?.record(ages)
             }
@@ -68,68 +69,18 @@ public struct OutboxMonitor: Service {
             OutboxShard.all.map { RedisCommand("XTRIM", [.string(keys.outboxDead($0)), "MINID", .integer(minimum)]) })
     }
 
-    /// The first entry of each channel among the oldest `ARGV[1]` entries, Redis' time and the stream's length.
-    /// ARGV[2…] are the channels. Entries are scanned in pages of 256 until every channel is found.
-    static let oldestScript = RedisScript(
-        """
-        local budget = tonumber(ARGV[1])
-        local found, missing = {}, #ARGV - 1
-        local start, scanned = '-', 0
-        while missing > 0 and scanned < budget do
-          local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 256)
-          for _, entry in ipairs(page) do
-            local fields = entry[2]
-            for i = 1, #fields, 2 do
-              if fields[i] == 'channel' then
-                if not found[fields[i + 1]] then found[fields[i + 1]] = entry[1]; missing = missing - 1 end
-                break
-              end
-            end
-            if missing == 0 then break end
-          end
-          scanned = scanned + #page
-          if #page < 256 then break end
-          start = '(' .. page[#page][1]
-        end
-        local reply = {redis.call('XLEN', KEYS[1]), redis.call('TIME')}
-        for i = 2, #ARGV do reply[#reply + 1] = found[ARGV[i]] or '' end
-        return reply
-        """)
-
-    /// Entries scanned per shard for a channel's oldest: 10,000 over the 16 shards, so a channel with nothing queued
-    /// behind another's backlog costs each sample a bounded scan.
-    static let scanPerShard = 10_000 / OutboxShard.count
-
-    /// The outbox length over every shard and, per channel, how long its oldest entry has waited (by Redis'
-    /// clock); a channel with no entry among a shard's oldest `scanPerShard` counts as not waiting there.
-    func sample() async throws -> (Int64, [Channel: Duration]) {
-        try await withThrowingTaskGroup(of: (Int64, [Channel: Duration]).self) { group in
-            for shard in OutboxShard.all { group.addTask { try await sample(shard) } }
-            var depth: Int64 = 0
-            var ages: [Channel: Duration] = [:]
-            for try await (shardDepth, shardAges) in group {
-                depth += shardDepth
-                ages.merge(shardAges, uniquingKeysWith: max)
-            }
-            return (depth, ages)
-        }
-    }
-
-    private func sample(_ shard: OutboxShard) async throws -> (Int64, [Channel: Duration]) {
-        let channels = Channel.allCases
-        let reply = try await redis.eval(
-            Self.oldestScript, keys: [.string(keys.outbox(shard))],
-            arguments: [.integer(Int64(Self.scanPerShard))] + channels.map { .string($0.rawValue) })
-        let parts = reply.array ?? []
-        guard parts.count == 2 + channels.count else { return (0, [:]) }
-        let nowMs = Self.milliseconds(ofTime: parts[1])
+    /// Each shard's depth and the age of each channel's oldest entry, summed and maxed over the shards. The shards
+    /// are read one after another: each script is short, and Redis serves other clients between them.
+    func sample(_ cursors: inout OldestEntryScan.Cursors) async throws -> (Int64, [Channel: Duration]) {
+        let scan = OldestEntryScan(redis: redis, keys: keys)
+        var depth: Int64 = 0
         var ages: [Channel: Duration] = [:]
-        for (index, channel) in channels.enumerated() {
-            let id = parts[2 + index].string ?? ""
-            guard let oldestMs = OutboxStream.addedMilliseconds(id) else { continue }
-            ages[channel] = .milliseconds(max(0, nowMs - oldestMs))
+        for shard in OutboxShard.all {
+            let (shardDepth, shardAges) = try await scan.sample(shard, &cursors)
+            depth += shardDepth
+            ages.merge(shardAges, uniquingKeysWith: max)
         }
-        return (parts[0].int ?? 0, ages)
+        return (depth, ages)
     }
 }
 
