@@ -19,7 +19,7 @@ struct SendVerifyCodeController: Sendable {
         case .success(let value): parsed = value
         }
         let client = clientAddresses.resolve(
-            peer: request.remoteAddress?.ipAddress.flatMap(IPAddress.init),
+            peer: request.peerAddress,
             forwardedFor: request.header("X-Forwarded-For"))
         let outcome = try await useCase.send(
             parsed, session: FresnsHeaders.session(of: request), langTag: request.header(FresnsHeaders.langTag),
