@@ -10,9 +10,21 @@ struct OutboxStream: Sendable {
     let keys: KeyLayout
     let shard: OutboxShard
     let consumer: String
+    /// The stream's key, and the keys of the shard's stats hash and dead letters: made once, not per command.
+    let key: String
+    let statsKey: String
+    let deadKey: String
 
-    /// The stream's key.
-    var key: String { keys.outbox(shard) }
+    init(reader: RedisClient, redis: RedisClient, keys: KeyLayout, shard: OutboxShard, consumer: String) {
+        self.reader = reader
+        self.redis = redis
+        self.keys = keys
+        self.shard = shard
+        self.consumer = consumer
+        self.key = keys.outbox(shard)
+        self.statsKey = keys.stats(shard)
+        self.deadKey = keys.outboxDead(shard)
+    }
 
     /// A stream entry: its id and fields.
     struct Entry: Sendable {
@@ -74,10 +86,11 @@ struct OutboxStream: Sendable {
                 "BLOCK", .integer(block.wholeMilliseconds), "STREAMS",
             ] + streams.map { .string($0.key) } + streams.map { _ in ">" })
         let reply = try await first.reader.send(command, timeout: block + first.reader.configuration.commandTimeout)
-        let byKey = Dictionary(uniqueKeysWithValues: streams.map { ($0.key, $0) })
         var found: [(OutboxStream, Entry)] = []
         for item in reply.array ?? [] {
-            guard let pair = item.array, pair.count == 2, let key = pair[0].string, let stream = byKey[key] else {
+            guard let pair = item.array, pair.count == 2, let key = pair[0].string,
+                let stream = streams.first(where: { $0.key == key })
+            else {
                 continue
             }
             found += entries(pair[1]).map { (stream, $0) }
@@ -145,7 +158,7 @@ struct OutboxStream: Sendable {
     /// Runs the settle script; true when this call acknowledged the entry.
     private func settle(_ id: String, counting field: String, orElse other: String) async throws -> Bool {
         let reply = try await redis.eval(
-            Self.settleScript, keys: [.string(key), .string(keys.stats(shard))],
+            Self.settleScript, keys: [.string(key), .string(statsKey)],
             arguments: [.string(keys.outboxGroup), .string(id), .string(field), .string(other)])
         return reply.int == 1
     }
@@ -179,7 +192,7 @@ struct OutboxStream: Sendable {
             RedisCommand(
                 "XCLAIM", [.string(key), .string(keys.outboxGroup), .string(consumer), 0, .string(id)]))
         guard let claimed = reply.array, let first = claimed.first, !first.isNull else { return false }
-        _ = try await redis.send(RedisCommand("HINCRBY", [.string(keys.stats(shard)), "retries", 1]))
+        _ = try await redis.send(RedisCommand("HINCRBY", [.string(statsKey), "retries", 1]))
         return true
     }
 
@@ -197,7 +210,7 @@ struct OutboxStream: Sendable {
     /// number masked.
     func deadLetter(_ entry: Entry, reason: String) async throws {
         _ = try await redis.eval(
-            Self.deadLetterScript, keys: [.string(key), .string(keys.outboxDead(shard)), .string(keys.stats(shard))],
+            Self.deadLetterScript, keys: [.string(key), .string(deadKey), .string(statsKey)],
             arguments: [
                 .string(keys.outboxGroup), .string(entry.id), .string(reason),
                 .string(Masking.mask(entry.fields["to"] ?? "")), .string(Masking.mask(entry.fields["phone"] ?? "")),
