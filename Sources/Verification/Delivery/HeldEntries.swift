@@ -62,7 +62,7 @@ final class HeldEntries: Sendable {
                 guard state.held.count >= limit else { return false }
                 let number = state.nextWaiter
                 state.nextWaiter += 1
-                // Started once registered, so it cannot fire before there is a waiter to wake.
+                // Its wake takes this lock, so it cannot act before the waiter below is registered.
                 let timer = Task { [weak self] in
                     try? await Task.sleep(for: timeout)
                     self?.wake(number)
