@@ -51,6 +51,8 @@ final class HTTPRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     /// The server is shutting down: after the last answer the connection closes at once, both ways.
     private var shuttingDown = false
+    /// No other request waits or is arriving: the answer being written is the last one due.
+    private var lastDue: Bool { waiting.isEmpty && arriving == nil }
 
     /// A handler answering through `endpoints`, refusing bodies over `maxBodySize` bytes with 413.
     init(endpoints: Endpoints, maxBodySize: Int) {
@@ -186,7 +188,6 @@ final class HTTPRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var response = response
         response.headers.add(name: RequestID.header, value: exchange.id)
         let head = exchange.request.head
-        let lastDue = waiting.isEmpty && arriving == nil
         let keepAlive = head.isKeepAlive && !(lifecycle == .draining && lastDue)
         if keepAlive && head.version.major == 1 && head.version.minor == 0 {
             response.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
@@ -207,7 +208,6 @@ final class HTTPRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let bytes = response.bytes(
             version: version, closing: !keepAlive, omitBody: omitBody, allocator: context.channel.allocator)
         answering = false
-        let lastDue = waiting.isEmpty && arriving == nil
         guard !keepAlive || (lastDue && (inputClosed || lifecycle == .draining)) else {
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
             return answerNext(context)
