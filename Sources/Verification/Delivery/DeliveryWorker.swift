@@ -110,7 +110,7 @@ public struct DeliveryWorker: Service {
             /// Delivers `entry` unless this worker holds it already. A `claimed` entry (taken over, or found on this
             /// worker's own list) is first checked to be still pending, once held: a delivery of it that finished
             /// just before has acknowledged it, and it must not go out again. Its attempt number is its delivery count.
-            func start(_ entry: OutboxStream.Entry, on stream: OutboxStream, claimed: Bool) async {
+            func start(_ entry: OutboxStream.Entry, on stream: OutboxStream, claimed: Bool) {
                 guard held.add(entry.id, of: stream.shard) else { return }
                 deliveries.addTask {
                     let attempt = claimed ? ((try? await stream.deliveryCount(entry.id)) ?? 0) : 1
@@ -143,7 +143,7 @@ public struct DeliveryWorker: Service {
                         let block = max(.milliseconds(1), min(settings.blockTime, nextClaim - clock.now))
                         let each = max(1, min(room, settings.batchSize) / streams.count)
                         for (stream, entry) in try await OutboxStream.readNew(streams, count: each, block: block) {
-                            await start(entry, on: stream, claimed: false)
+                            start(entry, on: stream, claimed: false)
                         }
                     }
                     failures = 0
@@ -165,13 +165,13 @@ public struct DeliveryWorker: Service {
     /// Takes up the entries a lost read reply left on this worker's own pending list, now rather than after the
     /// claim timeout. Those it holds already are skipped by `start`.
     private func recoverOwnPending(
-        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) async -> Void
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) -> Void
     ) async throws {
         var after = "0"
         while maxHeld > held.count {
             let page = try await stream.readOwnPending(after: after, count: settings.batchSize)
             guard let last = page.last else { return }
-            for entry in page { await start(entry, stream, true) }
+            for entry in page { start(entry, stream, true) }
             after = last.id
         }
     }
@@ -179,7 +179,7 @@ public struct DeliveryWorker: Service {
     /// Claims every entry left idle by another worker, following XAUTOCLAIM's cursor until none is left or no
     /// room is.
     private func claimStale(
-        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) async -> Void
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) -> Void
     ) async throws {
         var cursor = "0-0"
         repeat {
@@ -188,7 +188,7 @@ public struct DeliveryWorker: Service {
             let claimed = try await stream.claimStale(
                 minIdle: settings.claimIdle, count: min(room, settings.batchSize), from: cursor)
             for entry in claimed.entries {
-                await start(entry, stream, true)
+                start(entry, stream, true)
             }
             cursor = claimed.next
         } while cursor != "0-0"
