@@ -12,26 +12,22 @@ final class ConcurrencyLimiter: Sendable {
 
     /// Runs `operation` when a slot is free.
     func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async rethrows -> T {
-        if !tryAcquire() {
+        if !acquire(orQueue: nil) {
             await withCheckedContinuation { continuation in
-                let acquired = state.withLock { state -> Bool in
-                    guard state.running >= limit else {
-                        state.running += 1
-                        return true
-                    }
-                    state.waiting.append(continuation)
-                    return false
-                }
-                if acquired { continuation.resume() }
+                if acquire(orQueue: continuation) { continuation.resume() }
             }
         }
         defer { release() }
         return try await operation()
     }
 
-    private func tryAcquire() -> Bool {
+    /// Takes a free slot (true), or queues `waiter`, when given, for the next slot let go (false).
+    private func acquire(orQueue waiter: CheckedContinuation<Void, Never>?) -> Bool {
         state.withLock { state in
-            guard state.running < limit else { return false }
+            guard state.running < limit else {
+                if let waiter { state.waiting.append(waiter) }
+                return false
+            }
             state.running += 1
             return true
         }
