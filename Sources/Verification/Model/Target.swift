@@ -63,27 +63,16 @@ public enum Masking {
     /// Keeps the first letter of an email's local part and its domain, or the ends of a phone number.
     public static func mask(_ value: String) -> String {
         guard value.utf8.allSatisfy({ $0 < 0x80 }) else { return maskCharacters(value) }
-        // ASCII (phone keys, and nearly every email): one character per byte, so the bytes are cut directly.
+        // ASCII (phone keys, and nearly every email): one character per byte, so the text is cut at byte offsets.
         let bytes = value.utf8
         if let at = bytes.lastIndex(of: UInt8(ascii: "@")) {
-            let domain = bytes[at...]
-            return String(unsafeUninitializedCapacity: 4 + domain.count) { out in
-                out[0] = bytes[bytes.startIndex]
-                var end = 1
-                for _ in 0..<3 {
-                    out[end] = UInt8(ascii: "*")
-                    end += 1
-                }
-                for byte in domain {
-                    out[end] = byte
-                    end += 1
-                }
-                return end
-            }
+            return String(concatenating: [
+                String(value[..<bytes.index(after: bytes.startIndex)]), "***", String(value[at...]),
+            ])
         }
         guard bytes.count > 7 else { return String(repeating: "*", count: bytes.count) }
-        return String(decoding: bytes.prefix(bytes.count - 8), as: UTF8.self) + "****"
-            + String(decoding: bytes.suffix(4), as: UTF8.self)
+        let kept = String(value[..<bytes.index(bytes.endIndex, offsetBy: -8)])
+        return String(concatenating: [kept, "****", String(value[bytes.index(bytes.endIndex, offsetBy: -4)...])])
     }
 
     /// `mask` by characters, for text that is not ASCII.
