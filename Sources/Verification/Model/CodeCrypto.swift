@@ -35,8 +35,8 @@ public struct CodeCrypto: Sendable {
     }
 
     /// A new code of `length` decimal digits, uniformly distributed, and its seal for the outbox (see `seal`), with
-    /// `context` authenticated. The code's digits and the
-    /// seal's nonce come from the process's pool of system randomness (`RandomPool`), three words per code.
+    /// `context` authenticated. The code's digits and the seal's nonce come from the process's pool of system
+    /// randomness (`RandomPool`), three words per code.
     public func generateSealed(context: String) throws -> (code: String, sealed: String) {
         var drawn = DrawnRandom()
         let code = generate(using: &drawn)
