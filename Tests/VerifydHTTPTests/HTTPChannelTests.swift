@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOPosix
 import TestSupport
 import Testing
 import Verification
@@ -121,14 +122,14 @@ import Verification
         try socket.write(
             "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /health/live HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab"
         )
-        let first = try socket.read(until: "\"live\"}}", timeout: 8)
+        let first = try await socket.read(until: "\"live\"}}", timeout: 8)
         #expect(Self.answers(first).map(\.status) == ["200"], "\(first)")
         instance.signal(SIGTERM)
         try await waitUntil(timeout: .seconds(10), "the listener closes") {
             (try? RawSocket(port: instance.port)) == nil
         }
         try socket.write("cd")
-        let rest = try socket.readUntilClosed(timeout: 8)
+        let rest = try await socket.readUntilClosed(timeout: 8)
         #expect(Self.answers(rest).map(\.status) == ["200"], "the request arriving at shutdown is answered: \(rest)")
         #expect(try await instance.exitStatus(timeout: .seconds(10)) == 0)
     }
@@ -140,14 +141,17 @@ import Verification
             let socket = try RawSocket(port: port)
             try socket.write(Self.post(Self.send))
             socket.closeWriting()
-            let text = try socket.readUntilClosed(timeout: 8)  // per read: under the 10-s deadline that follows the answer
+            let text = try await socket.readUntilClosed(timeout: 8)  // per read: under the 10-s deadline that follows the answer
             #expect(Self.answers(text).map(\.code) == ["0"], "\(text)")
         }
     }
 }
 
-/// A blocking TCP client: write, shut the write side, read until the server closes.
-private final class RawSocket {
+/// A TCP client on a blocking socket: write, shut the write side, read until the server closes. Its reads wait in
+/// NIO's thread pool, not on a thread of the cooperative pool: there a read waiting for seconds takes a thread
+/// from the servers the tests run in this process (and on two cores, with two such reads, all of them).
+/// `@unchecked Sendable`: its one stored property is never mutated, and a test reads from one task at a time.
+private final class RawSocket: @unchecked Sendable {
     private let descriptor: Int32
 
     init(port: Int) throws {
@@ -179,7 +183,16 @@ private final class RawSocket {
     }
 
     /// What is read until it contains `marker` (within `timeout` seconds per read).
-    func read(until marker: String, timeout: Int) throws -> String {
+    func read(until marker: String, timeout: Int) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try self.blockingRead(until: marker, timeout: timeout) }
+    }
+
+    /// Everything read until the server closes, or until `timeout` seconds pass per read (then a failure).
+    func readUntilClosed(timeout: Int) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try self.blockingReadUntilClosed(timeout: timeout) }
+    }
+
+    private func blockingRead(until marker: String, timeout: Int) throws -> String {
         setReadTimeout(timeout)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -191,8 +204,7 @@ private final class RawSocket {
         return String(decoding: received, as: UTF8.self)
     }
 
-    /// Everything read until the server closes, or until `timeout` seconds pass (then a failure).
-    func readUntilClosed(timeout: Int) throws -> String {
+    private func blockingReadUntilClosed(timeout: Int) throws -> String {
         setReadTimeout(timeout)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
