@@ -17,7 +17,9 @@ import Testing
     }
 
     @Test func everyKeyLandsInTheSlotRedisGivesIt() async throws {
-        let redis = try await RedisServer.start(arguments: ["--cluster-enabled", "yes"])
+        let redis = try await RedisServer.start(arguments: [
+            "--cluster-enabled", "yes", "--cluster-port", String(try FreePort.find()),
+        ])
         defer { redis.stop() }
         var keys = [
             "", "a", "verify:outbox", "verify:{a@example.com}:code:1", "verify:{8613800138000}:sends",

@@ -14,7 +14,13 @@ public final class RedisCluster: Sendable {
     /// `redis+cluster://` with every node as a seed.
     public var url: String { "redis+cluster://" + seeds.joined(separator: ",") }
 
-    private init(nodes: [RedisServer]) { self.nodes = nodes }
+    /// Each node's cluster bus port, in the order of `nodes`.
+    private let busPorts: [Int]
+
+    private init(nodes: [RedisServer], busPorts: [Int]) {
+        self.nodes = nodes
+        self.busPorts = busPorts
+    }
 
     /// Starts the nodes, assigns the slots and waits until the cluster is up. Without replicas each node gets its own
     /// config epoch (`CLUSTER SET-CONFIG-EPOCH`), the slots are added with `CLUSTER ADDSLOTSRANGE` and the nodes
@@ -24,11 +30,18 @@ public final class RedisCluster: Sendable {
         let count = primaries * (1 + replicasPerPrimary)
         let timeout = replicasPerPrimary > 0 ? "1000" : "2000"
         var nodes: [RedisServer] = []
+        var busPorts: [Int] = []
         for _ in 0..<count {
+            // The bus port from FreePort too: by default it is the port + 10000, which FreePort may hand to another
+            // test's server (a sink failed to bind one that way).
+            busPorts.append(try FreePort.find())
             nodes.append(
-                try await RedisServer.start(arguments: ["--cluster-enabled", "yes", "--cluster-node-timeout", timeout]))
+                try await RedisServer.start(arguments: [
+                    "--cluster-enabled", "yes", "--cluster-node-timeout", timeout, "--cluster-port",
+                    String(busPorts[busPorts.count - 1]),
+                ]))
         }
-        let cluster = RedisCluster(nodes: nodes)
+        let cluster = RedisCluster(nodes: nodes, busPorts: busPorts)
         if replicasPerPrimary > 0 {
             try await cluster.create(replicasPerPrimary: replicasPerPrimary)
         } else {
@@ -60,6 +73,7 @@ public final class RedisCluster: Sendable {
 
     private func assignAndMeet() async throws {
         let meetPort = String(nodes[0].port)
+        let meetBusPort = String(busPorts[0])
         let share = 16384 / nodes.count
         for (index, node) in nodes.enumerated() {
             let first = index * share
@@ -68,7 +82,7 @@ public final class RedisCluster: Sendable {
                 _ = try await client.send("CLUSTER", "SET-CONFIG-EPOCH", .string(String(index + 1)))
                 _ = try await client.send("CLUSTER", "ADDSLOTSRANGE", .string(String(first)), .string(String(last)))
                 if index > 0 {
-                    _ = try await client.send("CLUSTER", "MEET", "127.0.0.1", .string(meetPort))
+                    _ = try await client.send("CLUSTER", "MEET", "127.0.0.1", .string(meetPort), .string(meetBusPort))
                 }
             }
         }
@@ -91,12 +105,7 @@ public final class RedisCluster: Sendable {
                 "--cluster-replicas", String(replicasPerPrimary), "--cluster-yes",
             ]
         let environment = ProcessInfo.processInfo.environment
-        // redis-cli waits for the cluster to agree: off the cooperative threads.
-        let status = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try Spawn.run(arguments, environment: environment) })
-            }
-        }
+        let status = try await Spawn.run(arguments, environment: environment)
         guard status == 0 else { throw TestFailure("redis-cli --cluster create exited with \(status)") }
     }
 
