@@ -87,7 +87,7 @@ import Testing
     /// Over STARTTLS (required, the relay's certificate trusted through `caFile`), sessions are set up by libcurl and
     /// then carry several messages each, encrypted.
     @Test func sessionsOverSTARTTLSCarrySeveralMessages() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let sink = try await Sink.start(.smtp, arguments: certificates.sinkArguments())
         defer { sink.stop() }

@@ -46,7 +46,7 @@ import Testing
     /// The message arrives, over TLS, whether the relay speaks STARTTLS (required) or TLS from the first byte, when
     /// its certificate's CA is the CA file.
     @Test(arguments: Transport.allCases) func aTrustedRelayGetsTheMessageOverTLS(_ transport: Transport) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let sink = try await Sink.start(
             .smtp, arguments: certificates.sinkArguments(implicit: transport == .implicitTLS))
@@ -67,9 +67,9 @@ import Testing
     /// STARTTLS or implicit TLS: the delivery fails, transient (retried, then dead-lettered), naming the certificate.
     @Test(arguments: Transport.allCases, Distrust.allCases)
     func anUntrustedRelayGetsNoMessage(_ transport: Transport, _ distrust: Distrust) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
-        let other = try TestCertificates.make(authority: "another CA")
+        let other = try await TestCertificates.make(authority: "another CA")
         defer { other.remove() }
         let sink = try await Sink.start(
             .smtp, arguments: certificates.sinkArguments(implicit: transport == .implicitTLS))
@@ -112,7 +112,7 @@ import Testing
     /// Opportunistic STARTTLS still upgrades when the relay offers it, and still checks the certificate: trusted, the
     /// message goes over TLS; untrusted, it is not sent at all (no fallback to plaintext).
     @Test func opportunisticSTARTTLSUpgradesAndChecksTheCertificate() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let sink = try await Sink.start(.smtp, arguments: certificates.sinkArguments())
         defer { sink.stop() }

@@ -35,7 +35,12 @@ struct TestCertificates: Sendable {
         """
 
     /// A new authority named `name` and a server certificate it signed, valid for a day, in a new temporary directory.
-    static func make(authority name: String = "verifyd test CA") throws -> TestCertificates {
+    /// openssl runs as a child process of `Blocking`.
+    static func make(authority name: String = "verifyd test CA") async throws -> TestCertificates {
+        try await Blocking.childProcess { try makeNow(authority: name) }
+    }
+
+    private static func makeNow(authority name: String) throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func path(_ file: String) -> String { directory.appendingPathComponent(file).path }

@@ -8,7 +8,12 @@ import Foundation
 /// that inherited its descriptors — a script that starts daemons would never be seen to exit.
 public enum Spawn {
     /// Runs `arguments` (the first is an absolute path) with `environment`, output to /dev/null; the exit status.
-    public static func run(_ arguments: [String], environment: [String: String]) throws -> Int32 {
+    /// A child process of `Blocking` (its own thread, two at a time).
+    public static func run(_ arguments: [String], environment: [String: String]) async throws -> Int32 {
+        try await Blocking.childProcess { try runToExit(arguments, environment: environment) }
+    }
+
+    private static func runToExit(_ arguments: [String], environment: [String: String]) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -185,12 +185,14 @@ import Verification
             "the previous templates stay in force")
     }
 
-    @Test func anInvalidTemplatesFileStopsStartUp() throws {
+    @Test func anInvalidTemplatesFileStopsStartUp() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try #"{"verifycode_template2":[{"type":"email","isEnabled":true,"template":[{"langTag":"en","title":"x"}]}]}"#
             .write(to: file, atomically: true, encoding: .utf8)
-        let result = try VerifydProcess.runToExit(environment: ["VERIFYD_DEV": "1", "VERIFYD_TEMPLATES": file.path])
+        let result = try await VerifydProcess.runToExit(environment: [
+            "VERIFYD_DEV": "1", "VERIFYD_TEMPLATES": file.path,
+        ])
         #expect(result.status == 64)
         #expect(result.stderr.contains("verifycode_template2[0].template[0].content"))
     }

@@ -8,10 +8,10 @@ import Verification
 @Suite struct DomainsCommandTests {
     private let blocked = KeyLayout().blockedEmailDomains
 
-    private func run(_ arguments: [String], url: String, input: String = "") throws -> (
+    private func run(_ arguments: [String], url: String, input: String = "") async throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
-        try VerifydProcess.command(arguments, url: url, input: input)
+        try await VerifydProcess.command(arguments, url: url, input: input)
     }
 
     private func members(_ store: RedisClient) async throws -> Set<String> {
@@ -21,7 +21,7 @@ import Verification
     @Test(arguments: RedisBackend.endToEnd) func addListAndRemoveRoundTrip(_ backend: RedisBackend) async throws {
         let redis = try await TestRedis.start(backend)
         defer { redis.stop() }
-        let added = try run(
+        let added = try await run(
             ["domains", "add", " Mailinator.COM ", "x.example.", "bad_domain.example", "bücher.example", "localhost"],
             url: redis.url)
         #expect(added.status == 1, "a bad argument makes the exit status non-zero")
@@ -30,24 +30,24 @@ import Verification
         #expect(added.stderr.contains(#"domain 5: "localhost" has no dot"#))
         #expect(added.stderr.contains("2 invalid entries skipped"))
 
-        let again = try run(["domains", "add", "mailinator.com"], url: redis.url)
+        let again = try await run(["domains", "add", "mailinator.com"], url: redis.url)
         #expect(again.status == 0 && again.stdout == "added 1 domain (0 new)\n")
 
-        let listed = try run(["domains", "list"], url: redis.url)
+        let listed = try await run(["domains", "list"], url: redis.url)
         #expect(listed.status == 0)
         #expect(
             listed.stdout == "mailinator.com\nx.example\nxn--bcher-kva.example\n",
             "sorted, one a line, nothing else on stdout; a Unicode domain in its IDNA form, as targets hold it")
         #expect(listed.stderr == "3 domains\n")
 
-        let removed = try run(["domains", "remove", "MAILINATOR.com", "never-added.example"], url: redis.url)
+        let removed = try await run(["domains", "remove", "MAILINATOR.com", "never-added.example"], url: redis.url)
         #expect(removed.status == 0 && removed.stdout == "removed 1 domain\n")
         try await withRedisClient(url: redis.url) { store async throws in
             #expect(try await members(store) == ["x.example", "xn--bcher-kva.example"])
         }
-        let empty = try run(["domains", "remove", "x.example", "Bücher.example"], url: redis.url)
+        let empty = try await run(["domains", "remove", "x.example", "Bücher.example"], url: redis.url)
         #expect(empty.stdout == "removed 2 domains\n")
-        let none = try run(["domains", "list"], url: redis.url)
+        let none = try await run(["domains", "list"], url: redis.url)
         #expect(none.status == 0 && none.stdout.isEmpty && none.stderr == "0 domains\n")
     }
 
@@ -67,7 +67,7 @@ import Verification
         mailinator.com\r
         -leading-hyphen.example
         """.write(to: file, atomically: true, encoding: .utf8)
-        let imported = try run(["domains", "import", file.path], url: redis.url)
+        let imported = try await run(["domains", "import", file.path], url: redis.url)
         #expect(imported.status == 1, "a bad line makes the exit status non-zero")
         #expect(imported.stdout == "imported 3 domains (3 new)\n", "a repeated domain counts once")
         let reported = imported.stderr.split(separator: "\n").compactMap { $0.split(separator: ":").first }
@@ -76,24 +76,24 @@ import Verification
             #expect(try await members(store) == ["mailinator.com", "guerrillamail.com", "xn--bcher-kva.example"])
         }
 
-        let fromStdin = try run(
+        let fromStdin = try await run(
             ["domains", "import", "-"], url: redis.url, input: "mailinator.com\nyopmail.com\n\n# end\n")
         #expect(fromStdin.status == 0)
         #expect(fromStdin.stdout == "imported 2 domains (1 new)\n")
         #expect(fromStdin.stderr.isEmpty)
 
-        let missing = try run(["domains", "import", "/nonexistent/domains.txt"], url: redis.url)
+        let missing = try await run(["domains", "import", "/nonexistent/domains.txt"], url: redis.url)
         #expect(missing.status == 64 && missing.stderr.contains("cannot read /nonexistent/domains.txt"))
-        #expect(try run(["domains", "import"], url: redis.url).status == 64, "FILE or --disposable is required")
-        #expect(try run(["domains", "import", "-", "--disposable"], url: redis.url).status == 64, "not both")
-        let unreachable = try run(["domains", "list"], url: "redis://127.0.0.1:1")
+        #expect(try await run(["domains", "import"], url: redis.url).status == 64, "FILE or --disposable is required")
+        #expect(try await run(["domains", "import", "-", "--disposable"], url: redis.url).status == 64, "not both")
+        let unreachable = try await run(["domains", "list"], url: "redis://127.0.0.1:1")
         #expect(unreachable.status != 0 && unreachable.stderr.contains("cannot reach Redis"))
     }
 
     @Test func theBundledListLoadsInOneCommandAndItsDomainsAnswer34110() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
-        let loaded = try run(["domains", "import", "--disposable"], url: redis.url)
+        let loaded = try await run(["domains", "import", "--disposable"], url: redis.url)
         #expect(loaded.status == 0, "every bundled domain is valid: \(loaded.stderr)")
         let count = try #require(
             loaded.stdout.firstMatch(of: #/^imported (\d+) domains \((\d+) new\) from disposable-email-domains /#)
@@ -105,7 +105,7 @@ import Verification
             #expect(try await store.send("SCARD", .string(blocked)).int == Int64(total))
             #expect(try await store.send("SISMEMBER", .string(blocked), "mailinator.com").int == 1)
         }
-        let reloaded = try run(["domains", "import", "--disposable"], url: redis.url)
+        let reloaded = try await run(["domains", "import", "--disposable"], url: redis.url)
         #expect(reloaded.stdout.hasPrefix("imported \(total) domains (0 new)"), "loading it again changes nothing")
 
         let server = try await VerifydProcess.start(environment: testEnvironment(redis: redis))

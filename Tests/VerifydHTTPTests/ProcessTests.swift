@@ -123,7 +123,7 @@ import Verification
     }
 
     @Test func invalidConfigurationNamesEveryProblem() async throws {
-        let result = try VerifydProcess.runToExit(environment: [
+        let result = try await VerifydProcess.runToExit(environment: [
             "VERIFYD_PORT": "99999", "VERIFYD_RATE_LIMITS": "lots", "VERIFYD_REDIS_URL": "http://x",
         ])
         #expect(result.status == 64)
@@ -136,7 +136,7 @@ import Verification
     /// A CA file verifyd cannot read stops it at start-up, naming the setting, rather than failing every delivery.
     @Test func anUnreadableSMTPCAFileIsAConfigurationError() async throws {
         let missing = "/nonexistent/verifyd-relay-ca-\(UUID().uuidString).pem"
-        let result = try VerifydProcess.runToExit(
+        let result = try await VerifydProcess.runToExit(
             environment: testEnvironment(
                 url: "redis://127.0.0.1:9",
                 [

@@ -178,8 +178,9 @@ import Verification
     }
 }
 
-/// Writes `bytes` on a fresh connection and returns everything the server sends until it closes (10 s at most).
-func rawExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
+/// Writes `bytes` on a fresh connection and returns everything the server sends until it closes (`timeout` at most;
+/// past it the failure says how many answers had come).
+func rawExchange(port: Int, _ bytes: [UInt8], timeout: Duration = .seconds(10)) async throws -> String {
     let received = NIOLockedValueBox<[UInt8]>([])
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .channelInitializer { channel in
@@ -189,7 +190,13 @@ func rawExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
         }
         .connect(host: "127.0.0.1", port: port).get()
     try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
-    try await waitUntil(timeout: .seconds(10), "the server closes the connection") { !channel.isActive }
+    do {
+        try await waitUntil(timeout: timeout, "the server closes the connection") { !channel.isActive }
+    } catch {
+        let text = String(decoding: received.withLockedValue { $0 }, as: UTF8.self)
+        let answers = text.components(separatedBy: "HTTP/1.").count - 1
+        throw TestFailure("\(error); \(answers) answers by then, ending: \(text.suffix(300))")
+    }
     return String(decoding: received.withLockedValue { $0 }, as: UTF8.self)
 }
 

@@ -28,7 +28,7 @@ import Verification
         }
     }
 
-    private static func script(_ action: String, directory: URL, ipRateLimits: String = "off") throws -> Int32 {
+    private static func script(_ action: String, directory: URL, ipRateLimits: String = "off") async throws -> Int32 {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         var environment = ProcessInfo.processInfo.environment
@@ -37,25 +37,34 @@ import Verification
         environment["VERIFYD_DELIVERY_CLAIM_IDLE"] = "2s"
         environment["VERIFYD_IP_RATE_LIMITS"] = ipRateLimits  // off by default: all test traffic is from 127.0.0.1
         environment["VERIFYD_LOOKUP_RATE_LIMITS"] = "off"  // likewise
-        return try Spawn.run(
+        return try await Spawn.run(
             ["/bin/bash", root.appendingPathComponent("scripts/stack.sh").path, action], environment: environment)
     }
 
     private func withStack(ipRateLimits: String = "off", _ body: (Stack) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "verifyd-stack-\(UUID().uuidString.prefix(8))")
-        defer {
-            _ = try? Self.script("down", directory: directory)
-            try? FileManager.default.removeItem(at: directory)
+        do {
+            #expect(try await Self.script("up", directory: directory, ipRateLimits: ipRateLimits) == 0)
+            let text = try String(contentsOf: directory.appendingPathComponent("stack.env"), encoding: .utf8)
+            var env: [String: String] = [:]
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                if parts.count == 2 {
+                    env[parts[0]] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                }
+            }
+            try await body(Stack(directory: directory, env: env))
+        } catch {
+            await Self.tearDown(directory)
+            throw error
         }
-        #expect(try Self.script("up", directory: directory, ipRateLimits: ipRateLimits) == 0)
-        let text = try String(contentsOf: directory.appendingPathComponent("stack.env"), encoding: .utf8)
-        var env: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { env[parts[0]] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        }
-        try await body(Stack(directory: directory, env: env))
+        await Self.tearDown(directory)
+    }
+
+    private static func tearDown(_ directory: URL) async {
+        _ = try? await script("down", directory: directory)
+        try? FileManager.default.removeItem(at: directory)
     }
 
     @Test func requestsReachAllInstancesAndLimitsHoldAcrossThem() async throws {

@@ -101,46 +101,50 @@ final class VerifydProcess: Sendable {
         process.waitUntilExit()
     }
 
-    /// Runs `verifyd serve` to its exit (for configuration errors).
-    static func runToExit(environment: [String: String]) throws -> (status: Int32, stderr: String) {
-        let child = Process()
-        child.executableURL = try binary()
-        child.arguments = ["serve"]
-        child.environment = environment
-        let pipe = Pipe()
-        child.standardError = pipe
-        child.standardOutput = FileHandle.nullDevice
-        try child.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        child.waitUntilExit()
-        return (child.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs `verifyd serve` to its exit (for configuration errors), as a child process of `Blocking`.
+    static func runToExit(environment: [String: String]) async throws -> (status: Int32, stderr: String) {
+        try await Blocking.childProcess {
+            let child = Process()
+            child.executableURL = try binary()
+            child.arguments = ["serve"]
+            child.environment = environment
+            let pipe = Pipe()
+            child.standardError = pipe
+            child.standardOutput = FileHandle.nullDevice
+            try child.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            child.waitUntilExit()
+            return (child.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
     }
 
     /// Runs `verifyd ARGUMENTS` to its exit against the Redis at `url`, as an operator would, with `input` on its
-    /// standard input; its status and both outputs.
-    static func command(_ arguments: [String], url: String, input: String = "") throws -> (
+    /// standard input; its status and both outputs. A child process of `Blocking`.
+    static func command(_ arguments: [String], url: String, input: String = "") async throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
-        let child = Process()
-        child.executableURL = try binary()
-        child.arguments = arguments
-        child.environment = ["VERIFYD_REDIS_URL": url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
-        let stdin = Pipe()
-        let out = Pipe()
-        let err = Pipe()
-        child.standardInput = stdin
-        child.standardOutput = out
-        child.standardError = err
-        try child.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        // Standard error is small; read it after standard output, which may be large (a list).
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        child.waitUntilExit()
-        return (
-            child.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        try await Blocking.childProcess {
+            let child = Process()
+            child.executableURL = try binary()
+            child.arguments = arguments
+            child.environment = ["VERIFYD_REDIS_URL": url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""]
+            let stdin = Pipe()
+            let out = Pipe()
+            let err = Pipe()
+            child.standardInput = stdin
+            child.standardOutput = out
+            child.standardError = err
+            try child.run()
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+            // Standard error is small; read it after standard output, which may be large (a list).
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            child.waitUntilExit()
+            return (
+                child.terminationStatus, String(decoding: stdout, as: UTF8.self),
+                String(decoding: stderr, as: UTF8.self)
+            )
+        }
     }
-
 }
