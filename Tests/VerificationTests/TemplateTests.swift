@@ -86,6 +86,10 @@ import Testing
         #expect(mail.subject == "[A&B <Co>] code")
         #expect(mail.html.contains("<div>A&amp;B &lt;Co&gt;</div>"))
         #expect(mail.text == "A&B <Co>\n\nCode: 123456\n10 minutes")
+        // A character to escape followed by a combining mark is one Character with it, and is escaped all the same.
+        let marked = TemplateRenderer.email(template, siteName: "<\u{301}b>\u{20DD} &\u{308}", code: "1", ttl: 60)
+        #expect(marked.html.contains("<div>&lt;\u{301}b&gt;\u{20DD} &amp;\u{308}</div>"), "\(marked.html)")
+        #expect(HTMLText.escape("\"it's\" 验证") == "&quot;it&#39;s&quot; 验证")
         #expect(TemplateRenderer.validity(300, .zhHans) == "5 分钟")
         #expect(TemplateRenderer.validity(90, .zhHant) == "90 秒")
         #expect(TemplateRenderer.validity(60, .en) == "1 minute")

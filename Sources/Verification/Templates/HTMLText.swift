@@ -2,28 +2,27 @@ import Foundation
 
 /// HTML escaping, and the plain-text form of simple HTML mail content.
 enum HTMLText {
-    /// Escapes `& < > " '`.
+    /// Escapes `& < > " '`, byte by byte: one followed by a combining mark (one Character with it) is escaped too.
     static func escape(_ text: String) -> String {
-        let special = text.utf8.contains { byte in
-            switch byte {
-            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"): true
-            default: false
-            }
+        guard text.utf8.contains(where: { entity(for: $0) != nil }) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            if let entity = entity(for: byte) { out += entity.utf8 } else { out.append(byte) }
         }
-        guard special else { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The entity that stands for `byte` in HTML text, nil when the byte stands for itself.
+    private static func entity(for byte: UInt8) -> String? {
+        switch byte {
+        case UInt8(ascii: "&"): "&amp;"
+        case UInt8(ascii: "<"): "&lt;"
+        case UInt8(ascii: ">"): "&gt;"
+        case UInt8(ascii: "\""): "&quot;"
+        case UInt8(ascii: "'"): "&#39;"
+        default: nil
         }
-        return out
     }
 
     /// Text from HTML: block ends and `<br>` become line breaks, other tags go, entities are decoded.
