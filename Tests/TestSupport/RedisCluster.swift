@@ -34,11 +34,11 @@ public final class RedisCluster: Sendable {
         for _ in 0..<count {
             // The bus port from FreePort too: by default it is the port + 10000, which FreePort may hand to another
             // test's server (a sink failed to bind one that way).
-            busPorts.append(try FreePort.find())
+            let bus = try FreePort.find()
+            busPorts.append(bus)
             nodes.append(
                 try await RedisServer.start(arguments: [
-                    "--cluster-enabled", "yes", "--cluster-node-timeout", timeout, "--cluster-port",
-                    String(busPorts[busPorts.count - 1]),
+                    "--cluster-enabled", "yes", "--cluster-node-timeout", timeout, "--cluster-port", String(bus),
                 ]))
         }
         let cluster = RedisCluster(nodes: nodes, busPorts: busPorts)
