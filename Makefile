@@ -12,7 +12,9 @@ test:
 	docker-compose -f docker/compose.yaml --profile cluster config --quiet
 	scripts/format.sh --check
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	# At most 24 tests at a time: started all at once, their Redis servers, sinks and child processes crowd two cores
+	# in the first seconds and timing-bound tests fail now and then; 24 also finishes sooner (39-43 s against 44-50).
+	SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-24} $(SWIFT) test --skip-build
 	scripts/chaos.sh --short
 
 build: deps
