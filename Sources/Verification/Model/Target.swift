@@ -62,25 +62,23 @@ public struct Target: Sendable, Hashable, CustomStringConvertible {
 public enum Masking {
     /// Keeps the first letter of an email's local part and its domain, or the ends of a phone number.
     public static func mask(_ value: String) -> String {
-        guard value.utf8.allSatisfy({ $0 < 0x80 }) else { return maskCharacters(value) }
-        // ASCII (phone keys, and nearly every email): one character per byte, so the text is cut at byte offsets.
-        let bytes = value.utf8
-        if let at = bytes.lastIndex(of: UInt8(ascii: "@")) {
-            return String(concatenating: [
-                String(value[..<bytes.index(after: bytes.startIndex)]), "***", String(value[at...]),
-            ])
-        }
-        guard bytes.count > 7 else { return String(repeating: "*", count: bytes.count) }
-        let kept = String(value[..<bytes.index(bytes.endIndex, offsetBy: -8)])
-        return String(concatenating: [kept, "****", String(value[bytes.index(bytes.endIndex, offsetBy: -4)...])])
+        // ASCII (phone keys, and nearly every email) is cut by bytes, one character each; other text by characters.
+        value.utf8.allSatisfy({ $0 < 0x80 })
+            ? mask(value, by: value.utf8, at: UInt8(ascii: "@")) : mask(value, by: value, at: "@")
     }
 
-    /// `mask` by characters, for text that is not ASCII.
-    private static func maskCharacters(_ value: String) -> String {
-        if let at = value.lastIndex(of: "@") {
-            return "\(value.prefix(1))***\(value[at...])"
+    /// `mask`, counting and cutting `value` by the elements of `units` (its bytes or its characters).
+    private static func mask<Units: BidirectionalCollection>(
+        _ value: String, by units: Units, at sign: Units.Element
+    ) -> String where Units.Index == String.Index, Units.Element: Equatable {
+        if let at = units.lastIndex(of: sign) {
+            return String(concatenating: [
+                String(value[..<units.index(after: units.startIndex)]), "***", String(value[at...]),
+            ])
         }
-        guard value.count > 7 else { return String(repeating: "*", count: value.count) }
-        return "\(value.prefix(value.count - 8))****\(value.suffix(4))"
+        let count = units.count
+        guard count > 7 else { return String(repeating: "*", count: count) }
+        let kept = String(value[..<units.index(units.endIndex, offsetBy: -8)])
+        return String(concatenating: [kept, "****", String(value[units.index(units.endIndex, offsetBy: -4)...])])
     }
 }
