@@ -1,5 +1,5 @@
 import Foundation
-import NIOConcurrencyHelpers
+import Verification
 
 /// Blocking work for tests on threads of its own, so that it never holds a thread of Swift's cooperative pool.
 ///
@@ -10,15 +10,13 @@ import NIOConcurrencyHelpers
 /// Child processes also take turns, at most two at a time: run all at once, they loaded the machine so much in the
 /// first seconds of a run that Redis clients of other tests timed out connecting.
 public enum Blocking {
-    private static let processSlots = Slots(2)
+    private static let processTurns = ConcurrencyLimiter(limit: 2)
 
     /// Runs a child process to its exit (`work` starts it and waits), once one of the two turns is free.
     public static func childProcess<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws
         -> Value
     {
-        await processSlots.acquire()
-        defer { processSlots.release() }
-        return try await wait(work)
+        try await processTurns.run { try await wait(work) }
     }
 
     /// Runs `work`, which waits (a read with a timeout), on a new thread.
@@ -26,37 +24,5 @@ public enum Blocking {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try work() }) }.start()
         }
-    }
-}
-
-/// A counting semaphore whose waiters suspend (first come, first served).
-private final class Slots: Sendable {
-    private let state: NIOLockedValueBox<(free: Int, waiting: [CheckedContinuation<Void, Never>])>
-
-    init(_ count: Int) { state = NIOLockedValueBox((count, [])) }
-
-    func acquire() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLockedValue { state in
-                guard state.free > 0 else {
-                    state.waiting.append(continuation)
-                    return false
-                }
-                state.free -= 1
-                return true
-            }
-            if now { continuation.resume() }
-        }
-    }
-
-    func release() {
-        let next = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-            guard !state.waiting.isEmpty else {
-                state.free += 1
-                return nil
-            }
-            return state.waiting.removeFirst()
-        }
-        next?.resume()
     }
 }

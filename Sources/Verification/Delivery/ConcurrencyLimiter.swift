@@ -1,17 +1,18 @@
 import Synchronization
 
-/// At most `limit` provider calls at once for one driver.
+/// At most `limit` calls at once (the worker's provider calls for one driver).
 ///
 /// A lock, not an actor: a call that finds a free slot takes it without leaving its executor; only a call that has
 /// to wait suspends, and a finishing call hands its slot to the longest waiting one.
-final class ConcurrencyLimiter: Sendable {
+public final class ConcurrencyLimiter: Sendable {
     private let limit: Int
     private let state = Mutex((running: 0, waiting: [CheckedContinuation<Void, Never>]()))
 
-    init(limit: Int) { self.limit = max(1, limit) }
+    /// A limiter of `limit` calls at once (at least 1).
+    public init(limit: Int) { self.limit = max(1, limit) }
 
     /// Runs `operation` when a slot is free.
-    func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async rethrows -> T {
+    public func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async rethrows -> T {
         if !acquire(orQueue: nil) {
             await withCheckedContinuation { continuation in
                 if acquire(orQueue: continuation) { continuation.resume() }
