@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
@@ -11,43 +11,43 @@ import Testing
     /// run while the rest wait, and every call finishes.
     @Test func theLimiterRunsAtMostItsLimitAndFinishesEveryCall() async throws {
         let limiter = ConcurrencyLimiter(limit: 3)
-        let running = Shared((now: 0, most: 0, finished: 0))
-        let release = Shared(0)
+        let running = NIOLockedValueBox((now: 0, most: 0, finished: 0))
+        let release = NIOLockedValueBox(0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<200 {
                 group.addTask {
                     try await limiter.run {
-                        running.withLock {
+                        running.withLockedValue {
                             $0.now += 1
                             $0.most = max($0.most, $0.now)
                         }
                         try await waitUntil(timeout: .seconds(30), "this call is let go") {
-                            release.withLock { released in
+                            release.withLockedValue { released in
                                 guard released > 0 else { return false }
                                 released -= 1
                                 return true
                             }
                         }
-                        running.withLock {
+                        running.withLockedValue {
                             $0.now -= 1
                             $0.finished += 1
                         }
                     }
                 }
             }
-            try await waitUntil(timeout: .seconds(10), "three calls run") { running.withLock { $0.now == 3 } }
+            try await waitUntil(timeout: .seconds(10), "three calls run") { running.withLockedValue { $0.now == 3 } }
             // Let them go one at a time, checking the bound each time a slot is handed over.
             for finished in 1...200 {
-                release.withLock { $0 += 1 }
+                release.withLockedValue { $0 += 1 }
                 try await waitUntil(timeout: .seconds(10), "call \(finished) finishes") {
-                    running.withLock { $0.finished == finished }
+                    running.withLockedValue { $0.finished == finished }
                 }
-                let now = running.withLock { $0.now }
+                let now = running.withLockedValue { $0.now }
                 #expect(now <= 3)
             }
             try await group.waitForAll()
         }
-        #expect(running.withLock { $0.most } == 3)
+        #expect(running.withLockedValue { $0.most } == 3)
     }
 
     /// A wait for room returns at once below the limit, when an entry is let go, and after its timeout at the latest.
@@ -70,27 +70,22 @@ import Testing
         #expect(clock.now - started >= .milliseconds(200), "at the limit until the timeout")
         #expect(clock.now - started < .seconds(30))
 
-        let done = Shared(false)
+        let done = NIOLockedValueBox(false)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await held.waitBelow(2, timeout: .seconds(60))
-                done.withLock { $0 = true }
+                done.withLockedValue { $0 = true }
             }
             try await waitUntil(timeout: .seconds(10), "the waiter waits") { held.waiters == 1 }
-            #expect(!done.withLock { $0 }, "still at the limit")
+            #expect(!done.withLockedValue { $0 }, "still at the limit")
             held.remove("1-0", of: shard)
-            try await waitUntil(timeout: .seconds(10), "the waiter is woken by the removal") { done.withLock { $0 } }
+            try await waitUntil(timeout: .seconds(10), "the waiter is woken by the removal") {
+                done.withLockedValue { $0 }
+            }
             try await group.waitForAll()
         }
         #expect(held.count == 1)
         #expect(held.waiters == 0)
         #expect(held.ids(of: shard).isEmpty)
     }
-}
-
-/// A value shared by a test's tasks.
-private final class Shared<Value: Sendable>: Sendable {
-    private let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
-    func withLock<T: Sendable>(_ body: (inout sending Value) -> sending T) -> T { value.withLock(body) }
 }
