@@ -57,7 +57,10 @@ import Verification
         defer { redis.stop() }
         let sink = try await Sink.start(.http)
         defer { sink.stop() }
-        try sink.set("delay", "1.5")
+        // The provider takes 3 s, and Redis pauses 4 s once every entry is held: every answer comes during the pause
+        // as long as the 20 entries were read within 3 s of each other (with 1.5 s and a 2-s pause it failed once in a
+        // full run).
+        try sink.set("delay", "3")
         let env = environment(redis, sink)
         let a = try await VerifydProcess.start(environment: env)
         defer { a.stop() }
@@ -72,9 +75,9 @@ import Verification
             try await waitUntil(timeout: .seconds(10), "every entry is being delivered") {
                 try await OutboxProbe(store).pending() == numbers.count
             }
-            // The provider answers while Redis is stopped: no acknowledgement can reach it for 2 s.
+            // The provider answers while Redis is stopped: no acknowledgement can reach it for 4 s.
             redis.pause()
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(4))
             redis.resume()
             try await waitUntil(timeout: .seconds(15), "every code is acknowledged") {
                 try await OutboxProbe(store).stat("delivered") == numbers.count
