@@ -6,37 +6,10 @@ import Testing
 
 /// The writer thread of log lines and log-driver lines, against a real pipe.
 @Suite struct LineWriterTests {
-    /// A pipe whose read end is read into memory on a thread of its own until the write end closes.
-    private final class Pipe: @unchecked Sendable {
-        let read: Int32
-        let write: Int32
-        private let lock = NSLock()
-        private var received: [UInt8] = []
-
-        init() throws {
-            var ends: [Int32] = [0, 0]
-            guard pipe(&ends) == 0 else { throw TestFailure("pipe failed") }
-            (read, write) = (ends[0], ends[1])
-        }
-
-        func startReading() {
-            Thread { [self] in
-                var buffer = [UInt8](repeating: 0, count: 65_536)
-                while true {
-                    let count = Glibc.read(read, &buffer, buffer.count)
-                    guard count > 0 else { return }
-                    lock.withLock { received += buffer[..<count] }
-                }
-            }.start()
-        }
-
-        var text: String { lock.withLock { String(decoding: received, as: UTF8.self) } }
-    }
-
     /// Lines appended from four tasks at once all arrive, each whole and once; a line written with `write` is in
     /// the pipe when `write` returns.
     @Test func everyLineArrivesWholeAndOnce() async throws {
-        let pipe = try Pipe()
+        let pipe = try ReadPipe()
         pipe.startReading()
         let writer = LineWriter(descriptor: pipe.write)
         await withTaskGroup(of: Void.self) { group in
@@ -65,7 +38,7 @@ import Testing
     /// past it, appended lines are dropped and counted,
     /// and `append` never blocks. Once the reader reads again, what was queued arrives.
     @Test func aStalledReaderDropsLinesInsteadOfBlocking() async throws {
-        let pipe = try Pipe()
+        let pipe = try ReadPipe()
         let writer = LineWriter(descriptor: pipe.write)
         let line = Array((String(repeating: "y", count: 1_023) + "\n").utf8)
         let started = ContinuousClock.now

@@ -46,6 +46,13 @@ public protocol DeliveryDriver: Sendable {
     func deliver(_ message: DeliveryMessage) async throws
 }
 
+/// A driver that takes several messages in one call, all accepted or all failed (the `log` driver writes their
+/// lines at once). The worker hands it the messages of entries read together, and settles them together.
+public protocol BatchDeliveryDriver: DeliveryDriver {
+    /// Delivers every message, or throws for all of them (as `deliver`).
+    func deliver(batch messages: [DeliveryMessage]) async throws
+}
+
 /// The driver configured for each channel.
 public struct DeliveryDrivers: Sendable {
     private let drivers: [Channel: any DeliveryDriver]

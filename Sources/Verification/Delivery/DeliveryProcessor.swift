@@ -3,7 +3,9 @@ import Logging
 import RedisClient
 import ServiceLifecycle
 
-/// Delivers one outbox entry: open the code, render the template, call the driver, retry or dead-letter.
+/// Delivers outbox entries: open the code, render the template, check the code is still current, call the driver,
+/// then settle, retry or dead-letter. New entries read together go together (`processFresh`); claimed and retried
+/// ones one by one (`process`).
 struct DeliveryProcessor: Sendable {
     let drivers: DeliveryDrivers
     let crypto: CodeCrypto
@@ -11,8 +13,8 @@ struct DeliveryProcessor: Sendable {
     let retry: RetryPolicy
     let withdrawalWindow: Duration
     let logger: Logger
-    private let limiters: [Channel: ConcurrencyLimiter]
-    private let instruments = DeliveryInstruments()
+    let limiters: [Channel: ConcurrencyLimiter]
+    let instruments = DeliveryInstruments()
 
     init(
         drivers: DeliveryDrivers, crypto: CodeCrypto, templates: TemplateStore, retry: RetryPolicy, concurrency: Int,
@@ -28,12 +30,34 @@ struct DeliveryProcessor: Sendable {
             uniqueKeysWithValues: Channel.allCases.map { ($0, ConcurrencyLimiter(limit: concurrency)) })
     }
 
+    /// An entry ready for its provider: its message, the channel's driver, and the code's target.
+    struct Prepared: Sendable {
+        let entry: OutboxStream.Entry
+        let message: DeliveryMessage
+        let driver: any DeliveryDriver
+        let target: Target
+    }
+
+    /// How an attempt ended: over (delivered, dropped, dead-lettered, or left pending), or to be retried.
+    enum Outcome {
+        case done
+        case retry(String)
+    }
+
     /// Runs attempts from `firstAttempt` until delivered, dead-lettered, or handed back at shutdown.
     func process(_ entry: OutboxStream.Entry, firstAttempt: Int, on stream: OutboxStream) async {
-        var attempt = firstAttempt
-        while true {
-            let outcome = await attemptOnce(entry, attempt: attempt, on: stream)
-            guard case .retry(let reason) = outcome else { return }
+        let outcome = await attemptOnce(entry, attempt: firstAttempt, on: stream)
+        await retryUntilDone(entry, after: firstAttempt, outcome, on: stream)
+    }
+
+    /// While `outcome` (of attempt `attempt`) asks for a retry: waits the retry delay, takes the entry again and runs
+    /// the next attempt. Returns when an attempt is not retried, or at shutdown (the entry is handed back).
+    func retryUntilDone(_ entry: OutboxStream.Entry, after attempt: Int, _ outcome: Outcome, on stream: OutboxStream)
+        async
+    {
+        var attempt = attempt
+        var outcome = outcome
+        while case .retry(let reason) = outcome {
             let delay = retry.delay(afterAttempt: attempt)
             logger.info(
                 "delivery will be retried",
@@ -51,117 +75,94 @@ struct DeliveryProcessor: Sendable {
                 return
             }
             attempt += 1
+            outcome = await attemptOnce(entry, attempt: attempt, on: stream)
         }
-    }
-
-    private enum Outcome {
-        case done
-        case retry(String)
     }
 
     private func attemptOnce(_ entry: OutboxStream.Entry, attempt: Int, on stream: OutboxStream) async -> Outcome {
-        do {
-            switch prepare(entry) {
-            case .failure(let failure):
-                try await record(entry) { _ in try await stream.deadLetter(entry, reason: failure.reason) }
-                VerificationMetrics.deadLetter(failure.kind)
-                logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(failure.reason)"])
-                return .done
-            case .success(let (message, driver, target)):
-                await waitOutWithdrawal(of: entry)
-                guard await isCurrent(message, target: target, on: stream) else {
-                    try await record(entry) { _ in try await stream.dropSuperseded(entry.id) }
-                    instruments.delivery(message.channel, .superseded)
-                    logger.info(
-                        "code superseded, used or expired: not sent",
-                        metadata: ["id": "\(entry.id)", "channel": "\(message.channel.rawValue)"])
-                    return .done
-                }
-                let limiter = limiters[message.channel]!
-                do {
-                    try await limiter.run { try await driver.deliver(message) }
-                } catch let failure {
-                    let classified = (failure as? DeliveryFailure) ?? .transient("\(failure)")
-                    if case .transient(let reason) = classified, attempt < retry.maxAttempts {
-                        instruments.delivery(message.channel, .retry)
-                        return .retry(reason)
-                    }
-                    let reason = "\(driver.name) \(classified) after \(attempt) attempt\(attempt == 1 ? "" : "s")"
-                    try await record(entry) { _ in try await stream.deadLetter(entry, reason: reason) }
-                    instruments.delivery(message.channel, .dead)
-                    if case .permanent = classified {
-                        VerificationMetrics.deadLetter("permanent")
-                    } else {
-                        VerificationMetrics.deadLetter("exhausted")
-                    }
-                    logger.warning("dead-lettered", metadata: ["id": "\(entry.id)", "reason": "\(reason)"])
-                    return .done
-                }
-                let wait = Self.waitSinceAccepted(entry.id)
-                instruments.deliveryWait(message.channel, seconds: wait)
-                let first = try await record(entry) { retried in try await stream.complete(entry.id, retried: retried) }
-                instruments.delivery(message.channel, first ? .delivered : .duplicate)
-                logger.info(
-                    "code delivered",
-                    metadata: [
-                        "id": "\(entry.id)", "channel": "\(message.channel.rawValue)", "driver": "\(driver.name)",
-                        "to": "\(Masking.mask(message.recipient))", "attempt": "\(attempt)",
-                        "wait_ms": "\(Int(wait * 1000))",
-                    ])
+        switch prepare(entry) {
+        case .failure(let failure):
+            await deadLetter(entry, failure, on: stream)
+            return .done
+        case .success(let item):
+            await waitOutWithdrawal(of: entry)
+            guard await areCurrent([item], on: stream)[0] else {
+                await dropSuperseded([item], on: stream)
                 return .done
             }
-        } catch {
-            // Not a Redis outage (those are waited out in `record`): the entry stays pending and is claimed later.
-            logger.warning(
-                "outbox update failed; entry stays pending", metadata: ["id": "\(entry.id)", "error": "\(error)"])
-            return .done
+            return await deliver(item, attempt: attempt, on: stream)
         }
+    }
+
+    /// One provider call for one entry, and its outcome recorded.
+    func deliver(_ item: Prepared, attempt: Int, on stream: OutboxStream) async -> Outcome {
+        do {
+            try await limiters[item.message.channel]!.run { try await item.driver.deliver(item.message) }
+        } catch {
+            return await failed(item, attempt: attempt, error, on: stream)
+        }
+        await settleDelivered([item], attempt: attempt, on: stream)
+        return .done
+    }
+
+    /// Calls a batch driver once for entries of its channel, then settles them together; after a failure each
+    /// entry goes on alone (retried or dead-lettered). Returns when every entry is done.
+    func deliverTogether(_ items: [Prepared], by driver: any BatchDeliveryDriver, on stream: OutboxStream) async {
+        guard let channel = items.first?.message.channel else { return }
+        do {
+            try await limiters[channel]!.run { try await driver.deliver(batch: items.map(\.message)) }
+        } catch {
+            await withDiscardingTaskGroup { group in
+                for item in items {
+                    group.addTask {
+                        let outcome = await failed(item, attempt: 1, error, on: stream)
+                        await retryUntilDone(item.entry, after: 1, outcome, on: stream)
+                    }
+                }
+            }
+            return
+        }
+        await settleDelivered(items, attempt: 1, on: stream)
+    }
+
+    /// After a failed provider call: a retry for a transient failure with attempts left, else a dead letter.
+    func failed(_ item: Prepared, attempt: Int, _ failure: any Error, on stream: OutboxStream) async -> Outcome {
+        let channel = item.message.channel
+        let classified = (failure as? DeliveryFailure) ?? .transient("\(failure)")
+        if case .transient(let reason) = classified, attempt < retry.maxAttempts {
+            instruments.delivery(channel, .retry)
+            return .retry(reason)
+        }
+        let reason = "\(item.driver.name) \(classified) after \(attempt) attempt\(attempt == 1 ? "" : "s")"
+        let kind = if case .permanent = classified { "permanent" } else { "exhausted" }
+        await deadLetter(item.entry, reason: reason, kind: kind, channel: channel, on: stream)
+        return .done
     }
 
     /// Waits until the entry is older than `withdrawalWindow` (by its id's Redis time and this host's clock, at most
     /// the whole window), so a send withdrawn for want of replicas is found gone rather than delivered.
-    private func waitOutWithdrawal(of entry: OutboxStream.Entry) async {
+    func waitOutWithdrawal(of entry: OutboxStream.Entry) async {
         guard withdrawalWindow > .zero, let added = OutboxStream.addedMilliseconds(entry.id) else { return }
         let age = Duration.milliseconds(Int64(Date().timeIntervalSince1970 * 1000) - added)
         let left = min(withdrawalWindow, withdrawalWindow - max(.zero, age))
         if left > .zero { try? await Task.sleep(for: left) }
     }
 
-    /// Whether the code is still the one its target and template hold: a newer send replaces it, a check uses
-    /// it, and its key expires with it. A lost answer from Redis counts as current (the provider is called).
-    private func isCurrent(_ message: DeliveryMessage, target: Target, on stream: OutboxStream) async -> Bool {
-        let stored: String?
+    /// Per entry, whether its code is still the one its target and template hold: a newer send replaces it, a check
+    /// uses it, and its key expires with it. Asked in one round trip. A lost answer from Redis counts as current (the
+    /// provider is called).
+    func areCurrent(_ items: [Prepared], on stream: OutboxStream) async -> [Bool] {
+        let stored: [Result<String?, RedisError>]
         do {
-            stored = try await stream.currentCodeHash(target, templateId: message.templateId)
+            stored = try await stream.currentCodeHashes(items.map { ($0.target, $0.message.templateId) })
         } catch {
-            return true
+            return items.map { _ in true }
         }
-        guard let stored else { return false }
-        return crypto.matches(code: message.code, target: target, templateId: message.templateId, storedHash: stored)
-    }
-
-    /// Records a delivery's outcome in Redis, waiting out an outage: the entry stays held and touched meanwhile, so
-    /// no other worker takes it over and sends it again. Gives up only when the worker is stopping. `write` is told
-    /// whether an earlier try may have reached Redis without its answer reaching us.
-    private func record<T: Sendable>(
-        _ entry: OutboxStream.Entry, _ write: (_ retried: Bool) async throws -> T
-    ) async throws -> T {
-        var pause = Duration.milliseconds(50)
-        var logged = false
-        var retried = false
-        while true {
-            do {
-                return try await write(retried)
-            } catch let error as RedisError where error.isConnectivity {
-                if !logged {
-                    logger.warning(
-                        "outbox update waits for Redis", metadata: ["id": "\(entry.id)", "error": "\(error)"])
-                    logged = true
-                }
-                guard await sleepUnlessStopping(pause) else { throw error }
-                pause = min(pause * 2, .seconds(1))
-                retried = true
-            }
+        return zip(items, stored).map { item, hash in
+            guard case .success(let hash) = hash else { return true }
+            guard let hash else { return false }
+            return crypto.matches(
+                code: item.message.code, target: item.target, templateId: item.message.templateId, storedHash: hash)
         }
     }
 
@@ -172,7 +173,7 @@ struct DeliveryProcessor: Sendable {
         return Double(max(0, nowMs - acceptedMs)) / 1000
     }
 
-    private struct Undeliverable: Error {
+    struct Undeliverable: Error {
         let reason: String
         /// A bounded label for metrics: the reason without ids.
         var kind: String {
@@ -183,9 +184,7 @@ struct DeliveryProcessor: Sendable {
     }
 
     /// The message and its driver, or why the entry can never be delivered.
-    private func prepare(
-        _ entry: OutboxStream.Entry
-    ) -> Result<(DeliveryMessage, any DeliveryDriver, Target), Undeliverable> {
+    func prepare(_ entry: OutboxStream.Entry) -> Result<Prepared, Undeliverable> {
         guard let item = OutboxEntry(fields: entry.fields) else { return .failure(Undeliverable(reason: "malformed")) }
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         guard item.expiresAt > nowMs else { return .failure(Undeliverable(reason: "expired")) }
@@ -217,11 +216,11 @@ struct DeliveryProcessor: Sendable {
             id: entry.id, channel: item.channel, recipient: item.recipient, countryCode: item.countryCode,
             nationalNumber: item.nationalNumber, templateId: item.templateId, langTag: item.langTag, code: code,
             expiresAt: item.expiresAt, content: content)
-        return .success((message, driver, item.target))
+        return .success(Prepared(entry: entry, message: message, driver: driver, target: item.target))
     }
 
     /// Sleeps `duration` in short steps; false when graceful shutdown began meanwhile.
-    private func sleepUnlessStopping(_ duration: Duration) async -> Bool {
+    func sleepUnlessStopping(_ duration: Duration) async -> Bool {
         let clock = ContinuousClock()
         let end = clock.now + duration
         while clock.now < end {

@@ -16,8 +16,10 @@ public struct DeliveryWorker: Service {
     public struct Settings: Sendable {
         /// The key layout (prefix).
         public var keys = KeyLayout()
-        /// The most entries one read or claim asks for.
-        public var batchSize = 64
+        /// The most entries one claim asks for, and new entries reads ask for over every shard (a sixteenth of it
+        /// from each shard's stream). Entries of a stream read together are delivered together where the driver
+        /// takes batches.
+        public var batchSize = 512
         /// How long a read waits for new entries.
         public var blockTime: Duration = .seconds(1)
         /// Entries of another worker idle this long are taken over.
@@ -34,7 +36,7 @@ public struct DeliveryWorker: Service {
         /// is waiting for replicas); the worker checks its code only once that has passed. Zero without the wait.
         public var withdrawalWindow: Duration = .zero
 
-        /// Defaults: batches of 64, 1 s block, claim after 10 s idle, 256 calls per driver, 5 attempts from 1 s.
+        /// Defaults: batches of 512, 1 s block, claim after 10 s idle, 256 calls per driver, 5 attempts from 1 s.
         public init() {}
     }
 
@@ -107,15 +109,23 @@ public struct DeliveryWorker: Service {
         var nextClaim = clock.now
         var failures = 0
         await withDiscardingTaskGroup { deliveries in
-            /// Delivers `entry` unless this worker holds it already. A `claimed` entry (taken over, or found on this
-            /// worker's own list) is first checked to be still pending, once held: a delivery of it that finished
-            /// just before has acknowledged it, and it must not go out again. Its attempt number is its delivery count.
-            func start(_ entry: OutboxStream.Entry, on stream: OutboxStream, claimed: Bool) {
+            /// Delivers a claimed entry (taken over, or found on this worker's own list) unless this worker holds it
+            /// already. Once held, it is first checked to be still pending: a delivery of it that finished just
+            /// before has acknowledged it, and it must not go out again. Its attempt number is its delivery count.
+            func start(_ entry: OutboxStream.Entry, on stream: OutboxStream) {
                 guard held.add(entry.id, of: stream.shard) else { return }
                 deliveries.addTask {
-                    let attempt = claimed ? ((try? await stream.deliveryCount(entry.id)) ?? 0) : 1
+                    let attempt = (try? await stream.deliveryCount(entry.id)) ?? 0
                     if attempt > 0 { await processor.process(entry, firstAttempt: attempt, on: stream) }
                     held.remove(entry.id, of: stream.shard)
+                }
+            }
+            /// Delivers new entries of one stream together, skipping any this worker holds already.
+            func startFresh(_ entries: [OutboxStream.Entry], on stream: OutboxStream) {
+                let taken = entries.filter { held.add($0.id, of: stream.shard) }
+                guard !taken.isEmpty else { return }
+                deliveries.addTask {
+                    await processor.processFresh(taken, on: stream) { ids in held.remove(ids, of: stream.shard) }
                 }
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -141,9 +151,11 @@ public struct DeliveryWorker: Service {
                     if room > 0 {
                         // Never BLOCK 0 (forever): at least 1 ms, at most until the next heartbeat.
                         let block = max(.milliseconds(1), min(settings.blockTime, nextClaim - clock.now))
-                        let each = max(1, min(room, settings.batchSize) / streams.count)
-                        for (stream, entry) in try await OutboxStream.readNew(streams, count: each, block: block) {
-                            start(entry, on: stream, claimed: false)
+                        // A share per shard, whether this loop reads them all (standalone) or one (a cluster, where
+                        // the 16 loops read at once): together they ask for at most `batchSize`.
+                        let each = max(1, min(room, settings.batchSize) / OutboxShard.all.count)
+                        for (stream, entries) in try await OutboxStream.readNew(streams, count: each, block: block) {
+                            startFresh(entries, on: stream)
                         }
                     }
                     failures = 0
@@ -165,13 +177,13 @@ public struct DeliveryWorker: Service {
     /// Takes up the entries a lost read reply left on this worker's own pending list, now rather than after the
     /// claim timeout. Those it holds already are skipped by `start`.
     private func recoverOwnPending(
-        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) -> Void
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream) -> Void
     ) async throws {
         var after = "0"
         while maxHeld > held.count {
             let page = try await stream.readOwnPending(after: after, count: settings.batchSize)
             guard let last = page.last else { return }
-            for entry in page { start(entry, stream, true) }
+            for entry in page { start(entry, stream) }
             after = last.id
         }
     }
@@ -179,7 +191,7 @@ public struct DeliveryWorker: Service {
     /// Claims every entry left idle by another worker, following XAUTOCLAIM's cursor until none is left or no
     /// room is.
     private func claimStale(
-        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream, Bool) -> Void
+        _ stream: OutboxStream, held: HeldEntries, start: (OutboxStream.Entry, OutboxStream) -> Void
     ) async throws {
         var cursor = "0-0"
         repeat {
@@ -188,7 +200,7 @@ public struct DeliveryWorker: Service {
             let claimed = try await stream.claimStale(
                 minIdle: settings.claimIdle, count: min(room, settings.batchSize), from: cursor)
             for entry in claimed.entries {
-                start(entry, stream, true)
+                start(entry, stream)
             }
             cursor = claimed.next
         } while cursor != "0-0"

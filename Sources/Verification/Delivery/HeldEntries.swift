@@ -43,8 +43,13 @@ final class HeldEntries: Sendable {
 
     /// Lets go of an entry, waking whoever waits for room.
     func remove(_ id: String, of shard: OutboxShard) {
+        remove([id], of: shard)
+    }
+
+    /// Lets go of entries of one shard, waking whoever waits for room.
+    func remove(_ ids: [String], of shard: OutboxShard) {
         let woken = state.withLock { state in
-            state.held.remove(ID(shard: shard.index, id: id))
+            for id in ids { state.held.remove(ID(shard: shard.index, id: id)) }
             defer { state.waiting.removeAll() }
             return Array(state.waiting.values)
         }

@@ -1,8 +1,9 @@
 /// Development driver: prints one JSON line per message to standard output, code included.
 ///
 /// The only place a code ever appears in output. `LineWriter` writes the line from its own thread, never on an
-/// event loop or the cooperative pool; a delivery completes once its line is written.
-public struct LogDeliveryDriver: DeliveryDriver {
+/// event loop or the cooperative pool; a delivery completes once its line is written. The lines of messages read
+/// together are written together.
+public struct LogDeliveryDriver: BatchDeliveryDriver {
     public let name = "log"
     private let output: LineWriter
 
@@ -12,9 +13,18 @@ public struct LogDeliveryDriver: DeliveryDriver {
     }
 
     public func deliver(_ message: DeliveryMessage) async throws {
-        var line = Self.line(message)
-        line.append(0x0A)
-        await output.write(line)
+        try await deliver(batch: [message])
+    }
+
+    /// Writes every message's line in one write.
+    public func deliver(batch messages: [DeliveryMessage]) async throws {
+        var lines: [UInt8] = []
+        lines.reserveCapacity(320 * messages.count)
+        for message in messages {
+            lines.append(contentsOf: Self.line(message))
+            lines.append(0x0A)
+        }
+        await output.write(lines)
     }
 
     /// The JSON object of one message, its members written in key order.

@@ -72,11 +72,11 @@ struct OutboxStream: Sendable {
             RedisCommand("XGROUP", ["DELCONSUMER", .string(key), .string(keys.outboxGroup), .string(consumer)]))
     }
 
-    /// New entries of several streams for this consumer, in one read that waits up to `block` for some, at most
+    /// New entries of several streams for this consumer, by stream, in one read that waits up to `block` for some, at most
     /// `count` from each. The streams must share their `reader` and be combinable in one command (every shard on a
     /// standalone Redis; one shard on a cluster).
     static func readNew(_ streams: [OutboxStream], count: Int, block: Duration) async throws -> [(
-        stream: OutboxStream, entry: Entry
+        stream: OutboxStream, entries: [Entry]
     )] {
         guard let first = streams.first else { return [] }
         let command = RedisCommand(
@@ -86,14 +86,14 @@ struct OutboxStream: Sendable {
                 "BLOCK", .integer(block.wholeMilliseconds), "STREAMS",
             ] + streams.map { .string($0.key) } + streams.map { _ in ">" })
         let reply = try await first.reader.send(command, timeout: block + first.reader.configuration.commandTimeout)
-        var found: [(OutboxStream, Entry)] = []
+        var found: [(OutboxStream, [Entry])] = []
         for item in reply.array ?? [] {
             guard let pair = item.array, pair.count == 2, let key = pair[0].string,
                 let stream = streams.first(where: { $0.key == key })
             else {
                 continue
             }
-            found += entries(pair[1]).map { (stream, $0) }
+            found.append((stream, entries(pair[1])))
         }
         return found
     }
@@ -130,37 +130,49 @@ struct OutboxStream: Sendable {
         return (Self.entries(parts[1]), parts[0].string ?? "0-0")
     }
 
-    /// Acknowledges and deletes an entry whose attempt is over, counting ARGV[3] in the stats when this call
-    /// acknowledged it, and ARGV[4] (unless empty) when another worker already had.
+    /// Acknowledges and deletes entries whose attempts are over (ARGV[4] on), counting ARGV[2] in the stats for each
+    /// this call acknowledged, and ARGV[3] (unless empty) for each another worker already had. Returns 1 or 0 per
+    /// entry: whether this call acknowledged it.
     static let settleScript = RedisScript(
         """
-        local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-        redis.call('XDEL', KEYS[1], ARGV[2])
-        if acked == 1 then redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-        elseif ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[4], 1) end
+        local acked, counted, others = {}, 0, 0
+        for i = 4, #ARGV do
+          acked[i - 3] = redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+          if acked[i - 3] == 1 then counted = counted + 1 else others = others + 1 end
+        end
+        for i = 4, #ARGV, 512 do redis.call('XDEL', KEYS[1], unpack(ARGV, i, math.min(i + 511, #ARGV))) end
+        if counted > 0 then redis.call('HINCRBY', KEYS[2], ARGV[2], counted) end
+        if others > 0 and ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[3], others) end
         return acked
         """)
 
-    /// Acknowledges, deletes and counts a delivered entry in one round trip: `delivered`, or `duplicates` when
-    /// another worker had already acknowledged it (the at-least-once window); false then. When `retried`, an
-    /// earlier try may have acknowledged it (its answer was lost), so an entry already acknowledged is no duplicate.
+    /// Acknowledges, deletes and counts delivered entries in one round trip: `delivered`, or `duplicates` for one
+    /// another worker had already acknowledged (the at-least-once window), which is false in the result. When
+    /// `retried`, an earlier try may have acknowledged them (its answer was lost), so none counts as a duplicate and
+    /// each is true.
     @discardableResult
-    func complete(_ id: String, retried: Bool = false) async throws -> Bool {
-        try await settle(id, counting: "delivered", orElse: retried ? "" : "duplicates") || retried
+    func complete(_ ids: [String], retried: Bool = false) async throws -> [Bool] {
+        try await settle(ids, counting: "delivered", orElse: retried ? "" : "duplicates").map { $0 || retried }
     }
 
-    /// Drops an entry without delivering it (its code was replaced by a newer one, used or expired), counting it as
-    /// `superseded`.
-    func dropSuperseded(_ id: String) async throws {
-        _ = try await settle(id, counting: "superseded", orElse: "")
+    /// Drops entries without delivering them (their codes were replaced by newer ones, used or expired), counting
+    /// them as `superseded`.
+    func dropSuperseded(_ ids: [String]) async throws {
+        _ = try await settle(ids, counting: "superseded", orElse: "")
     }
 
-    /// Runs the settle script; true when this call acknowledged the entry.
-    private func settle(_ id: String, counting field: String, orElse other: String) async throws -> Bool {
+    /// Runs the settle script; per entry, true when this call acknowledged it.
+    private func settle(_ ids: [String], counting field: String, orElse other: String) async throws -> [Bool] {
+        guard !ids.isEmpty else { return [] }
+        var arguments: [RedisArgument] = [.string(keys.outboxGroup), .string(field), .string(other)]
+        arguments.reserveCapacity(3 + ids.count)
+        for id in ids { arguments.append(.string(id)) }
         let reply = try await redis.eval(
-            Self.settleScript, keys: [.string(key), .string(statsKey)],
-            arguments: [.string(keys.outboxGroup), .string(id), .string(field), .string(other)])
-        return reply.int == 1
+            Self.settleScript, keys: [.string(key), .string(statsKey)], arguments: arguments)
+        guard let acked = reply.array, acked.count == ids.count else {
+            throw RedisError.protocolError("settle script answered \(reply) for \(ids.count) entries")
+        }
+        return acked.map { $0.int == 1 }
     }
 
     /// The Redis time (ms since 1970) at which a stream entry was added: the first part of its id.
@@ -168,10 +180,15 @@ struct OutboxStream: Sendable {
         Int64(id[..<(id.utf8.firstIndex(of: UInt8(ascii: "-")) ?? id.endIndex)])
     }
 
-    /// The stored hash of the code a target and template currently have, or nil when there is none (used,
-    /// expired or never issued).
-    func currentCodeHash(_ target: Target, templateId: Int) async throws -> String? {
-        try await redis.send(RedisCommand("HGET", [.string(keys.code(target, templateId: templateId)), "hash"])).string
+    /// The stored hashes of the codes targets and templates currently have, in one round trip: nil where there is
+    /// none (used, expired or never issued). A failed lookup's place holds its error.
+    func currentCodeHashes(_ codes: [(target: Target, templateId: Int)]) async throws -> [Result<String?, RedisError>] {
+        let replies = try await redis.pipeline(
+            codes.map { RedisCommand("HGET", [.string(keys.code($0.target, templateId: $0.templateId)), "hash"]) })
+        return replies.map { reply in
+            if case .error(let message) = reply { return .failure(.server(message)) }
+            return .success(reply.string)
+        }
     }
 
     /// How many times the entry was delivered to a consumer (XPENDING), 0 when it is no longer pending.
