@@ -32,6 +32,14 @@ extension DeliveryProcessor {
             await dropSuperseded(superseded, on: stream)
             finished(superseded.map(\.entry.id))
         }
+        guard let first = live.first else { return }
+        // The common case, one channel's entries for a batch driver, goes on in this task.
+        if let batchDriver = first.driver as? any BatchDeliveryDriver,
+            live.allSatisfy({ $0.message.channel == first.message.channel })
+        {
+            await deliverTogether(live, by: batchDriver, on: stream)
+            return finished(live.map(\.entry.id))
+        }
         await withDiscardingTaskGroup { group in
             for channel in Channel.allCases {
                 let items = live.filter { $0.message.channel == channel }

@@ -30,12 +30,20 @@ struct DeliveryProcessor: Sendable {
             uniqueKeysWithValues: Channel.allCases.map { ($0, ConcurrencyLimiter(limit: concurrency)) })
     }
 
-    /// An entry ready for its provider: its message, the channel's driver, and the code's target.
-    struct Prepared: Sendable {
+    /// An entry ready for its provider: its message, the channel's driver, and the code's target. A class: batches
+    /// pass it through several lists, and a copy of the struct retained each of its many strings.
+    final class Prepared: Sendable {
         let entry: OutboxStream.Entry
         let message: DeliveryMessage
         let driver: any DeliveryDriver
         let target: Target
+
+        init(entry: OutboxStream.Entry, message: DeliveryMessage, driver: any DeliveryDriver, target: Target) {
+            self.entry = entry
+            self.message = message
+            self.driver = driver
+            self.target = target
+        }
     }
 
     /// How an attempt ended: over (delivered, dropped, dead-lettered, or left pending), or to be retried.
