@@ -25,6 +25,10 @@ Scenarios (the bench's, one request at a time):
   check    POST /internal/v1/check-verify-code with a wrong code, after a send to the same target
   production  send-ip as deployed: JSON logs at info and the worker on (log driver), each code's delivery counted
            with its send (the dumps wait until the worker has delivered every code)
+  backlog  the worker alone draining a backlog: production's sends queued by a `verifyd serve` without a worker (not
+           counted), then a `verifyd worker` (counted, JSON logs at info, log driver) delivers them all, reading up
+           to 32 entries a stream at a time; its count includes its first reads (scripts loaded, streams' groups
+           made). Redis holds writes (`CLIENT PAUSE … WRITE`) until the worker has started and the counts are zeroed.
 """
 import argparse, functools, glob, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
@@ -51,8 +55,8 @@ def answers(condition):
 
 
 class Scenario:
-    def __init__(self, name, budgets, delivers=False):
-        self.name, self.budgets, self.delivers = name, budgets, delivers
+    def __init__(self, name, budgets, delivers=False, backlog=False):
+        self.name, self.budgets, self.delivers, self.backlog = name, budgets, delivers, backlog
 
     def request(self, n):
         """(method, path, body, headers) of the n-th request."""
@@ -61,7 +65,7 @@ class Scenario:
             headers["X-Forwarded-For"] = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
         if self.name == "health":
             return "GET", "/health/live", None, {}
-        if self.name in ("send", "send-ip", "production"):
+        if self.name in ("send", "send-ip", "production", "backlog"):
             body = {"type": "email", "useType": 5, "templateId": 1, "account": f"p{n}@profile.example.com"}
         elif self.name == "lookup":
             body = {"type": "email", "useType": 1, "templateId": 1, "account": f"new{n}@profile.example.com"}
@@ -87,7 +91,7 @@ class Scenario:
 GO_PEER_SCENARIOS = ("health", "send")
 SCENARIOS = [Scenario("health", False), Scenario("send", False), Scenario("send-ip", True),
              Scenario("lookup", True), Scenario("sms", True), Scenario("check", False),
-             Scenario("production", True, delivers=True)]
+             Scenario("production", True, delivers=True), Scenario("backlog", True, delivers=True, backlog=True)]
 
 
 class Profiled:
@@ -148,6 +152,9 @@ def verifyd_server(binary, preload, scenario, redis_port, http_port):
                VERIFYD_REDIS_TIMEOUT_MS="30000", LD_PRELOAD=preload)
     if scenario.delivers:
         env.update(VERIFYD_WORKER="true", VERIFYD_LOG_LEVEL="info", VERIFYD_LOG_FORMAT="json")
+    if scenario.backlog:
+        # The server only queues; the worker is `verifyd worker`, with the same environment (`backlog_worker`).
+        env.update(VERIFYD_WORKER="false")
     if scenario.budgets:
         env.update(VERIFYD_IP_RATE_LIMITS="20/600,100/86400", VERIFYD_LOOKUP_RATE_LIMITS="30/600,200/86400",
                    VERIFYD_SMS_COUNTRY_RATE_LIMITS="1000/3600")
@@ -174,27 +181,90 @@ def delivered(redis_port):
     return sum(int(n) for key in cli("--scan", "--pattern", "*:stats") for n in cli("HGET", key, "delivered") if n)
 
 
+def start_redis(port, directory):
+    """A profiled `redis-server` on `port`, answering. Redis' own timers (10 per second by default: expiry,
+    statistics) count as the wall time passes, and under callgrind that time is long and varies: one per second,
+    without the dynamic raise, leaves the requests' work."""
+    redis = Profiled("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--hz", "1", "--dynamic-hz", "no"], dict(os.environ), directory)
+    wait_until("redis-server", answers(lambda: socket.create_connection(("127.0.0.1", port), 1).close() is None), 60)
+    return redis
+
+
+def wait_ready(name, http_port, path):
+    """Waits until `path` answers 200."""
+    def ready():
+        connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
+        return exchange(connection, ("GET", path, None, {}))[0] == 200
+
+    wait_until(name, answers(ready), 180)
+
+
+def per_request(started, processes, requests):
+    """The instructions `processes` counted since they were zeroed at `started`, less what they count in as long a
+    time without requests (verifyd's timers: the outbox monitor, the blocked-domain refresh; Redis' own), per
+    request."""
+    elapsed = time.monotonic() - started
+    counted = [process.dumped_instructions() for process in processes]
+    for process in processes:
+        process.control("-z")
+    time.sleep(elapsed)
+    idle = [process.dumped_instructions() for process in processes]
+    return tuple(max(0, busy - quiet) / requests for busy, quiet in zip(counted, idle))
+
+
+def measure_backlog(server, scenario, requests, directory):
+    """(worker instructions, Redis instructions) per code of a backlog of `requests` codes drained by `verifyd
+    worker`, run with the binary and environment `server` gives."""
+    os.makedirs(directory, exist_ok=True)
+    redis_port, http_port = free_ports(2)
+    redis = start_redis(redis_port, directory)
+
+    def cli(*arguments):
+        return subprocess.run(["redis-cli", "-p", str(redis_port), *arguments], check=True, capture_output=True,
+                              text=True).stdout
+
+    worker = None
+    try:
+        command, env, ready = server(scenario, redis_port, http_port)
+        queueing = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_ready("the queueing server", http_port, ready)
+            connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)
+            for n in range(requests):
+                status, payload = exchange(connection, scenario.request(n))
+                if status != 200 or json.loads(payload).get("code") != 0:
+                    sys.exit(f"profile: backlog request {n} answered {status} {payload[:200]!r}")
+        finally:
+            queueing.terminate()
+            queueing.wait(30)
+        # Writes wait until the worker has started (its read connection is named) and the counts are zeroed.
+        cli("CLIENT", "PAUSE", "600000", "WRITE")
+        worker = Profiled("worker", [command[0], "worker"], env, directory)
+        wait_until("the worker's start", lambda: "name=verifyd-worker" in cli("CLIENT", "LIST"), 180, 0.5)
+        redis.control("-z")
+        worker.control("-z")
+        started = time.monotonic()
+        cli("CLIENT", "UNPAUSE")
+        wait_until("the deliveries", lambda: delivered(redis_port) >= requests, 600, 0.5)
+        return per_request(started, [worker, redis], requests)
+    finally:
+        if worker:
+            worker.stop()
+        redis.stop()
+
+
 def measure(server, scenario, requests, warmup, directory):
     """(server instructions, Redis instructions) per request of `scenario`; `server(scenario, redis_port,
     http_port)` gives the command, environment and readiness path of the server under test."""
     os.makedirs(directory, exist_ok=True)
     redis_port, http_port = free_ports(2)
-    # Redis' own timers (10 per second by default: expiry, statistics) count as the wall time passes, and under
-    # callgrind that time is long and varies: one per second, without the dynamic raise, leaves the requests' work.
-    redis = Profiled("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--hz", "1", "--dynamic-hz", "no"], dict(os.environ), directory)
+    redis = start_redis(redis_port, directory)
     server_process = None
     try:
-        wait_until("redis-server",
-                   answers(lambda: socket.create_connection(("127.0.0.1", redis_port), 1).close() is None), 60)
         command, env, ready = server(scenario, redis_port, http_port)
         server_process = Profiled("server", command, env, directory)
-
-        def live():
-            connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
-            return exchange(connection, ("GET", ready, None, {}))[0] == 200
-
-        wait_until("the server", answers(live), 180)
+        wait_ready("the server", http_port, ready)
         connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)
         total = warmup + requests
         prepared = [scenario.prepare(n) for n in range(total)]
@@ -216,15 +286,7 @@ def measure(server, scenario, requests, warmup, directory):
                 sys.exit(f"profile: {scenario.name} request {n} answered {status} {payload[:200]!r}")
         if scenario.delivers:
             wait_until("the deliveries", lambda: delivered(redis_port) >= total, 300, 0.5)
-        elapsed = time.monotonic() - started
-        counted = server_process.dumped_instructions(), redis.dumped_instructions()
-        # What verifyd's own timers (the outbox monitor, the blocked-domain refresh) and Redis' cost over as long a
-        # time without requests: taken off, it leaves what the requests cost.
-        redis.control("-z")
-        server_process.control("-z")
-        time.sleep(elapsed)
-        idle = server_process.dumped_instructions(), redis.dumped_instructions()
-        return tuple(max(0, busy - quiet) / requests for busy, quiet in zip(counted, idle))
+        return per_request(started, [server_process, redis], requests)
     finally:
         if server_process:
             server_process.stop()
@@ -263,8 +325,11 @@ def main():
             for label, server in servers:
                 if label == "Go peer" and scenario.name not in GO_PEER_SCENARIOS:
                     continue
-                vd, rds = measure(server, scenario, args.requests, args.warmup,
-                                  os.path.join(directory, f"{scenario.name}-{label.replace(' ', '-')}"))
+                place = os.path.join(directory, f"{scenario.name}-{label.replace(' ', '-')}")
+                if scenario.backlog:
+                    vd, rds = measure_backlog(server, scenario, args.requests, place)
+                else:
+                    vd, rds = measure(server, scenario, args.requests, args.warmup, place)
                 results.setdefault(scenario.name, {})[label] = {"server": round(vd), "redis": round(rds)}
                 print(f"profile: {scenario.name:8} {label:10} server {vd:10,.0f}, Redis {rds:10,.0f} "
                       f"instructions per request", flush=True)

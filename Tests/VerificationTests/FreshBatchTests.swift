@@ -97,12 +97,8 @@ import Testing
     /// The settle script acknowledges, deletes and counts several entries in one call, and says per entry whether
     /// this call acknowledged it: one acknowledged before counts as a duplicate, unless the call is a retry.
     @Test func settlingSeveralCountsOnlyWhatThisCallAcknowledged() async throws {
-        let server = try await RedisServer.start()
-        defer { server.stop() }
-        try await withRedisClient(url: server.url) { redis in
-            let keys = KeyLayout()
-            let stream = OutboxStream(
-                reader: redis, redis: redis, keys: keys, shard: OutboxShard.all[3], consumer: "settle-test")
+        try await Self.withStream(of: OutboxShard.all[3]) { redis, stream in
+            let keys = stream.keys
             try await stream.ensureGroup()
             func readThree() async throws -> [String] {
                 for index in 0..<3 {
@@ -136,11 +132,8 @@ import Testing
     /// The current codes of several targets in one round trip: a stored hash, none, and a key of the wrong type
     /// (its error in its place, not thrown).
     @Test func currentCodesOfSeveralTargetsInOneRoundTrip() async throws {
-        let server = try await RedisServer.start()
-        defer { server.stop() }
-        try await withRedisClient(url: server.url) { redis in
-            let keys = KeyLayout()
-            let stream = OutboxStream(reader: redis, redis: redis, keys: keys, shard: OutboxShard.all[0], consumer: "c")
+        try await Self.withStream(of: OutboxShard.all[0]) { redis, stream in
+            let keys = stream.keys
             let stored = Target.email("stored@example.com")
             let wrong = Target.email("wrong@example.com")
             _ = try await redis.send("HSET", .string(keys.code(stored, templateId: 2)), "hash", "abc")
@@ -161,6 +154,18 @@ import Testing
     }
 
     // MARK: - Harness
+
+    /// A fresh redis-server and the outbox stream of `shard` on it, read and written through one client.
+    private static func withStream(
+        of shard: OutboxShard, _ body: @Sendable (RedisClient, OutboxStream) async throws -> Void
+    ) async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        try await withRedisClient(url: server.url) { redis in
+            try await body(
+                redis, OutboxStream(reader: redis, redis: redis, keys: KeyLayout(), shard: shard, consumer: "test"))
+        }
+    }
 
     /// Queues codes with `queue` (which returns what the test expects delivered), then runs a worker with `drivers`
     /// while `body` waits for the outcome, and stops it.
