@@ -16,12 +16,13 @@ import Testing
     /// 47 emails and 10 SMS queued before the worker starts, the code of one of them used meanwhile: each of the 56
     /// others reaches the log driver once, the used one is dropped, and the worker's lines name every delivered
     /// entry once, with a line for several entries where a shard had more than one (47 emails on 16 shards).
-    @Test func entriesReadTogetherAreDeliveredSettledAndLoggedTogether() async throws {
+    @Test(arguments: RedisBackend.endToEnd)
+    func entriesReadTogetherAreDeliveredSettledAndLoggedTogether(_ backend: RedisBackend) async throws {
         let pipe = try ReadPipe()
         pipe.startReading()
         let log = LogDeliveryDriver(output: LineWriter(descriptor: pipe.write))
         let logs = CapturedLogs()
-        try await Self.withWorker(drivers: [.email: log, .sms: log], logs: logs) { store, useCase in
+        try await Self.withWorker(backend, drivers: [.email: log, .sms: log], logs: logs) { store, useCase in
             let emails = (0..<47).map { "reader\($0)@example.com" }
             let phones = (0..<10).map { "1380013\(String(format: "%04d", $0))" }
             for email in emails { #expect(try await Self.send(useCase, .email, email) == .accepted) }
@@ -74,7 +75,7 @@ import Testing
     /// A batch driver that fails its first call: every entry of that call is retried on its own and delivered once.
     @Test func aFailedBatchIsRetriedEntryByEntry() async throws {
         let driver = FailingFirstCall()
-        try await Self.withWorker(drivers: [.email: driver], logs: CapturedLogs()) { _, useCase throws in
+        try await Self.withWorker(.standalone, drivers: [.email: driver], logs: CapturedLogs()) { _, useCase throws in
             for index in 0..<6 {
                 #expect(try await Self.send(useCase, .email, "batch\(index)@example.com") == .accepted)
             }
@@ -96,8 +97,9 @@ import Testing
 
     /// The settle script acknowledges, deletes and counts several entries in one call, and says per entry whether
     /// this call acknowledged it: one acknowledged before counts as a duplicate, unless the call is a retry.
-    @Test func settlingSeveralCountsOnlyWhatThisCallAcknowledged() async throws {
-        try await Self.withStream(of: OutboxShard.all[3]) { redis, stream in
+    @Test(arguments: RedisBackend.endToEnd)
+    func settlingSeveralCountsOnlyWhatThisCallAcknowledged(_ backend: RedisBackend) async throws {
+        try await Self.withStream(backend, of: OutboxShard.all[3]) { redis, stream in
             let keys = stream.keys
             try await stream.ensureGroup()
             func readThree() async throws -> [String] {
@@ -129,10 +131,11 @@ import Testing
         }
     }
 
-    /// The current codes of several targets in one round trip: a stored hash, none, and a key of the wrong type
-    /// (its error in its place, not thrown).
-    @Test func currentCodesOfSeveralTargetsInOneRoundTrip() async throws {
-        try await Self.withStream(of: OutboxShard.all[0]) { redis, stream in
+    /// The current codes of several targets in one round trip (on a cluster, one pipeline per node, at once): a
+    /// stored hash, none, and a key of the wrong type (its error in its place, not thrown).
+    @Test(arguments: RedisBackend.endToEnd)
+    func currentCodesOfSeveralTargetsInOneRoundTrip(_ backend: RedisBackend) async throws {
+        try await Self.withStream(backend, of: OutboxShard.all[0]) { redis, stream in
             let keys = stream.keys
             let stored = Target.email("stored@example.com")
             let wrong = Target.email("wrong@example.com")
@@ -155,11 +158,12 @@ import Testing
 
     // MARK: - Harness
 
-    /// A fresh redis-server and the outbox stream of `shard` on it, read and written through one client.
+    /// A fresh Redis of `backend`'s kind and the outbox stream of `shard` on it, read and written through one client.
     private static func withStream(
-        of shard: OutboxShard, _ body: @Sendable (RedisClient, OutboxStream) async throws -> Void
+        _ backend: RedisBackend, of shard: OutboxShard,
+        _ body: @Sendable (RedisClient, OutboxStream) async throws -> Void
     ) async throws {
-        let server = try await RedisServer.start()
+        let server = try await TestRedis.start(backend)
         defer { server.stop() }
         try await withRedisClient(url: server.url) { redis in
             try await body(
@@ -167,14 +171,14 @@ import Testing
         }
     }
 
-    /// Queues codes with `queue` (which returns what the test expects delivered), then runs a worker with `drivers`
-    /// while `body` waits for the outcome, and stops it.
+    /// On a fresh Redis of `backend`'s kind, queues codes with `queue` (which returns what the test expects delivered),
+    /// then runs a worker with `drivers` while `body` waits for the outcome, and stops it.
     private static func withWorker(
-        drivers: [Channel: any DeliveryDriver], logs: CapturedLogs,
+        _ backend: RedisBackend, drivers: [Channel: any DeliveryDriver], logs: CapturedLogs,
         queue: @Sendable (RedisClient, SendVerifyCode) async throws -> [String],
         whileDelivering body: @Sendable (RedisClient, [String]) async throws -> Void
     ) async throws {
-        let server = try await RedisServer.start()
+        let server = try await TestRedis.start(backend)
         defer { server.stop() }
         try await withRedisClient(url: server.url) { store in
             let crypto = CodeCrypto(secret: secret, length: 6)

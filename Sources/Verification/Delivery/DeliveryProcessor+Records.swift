@@ -39,10 +39,19 @@ extension DeliveryProcessor {
         }
     }
 
-    /// Records delivered entries of one channel and driver: acknowledged, deleted and counted in one script call,
-    /// their waits measured, and one log line for them all (`code delivered` for one, `codes delivered` for more).
+    /// Records delivered entries of one channel and driver: their waits measured, then acknowledged, deleted and
+    /// counted in one script call, and one log line for them all (`code delivered` for one, `codes delivered` for
+    /// more).
     func settleDelivered(_ items: [Prepared], attempt: Int, on stream: OutboxStream) async {
         guard let first = items.first else { return }
+        let channel = first.message.channel
+        // The wait ends with the provider's acceptance, before the settlement's round trip.
+        var longest = 0.0
+        for item in items {
+            let wait = Self.waitSinceAccepted(item.entry.id)
+            longest = max(longest, wait)
+            instruments.deliveryWait(channel, seconds: wait)
+        }
         let ids = items.map(\.entry.id)
         let firstTimes: [Bool]
         do {
@@ -50,14 +59,7 @@ extension DeliveryProcessor {
         } catch {
             return keptPending(ids, error)
         }
-        let channel = first.message.channel
-        var longest = 0.0
-        for (item, firstTime) in zip(items, firstTimes) {
-            let wait = Self.waitSinceAccepted(item.entry.id)
-            longest = max(longest, wait)
-            instruments.deliveryWait(channel, seconds: wait)
-            instruments.delivery(channel, firstTime ? .delivered : .duplicate)
-        }
+        for firstTime in firstTimes { instruments.delivery(channel, firstTime ? .delivered : .duplicate) }
         if items.count == 1 {
             logger.info(
                 "code delivered",

@@ -72,9 +72,9 @@ struct OutboxStream: Sendable {
             RedisCommand("XGROUP", ["DELCONSUMER", .string(key), .string(keys.outboxGroup), .string(consumer)]))
     }
 
-    /// New entries of several streams for this consumer, by stream, in one read that waits up to `block` for some, at most
-    /// `count` from each. The streams must share their `reader` and be combinable in one command (every shard on a
-    /// standalone Redis; one shard on a cluster).
+    /// New entries of several streams for this consumer, by stream, in one read that waits up to `block` for some, at
+    /// most `count` from each. The streams must share their `reader` and be combinable in one command (every shard on
+    /// a standalone Redis; one shard on a cluster).
     static func readNew(_ streams: [OutboxStream], count: Int, block: Duration) async throws -> [(
         stream: OutboxStream, entries: [Entry]
     )] {
