@@ -9,7 +9,7 @@ import Testing
 
 /// New outbox entries read together are worked on together: their codes checked in one round trip, a batch
 /// driver's messages handed over in one call, settled in one script call and logged in one line. Against a real
-/// redis-server, with codes queued by the send use case.
+/// redis-server (and a local cluster where the keys span slots), with codes queued by the send use case.
 @Suite struct FreshBatchTests {
     private static let secret = "test-secret-0123456789abcdef"
 
