@@ -32,31 +32,31 @@ extension DeliveryProcessor {
             await dropSuperseded(superseded, on: stream)
             finished(superseded.map(\.entry.id))
         }
-        guard let first = live.first else { return }
-        // The common case, one channel's entries for a batch driver, goes on in this task.
-        if let batchDriver = first.driver as? any BatchDeliveryDriver,
-            live.allSatisfy({ $0.message.channel == first.message.channel })
-        {
-            await deliverTogether(live, by: batchDriver, on: stream)
-            return finished(live.map(\.entry.id))
+        let channels = Channel.allCases.map { channel in live.filter { $0.message.channel == channel } }
+            .filter { !$0.isEmpty }
+        // One channel's entries (the common case) go on in this task; several channels' at once.
+        if channels.count == 1 { return await deliverFresh(channels[0], on: stream, finished: finished) }
+        await withDiscardingTaskGroup { group in
+            for items in channels { group.addTask { await deliverFresh(items, on: stream, finished: finished) } }
+        }
+    }
+
+    /// Delivers one channel's new entries: to a batch driver in one call, to any other driver a call per message,
+    /// all at once up to its limit, each retried on its own.
+    private func deliverFresh(
+        _ items: [Prepared], on stream: OutboxStream, finished: @escaping @Sendable ([String]) -> Void
+    ) async {
+        guard let driver = items.first?.driver else { return }
+        if let batchDriver = driver as? any BatchDeliveryDriver {
+            await deliverTogether(items, by: batchDriver, on: stream)
+            return finished(items.map(\.entry.id))
         }
         await withDiscardingTaskGroup { group in
-            for channel in Channel.allCases {
-                let items = live.filter { $0.message.channel == channel }
-                guard let driver = items.first?.driver else { continue }
-                if let batchDriver = driver as? any BatchDeliveryDriver {
-                    group.addTask {
-                        await deliverTogether(items, by: batchDriver, on: stream)
-                        finished(items.map(\.entry.id))
-                    }
-                } else {
-                    for item in items {
-                        group.addTask {
-                            let outcome = await deliver(item, attempt: 1, on: stream)
-                            await retryUntilDone(item.entry, after: 1, outcome, on: stream)
-                            finished([item.entry.id])
-                        }
-                    }
+            for item in items {
+                group.addTask {
+                    let outcome = await deliver(item, attempt: 1, on: stream)
+                    await retryUntilDone(item.entry, after: 1, outcome, on: stream)
+                    finished([item.entry.id])
                 }
             }
         }
