@@ -21,7 +21,7 @@ public struct LogDeliveryDriver: BatchDeliveryDriver {
         var lines: [UInt8] = []
         lines.reserveCapacity(320 * messages.count)
         for message in messages {
-            lines.append(contentsOf: Self.line(message))
+            Self.appendLine(message, to: &lines)
             lines.append(0x0A)
         }
         await output.write(lines)
@@ -29,8 +29,15 @@ public struct LogDeliveryDriver: BatchDeliveryDriver {
 
     /// The JSON object of one message, its members written in key order.
     static func line(_ message: DeliveryMessage) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
+        var out: [UInt8] = []
         out.reserveCapacity(320)
+        appendLine(message, to: &out)
+        return out
+    }
+
+    /// Appends the JSON object of one message to `out`: a batch's lines go straight into one buffer.
+    static func appendLine(_ message: DeliveryMessage, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
         func text(_ key: String, _ value: String, first: Bool = false) {
             JSONText.appendKey(key, first: first, to: &out)
             JSONText.appendString(value, to: &out)
@@ -53,6 +60,5 @@ public struct LogDeliveryDriver: BatchDeliveryDriver {
         number("templateId", message.templateId)
         text("to", message.recipient)
         out.append(UInt8(ascii: "}"))
-        return out
     }
 }
