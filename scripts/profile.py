@@ -153,7 +153,7 @@ def verifyd_server(binary, preload, scenario, redis_port, http_port):
     if scenario.delivers:
         env.update(VERIFYD_WORKER="true", VERIFYD_LOG_LEVEL="info", VERIFYD_LOG_FORMAT="json")
     if scenario.backlog:
-        # The server only queues; the worker is `verifyd worker`, with the same environment (`backlog_worker`).
+        # The server only queues; the worker is `verifyd worker`, with the same environment (`measure_backlog`).
         env.update(VERIFYD_WORKER="false")
     if scenario.budgets:
         env.update(VERIFYD_IP_RATE_LIMITS="20/600,100/86400", VERIFYD_LOOKUP_RATE_LIMITS="30/600,200/86400",
@@ -173,12 +173,16 @@ def go_peer_server(binary, scenario, redis_port, http_port):
     return [binary], env, "/health/live"
 
 
+def redis_cli(redis_port, *arguments):
+    """What `redis-cli` printed for one command."""
+    return subprocess.run(["redis-cli", "-p", str(redis_port), *arguments], check=True, capture_output=True,
+                          text=True).stdout
+
+
 def delivered(redis_port):
     """Codes the worker delivered so far: the `delivered` fields of every shard's stats hash."""
-    def cli(*arguments):
-        return subprocess.run(["redis-cli", "-p", str(redis_port), *arguments], check=True, capture_output=True,
-                              text=True).stdout.split()
-    return sum(int(n) for key in cli("--scan", "--pattern", "*:stats") for n in cli("HGET", key, "delivered") if n)
+    keys = redis_cli(redis_port, "--scan", "--pattern", "*:stats").split()
+    return sum(int(n) for key in keys for n in redis_cli(redis_port, "HGET", key, "delivered").split() if n)
 
 
 def start_redis(port, directory):
@@ -219,11 +223,6 @@ def measure_backlog(server, scenario, requests, directory):
     os.makedirs(directory, exist_ok=True)
     redis_port, http_port = free_ports(2)
     redis = start_redis(redis_port, directory)
-
-    def cli(*arguments):
-        return subprocess.run(["redis-cli", "-p", str(redis_port), *arguments], check=True, capture_output=True,
-                              text=True).stdout
-
     worker = None
     try:
         command, env, ready = server(scenario, redis_port, http_port)
@@ -239,13 +238,14 @@ def measure_backlog(server, scenario, requests, directory):
             queueing.terminate()
             queueing.wait(30)
         # Writes wait until the worker has started (its read connection is named) and the counts are zeroed.
-        cli("CLIENT", "PAUSE", "600000", "WRITE")
+        redis_cli(redis_port, "CLIENT", "PAUSE", "600000", "WRITE")
         worker = Profiled("worker", [command[0], "worker"], env, directory)
-        wait_until("the worker's start", lambda: "name=verifyd-worker" in cli("CLIENT", "LIST"), 180, 0.5)
+        wait_until("the worker's start",
+                   lambda: "name=verifyd-worker" in redis_cli(redis_port, "CLIENT", "LIST"), 180, 0.5)
         redis.control("-z")
         worker.control("-z")
         started = time.monotonic()
-        cli("CLIENT", "UNPAUSE")
+        redis_cli(redis_port, "CLIENT", "UNPAUSE")
         wait_until("the deliveries", lambda: delivered(redis_port) >= requests, 600, 0.5)
         return per_request(started, [worker, redis], requests)
     finally:
