@@ -19,7 +19,7 @@ import Testing
             let limits = pairs.map { RateLimit(count: $0.count, window: $0.windowMs / 1000)! }
             let rule = LimitRule(name: "probe", store: store, counts: .send, pairs: limits)
             script = RedisScript(
-                LimitLua.functions + LimitLua.catalog([rule]) + """
+                LimitLua.functions(for: [rule]) + """
                     local limit, action, stamp = limitOf('probe'), ARGV[1], ARGV[2]
                     local at = tonumber(stamp)
                     if action == 'retry' then return retryOf(limit, KEYS[1], at) end
@@ -129,7 +129,7 @@ import Testing
                 LimitRule(name: "lock", store: .lock, counts: .check, pairs: []),
             ]
             let script = RedisScript(
-                LimitLua.functions + LimitLua.catalog(rules) + """
+                LimitLua.functions(for: rules) + """
                     local limit = limitOf(ARGV[1])
                     if not limit then return 'none' end
                     for i = 1, #limit do limit[i] = tostring(limit[i]) end

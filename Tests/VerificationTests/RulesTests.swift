@@ -185,21 +185,25 @@ import Testing
     ]
 
     @Test func knownRepliesAreTyped() throws {
-        let admitted = try SendAdmission.parse(
-            .array([.integer(0), .bulkString(Array("1-0".utf8)), .integer(7)]), limits: logs)
+        func parse(_ line: String) throws -> SendAdmission.Reply {
+            try SendAdmission.parse(.bulkString(Array(line.utf8)), limits: logs)
+        }
+        let admitted = try parse("0 1-0 7")
         #expect(admitted.outcome == .admitted(entryId: "1-0") && admitted.stamp == "7")
-        let limited = try SendAdmission.parse(.array([.integer(1), .integer(1500), .integer(2)]), limits: logs)
-        #expect(limited.outcome == .limited(retryAfterMs: 1500, by: .target))
-        #expect(try SendAdmission.parse(.array([.integer(2)]), limits: logs).outcome == .addressTaken)
-        #expect(try SendAdmission.parse(.array([.integer(3)]), limits: logs).outcome == .addressUnknown)
-        #expect(try SendAdmission.parse(.array([.integer(4)]), limits: logs).outcome == .bound)
-        #expect(try SendAdmission.parse(.array([.integer(5)]), limits: logs).outcome == .outboxFull)
+        let counted = try parse("0  8")
+        #expect(counted.outcome == .admitted(entryId: "") && counted.stamp == "8")
+        #expect(try parse("1 1500 2").outcome == .limited(retryAfterMs: 1500, by: .target))
+        #expect(try parse("2").outcome == .addressTaken)
+        #expect(try parse("3").outcome == .addressUnknown)
+        #expect(try parse("4").outcome == .bound)
+        #expect(try parse("5").outcome == .outboxFull)
     }
 
     @Test(arguments: [
-        RESPValue.integer(1), .null, .array([]), .array([.integer(9)]),
-        .array([.integer(1), .integer(5), .integer(3)]),
-        .array([.integer(0), .integer(1)]), .bulkString(Array("OK".utf8)),
+        RESPValue.integer(1), .null, .array([]), .array([.integer(0), .bulkString(Array("1-0".utf8)), .integer(7)]),
+        .bulkString([]), .bulkString(Array("9".utf8)), .bulkString(Array("1 5 3".utf8)),
+        .bulkString(Array("1 1.5 1".utf8)), .bulkString(Array("0 1-0".utf8)), .bulkString(Array("0 1-0 x".utf8)),
+        .bulkString(Array("2 ".utf8)), .simpleString("OK"),
     ])
     func anyOtherReplyIsAStoreFault(_ reply: RESPValue) {
         #expect(throws: StoreFault(keyKind: "send script", detail: "unexpected reply")) {

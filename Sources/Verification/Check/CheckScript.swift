@@ -7,7 +7,7 @@ import RedisClient
 ///
 /// KEYS: 1 the code hash, 2 the target's log of wrong checks, 3 its lock, 4… every code key of the target (revoked
 /// past the budget). ARGV: 1 the HMAC of the submitted code, 2 the wrong attempts allowed per code. The budget of
-/// wrong checks is compiled in (`LimitLua.catalog`, named `check_failures`); without it there is no budget.
+/// wrong checks is compiled in (`LimitLua.functions(for:)`, named `check_failures`); without it there is no budget.
 ///
 /// Replies `{1}` when the code matched (it is deleted: it works once), `{0}` when it did not, `{2, retryAfterMs}`
 /// when the target is locked. A missing code costs the same work as a wrong one: the same comparison against a
@@ -17,7 +17,7 @@ enum CheckScript {
     /// The script with the budget of wrong checks `failures` (none when empty).
     static func script(failures: [RateLimit]) -> RedisScript {
         let budget = LimitRule(name: LimitKind.checkFailures.rawValue, store: .log, counts: .check, pairs: failures)
-        return RedisScript(LimitLua.functions + LimitLua.catalog(failures.isEmpty ? [] : [budget]) + body)
+        return RedisScript(LimitLua.functions(for: failures.isEmpty ? [] : [budget]) + body)
     }
 
     private static let body = """

@@ -16,17 +16,21 @@ public struct OutboxEntry: Sendable, Equatable {
     /// Redis time (ms since 1970) when the code expires; set by the send script.
     public var expiresAt: Int64
 
-    /// The fields written with XADD (the script adds `expires`).
-    var fields: [RedisFieldPair] {
-        var pairs: [RedisFieldPair] = [
-            ("channel", channel.rawValue), ("to", recipient), ("template", String(templateId)),
-            ("use", String(useType)), ("lang", langTag), ("ttl", String(ttl)), ("code", sealedCode),
+    /// The fields the send script writes, in the order of `fieldValues` (it adds `expires` first); a phone's entry
+    /// adds `phoneFieldNames`. The names are compiled into the script, so a send passes only the values.
+    static let fieldNames = ["channel", "to", "template", "use", "lang", "ttl", "code"]
+    static let phoneFieldNames = ["cc", "phone"]
+
+    /// The values of `fieldNames`, then of `phoneFieldNames` for a phone.
+    var fieldValues: [String] {
+        var values = [
+            channel.rawValue, recipient, String(templateId), String(useType), langTag, String(ttl), sealedCode,
         ]
         if let countryCode, let nationalNumber {
-            pairs.append(("cc", String(countryCode)))
-            pairs.append(("phone", nationalNumber))
+            values.append(String(countryCode))
+            values.append(nationalNumber)
         }
-        return pairs
+        return values
     }
 
     /// The target whose code this is (its rate limit and code keys).
@@ -72,6 +76,3 @@ public struct OutboxEntry: Sendable, Equatable {
         self.expiresAt = 0
     }
 }
-
-/// A field and its value in a stream entry.
-typealias RedisFieldPair = (field: String, value: String)

@@ -14,19 +14,30 @@
 /// window) + current`, and an event is refused when the estimate would pass `count`. Any fixed window holds at most
 /// `count` events; a rolling window holds at most `count` when events are spread evenly, and at most `2 × count` in
 /// the worst case (all of the previous window's events at its very end). Changing a budget's windows restarts its
-/// counts. A counter read for a refusal is kept for the same script's write, so an admitted event costs one `GET`
-/// and one `SET`; up to three pairs are read with one `string.match` and written with one `string.format`.
+/// counts. `retryOf` answers a counter's state with its wait, and `addTo` writes that state, so an admitted event
+/// costs one `GET` and one `SET`; up to two pairs are read with one `string.match` and written with one
+/// `string.format`.
 ///
 /// **Lock** (a target locked by its wrong checks): a key whose TTL is the time left; read only.
 ///
-/// **The catalog.** A script is built with its deployment's rules compiled in (`catalog`): `limitOf(name)` answers a
+/// **The catalog.** A script is built with its deployment's rules compiled in (`functions(for:)`, which leaves out the
+/// counter's functions when no rule is a counter: every function a script defines costs each call a closure).
+/// `limitOf(name)` answers a
 /// rule as one flat list `{store, counts, key TTL ms as text, longest count, count1, window1, count2, window2, …}`,
 /// or nil. A call then names its limits: Lua reads each number of an argument with `strtod` (1,000–2,000
 /// instructions each) and writes each number it passes to Redis with `printf`, while a constant in the script costs
 /// neither. A counter's state is a flat list of triples (no table per pair, since every call builds them again).
 /// Times go to Redis as the text of `clock()`, never as a number.
 enum LimitLua {
-    static let functions = """
+    /// The functions and the catalog of `rules`, for the top of a script: `clock()`, `retryOf(limit, key, now)`
+    /// (the wait in ms, 0 when the event may happen; and, for a counter, its state), `addTo(limit, key, now, stamp,
+    /// state)`, `removeFrom(limit, key, stamp)`, `logRetry`, `logAdd`, `lockRetry` and `limitOf(name)`.
+    static func functions(for rules: [LimitRule]) -> String {
+        let counters = rules.contains { $0.store == .counter }
+        return base + (counters ? counter : "") + dispatch(counters: counters) + catalog(rules)
+    }
+
+    private static let base = """
         local function clock()
           local t = redis.call('TIME')
           local micros = t[2]
@@ -49,130 +60,113 @@ enum LimitLua {
           redis.call('PEXPIRE', key, limit[3])
           return length
         end
-        -- The counter functions are defined on first use: a script whose limits have no counter skips them.
-        local counterRetry, counterAdd, counterRemove
-        local function loadCounters()
-          local function triples(n)
-            if n == 1 then return '^(%d+):(%d+):(%d+)', '%d:%d:%d' end
-            if n == 2 then return '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)', '%d:%d:%d,%d:%d:%d' end
-            if n == 3 then
-              return '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)', '%d:%d:%d,%d:%d:%d,%d:%d:%d'
-            end
-          end
-          local function counterStored(key, n)
-            local raw = redis.call('GET', key)
-            if not raw then return {} end
-            local pattern = triples(n)
-            local stored = {}
-            if pattern then
-              stored = {string.match(raw, pattern)}
-            else
-              for index, current, previous in string.gmatch(raw, '(%d+):(%d+):(%d+)') do
-                stored[#stored + 1], stored[#stored + 2], stored[#stored + 3] = index, current, previous
-              end
-            end
-            for i = 1, #stored do stored[i] = tonumber(stored[i]) end
-            return stored
-          end
-          local function counterState(key, limit, at)
-            local stored, state = counterStored(key, (#limit - 4) / 2), {}
-            for j = 5, #limit, 2 do
-              local s = 3 * (j - 5) / 2
-              local index = math.floor(at / limit[j + 1])
-              local current, previous = 0, 0
-              if stored[s + 1] == index then current, previous = stored[s + 2], stored[s + 3]
-              elseif stored[s + 1] == index - 1 then previous = stored[s + 2] end
-              state[s + 1], state[s + 2], state[s + 3] = index, current, previous
-            end
-            return state
-          end
-          local counted = {}
-          counterRetry = function(key, limit, now)
-            local state, retry = counterState(key, limit, now), 0
-            counted[key] = state
-            for j = 5, #limit, 2 do
-              local count, window, s = limit[j], limit[j + 1], 3 * (j - 5) / 2
-              local index, current, previous = state[s + 1], state[s + 2], state[s + 3]
-              local elapsed = now - index * window
-              local wait = 0
-              if current >= count then
-                wait = (window - elapsed) + math.ceil(window * (current - count + 1) / current)
-              elseif previous * (window - elapsed) / window + current > count - 1 then
-                wait = math.ceil(window - elapsed - window * (count - 1 - current) / previous)
-              end
-              if wait > retry then retry = math.max(wait, 1) end
-            end
-            return retry
-          end
-          local function counterWrite(key, state, limit, keepTTL)
-            local _, format = triples(#state / 3)
-            local value
-            if format then value = string.format(format, unpack(state))
-            else
-              local parts = {}
-              for i = 1, #state / 3 do
-                parts[i] = string.format('%d:%d:%d', state[3 * i - 2], state[3 * i - 1], state[3 * i])
-              end
-              value = table.concat(parts, ',')
-            end
-            if keepTTL then redis.call('SET', key, value, 'KEEPTTL')
-            else redis.call('SET', key, value, 'PX', limit[3]) end
-          end
-          counterAdd = function(key, limit, now)
-            local state = counted[key] or counterState(key, limit, now)
-            counted[key] = nil
-            for s = 2, #state, 3 do state[s] = state[s] + 1 end
-            counterWrite(key, state, limit, false)
-          end
-          counterRemove = function(key, limit, stamp)
-            local at = tonumber(stamp)
-            local stored = counterStored(key, (#limit - 4) / 2)
-            if #stored ~= 3 * (#limit - 4) / 2 then return end
-            for j = 5, #limit, 2 do
-              local s = 3 * (j - 5) / 2
-              local index = math.floor(at / limit[j + 1])
-              if stored[s + 1] == index and stored[s + 2] > 0 then stored[s + 2] = stored[s + 2] - 1
-              elseif stored[s + 1] == index + 1 and stored[s + 3] > 0 then stored[s + 3] = stored[s + 3] - 1 end
-            end
-            counterWrite(key, stored, limit, true)
-          end
-        end
         local function lockRetry(key)
           local ttl = redis.call('PTTL', key)
           if ttl > 0 then return ttl end
           return 0
         end
-        local function retryOf(limit, key, now)
-          local store = limit[1]
-          if store == 'log' then return logRetry(key, limit, now) end
-          if store == 'counter' then
-            if not counterRetry then loadCounters() end
-            return counterRetry(key, limit, now)
+
+        """
+
+    /// The window counter: its stored text read (`counterStored`, as strings) and written, its state at a time (a
+    /// flat list of triples: window index, current count, previous count), its wait, an event added and removed.
+    private static let counter = """
+        local function counterStored(key, n)
+          local raw = redis.call('GET', key)
+          if not raw then return nil end
+          if n == 1 then return {string.match(raw, '^(%d+):(%d+):(%d+)')} end
+          if n == 2 then return {string.match(raw, '^(%d+):(%d+):(%d+),(%d+):(%d+):(%d+)')} end
+          local stored = {}
+          for index, current, previous in string.gmatch(raw, '(%d+):(%d+):(%d+)') do
+            stored[#stored + 1], stored[#stored + 2], stored[#stored + 3] = index, current, previous
           end
-          return lockRetry(key)
+          return stored
         end
-        local function addTo(limit, key, now, stamp)
-          local store = limit[1]
-          if store == 'log' then logAdd(key, limit, stamp)
-          elseif store == 'counter' then
-            if not counterAdd then loadCounters() end
-            counterAdd(key, limit, now)
+        local function counterState(key, limit, at)
+          local stored, state = counterStored(key, (#limit - 4) / 2), {}
+          for j = 5, #limit, 2 do
+            local s = 3 * (j - 5) / 2
+            local index = math.floor(at / limit[j + 1])
+            local current, previous, was = 0, 0, stored and tonumber(stored[s + 1])
+            if was == index then current, previous = tonumber(stored[s + 2]), tonumber(stored[s + 3])
+            elseif was == index - 1 then previous = tonumber(stored[s + 2]) end
+            state[s + 1], state[s + 2], state[s + 3] = index, current, previous
           end
+          return state
         end
-        local function removeFrom(limit, key, stamp)
-          local store = limit[1]
-          if store == 'log' then redis.call('LREM', key, 1, stamp)
-          elseif store == 'counter' then
-            if not counterRemove then loadCounters() end
-            counterRemove(key, limit, stamp)
+        local function counterWrite(key, state, limit, keepTTL)
+          local n, value = #state / 3
+          if n == 1 then value = string.format('%d:%d:%d', unpack(state))
+          elseif n == 2 then value = string.format('%d:%d:%d,%d:%d:%d', unpack(state))
+          else
+            local parts = {}
+            for i = 1, n do parts[i] = string.format('%d:%d:%d', state[3 * i - 2], state[3 * i - 1], state[3 * i]) end
+            value = table.concat(parts, ',')
           end
+          if keepTTL then redis.call('SET', key, value, 'KEEPTTL')
+          else redis.call('SET', key, value, 'PX', limit[3]) end
+        end
+        local function counterRetry(key, limit, now)
+          local state, retry = counterState(key, limit, now), 0
+          for j = 5, #limit, 2 do
+            local count, window, s = limit[j], limit[j + 1], 3 * (j - 5) / 2
+            local index, current, previous = state[s + 1], state[s + 2], state[s + 3]
+            local elapsed = now - index * window
+            local wait = 0
+            if current >= count then
+              wait = (window - elapsed) + math.ceil(window * (current - count + 1) / current)
+            elseif previous * (window - elapsed) / window + current > count - 1 then
+              wait = math.ceil(window - elapsed - window * (count - 1 - current) / previous)
+            end
+            if wait > retry then retry = math.max(wait, 1) end
+          end
+          return retry, state
+        end
+        local function counterAdd(key, limit, now, state)
+          state = state or counterState(key, limit, now)
+          for s = 2, #state, 3 do state[s] = state[s] + 1 end
+          counterWrite(key, state, limit, false)
+        end
+        local function counterRemove(key, limit, stamp)
+          local at, n = tonumber(stamp), (#limit - 4) / 2
+          local stored = counterStored(key, n)
+          if not stored or #stored ~= 3 * n then return end
+          for i = 1, #stored do stored[i] = tonumber(stored[i]) end
+          for j = 5, #limit, 2 do
+            local s = 3 * (j - 5) / 2
+            local index = math.floor(at / limit[j + 1])
+            if stored[s + 1] == index and stored[s + 2] > 0 then stored[s + 2] = stored[s + 2] - 1
+            elseif stored[s + 1] == index + 1 and stored[s + 3] > 0 then stored[s + 3] = stored[s + 3] - 1 end
+          end
+          counterWrite(key, stored, limit, true)
         end
 
         """
 
+    /// `retryOf`, `addTo` and `removeFrom`, each choosing by the limit's store; a lock is read only (`PTTL`).
+    private static func dispatch(counters: Bool) -> String {
+        """
+        local function retryOf(limit, key, now)
+          local store = limit[1]
+          if store == 'log' then return logRetry(key, limit, now) end
+        \(counters ? "  if store == 'counter' then return counterRetry(key, limit, now) end\n" : "")\
+          return lockRetry(key)
+        end
+        local function addTo(limit, key, now, stamp, state)
+          if limit[1] == 'log' then logAdd(key, limit, stamp) end
+        \(counters ? "  if limit[1] == 'counter' then counterAdd(key, limit, now, state) end\n" : "")\
+        end
+        local function removeFrom(limit, key, stamp)
+          if limit[1] == 'log' then redis.call('LREM', key, 1, stamp) end
+        \(counters ? "  if limit[1] == 'counter' then counterRemove(key, limit, stamp) end\n" : "")\
+        end
+
+        """
+    }
+
     /// `limitOf(name)` in Lua: each rule's flat list (see the type's notes), built from constants when asked for;
     /// nil for a name without a rule.
-    static func catalog(_ rules: [LimitRule]) -> String {
+    private static func catalog(_ rules: [LimitRule]) -> String {
         var lua = "local function limitOf(name)\n"
         for rule in rules {
             let longest = rule.pairs.map(\.count).max() ?? 0

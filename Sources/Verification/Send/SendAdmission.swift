@@ -22,7 +22,8 @@ struct SendAdmission: Sendable {
         var outbox: String
         var hash: String
         var ttlMs: Int64
-        var fields: [RedisFieldPair]
+        /// The outbox entry's values, in the order of `OutboxEntry.fieldNames`.
+        var fieldValues: [String]
     }
 
     /// How the admission ended.
@@ -121,7 +122,7 @@ struct SendAdmission: Sendable {
         keys.reserveCapacity(limits.count + 3)
         for limit in limits { keys.append(.string(limit.key)) }
         var arguments: [RedisArgument] = []
-        arguments.reserveCapacity(8 + limits.count + code.fields.count * 2)
+        arguments.reserveCapacity(8 + limits.count + code.fieldValues.count)
         arguments.append(.integer(Int64(foreign.count)))
         arguments.append(.integer(Int64(limits.count)))
         arguments.append(.string(withTarget ? owner?.rule.rawValue ?? "" : ""))
@@ -135,10 +136,7 @@ struct SendAdmission: Sendable {
             keys.append(.string(code.outbox))
             arguments.append(.string(code.hash))
             arguments.append(.integer(code.ttlMs))
-            for pair in code.fields {
-                arguments.append(.string(pair.field))
-                arguments.append(.string(pair.value))
-            }
+            for value in code.fieldValues { arguments.append(.string(value)) }
         }
         guard withTarget, let acknowledgement = replicaAcknowledgement else {
             let reply = try await StoreFault.about("send script") {
@@ -177,24 +175,23 @@ struct SendAdmission: Sendable {
         return reply
     }
 
-    /// Reads the admit script's reply; anything else is a `StoreFault`.
+    /// Reads the admit script's reply (one line of words, see `SendScript`); anything else is a `StoreFault`.
     static func parse(_ reply: RESPValue, limits: [Limit]) throws -> Reply {
-        guard let parts = reply.array, let status = parts.first?.int else {
-            throw StoreFault(keyKind: "send script", detail: "unexpected reply")
-        }
-        switch (status, parts.count) {
-        case (0, 3):
-            return Reply(
-                outcome: .admitted(entryId: parts[1].string ?? ""), stamp: parts[2].int.map { String($0) } ?? "")
-        case (1, 3):
-            guard let retry = parts[1].int, let index = parts[2].int, limits.indices.contains(Int(index) - 1) else {
+        guard case .bulkString(let bytes) = reply else { throw StoreFault(keyKind: "send script", detail: "unexpected reply") }
+        let words = bytes.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        switch (words[0], words.count) {
+        case ("0", 3) where Int64(words[2]) != nil:
+            return Reply(outcome: .admitted(entryId: words[1]), stamp: words[2])
+        case ("1", 3):
+            guard let retry = Int64(words[1]), let index = Int(words[2]), limits.indices.contains(index - 1) else {
                 break
             }
-            return Reply(outcome: .limited(retryAfterMs: retry, by: limits[Int(index) - 1].kind), stamp: "")
-        case (2, 1): return Reply(outcome: .addressTaken, stamp: "")
-        case (3, 1): return Reply(outcome: .addressUnknown, stamp: "")
-        case (4, 1): return Reply(outcome: .bound, stamp: "")
-        case (5, 1): return Reply(outcome: .outboxFull, stamp: "")
+            return Reply(outcome: .limited(retryAfterMs: retry, by: limits[index - 1].kind), stamp: "")
+        case ("2", 1): return Reply(outcome: .addressTaken, stamp: "")
+        case ("3", 1): return Reply(outcome: .addressUnknown, stamp: "")
+        case ("4", 1): return Reply(outcome: .bound, stamp: "")
+        case ("5", 1): return Reply(outcome: .outboxFull, stamp: "")
         default: break
         }
         throw StoreFault(keyKind: "send script", detail: "unexpected reply")

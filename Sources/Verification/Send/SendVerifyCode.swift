@@ -168,7 +168,7 @@ public struct SendVerifyCode: Sendable {
             code: .init(
                 key: keys.code(target, templateId: request.templateId), outbox: keys.outbox(OutboxShard(of: target)),
                 hash: crypto.hash(code: code, target: target, templateId: request.templateId),
-                ttlMs: Int64(settings.codeTTL) * 1000, fields: entry.fields),
+                ttlMs: Int64(settings.codeTTL) * 1000, fieldValues: entry.fieldValues),
             outboxCap: settings.outboxShardCap, replicaAcknowledgement: settings.replicaAcknowledgement,
             scripts: rules.scripts)
         let isEmail = target.channel == .email
