@@ -177,7 +177,9 @@ struct SendAdmission: Sendable {
 
     /// Reads the admit script's reply (one line of words, see `SendScript`); anything else is a `StoreFault`.
     static func parse(_ reply: RESPValue, limits: [Limit]) throws -> Reply {
-        guard case .bulkString(let bytes) = reply else { throw StoreFault(keyKind: "send script", detail: "unexpected reply") }
+        guard case .bulkString(let bytes) = reply else {
+            throw StoreFault(keyKind: "send script", detail: "unexpected reply")
+        }
         let words = bytes.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
         switch (words[0], words.count) {
