@@ -37,12 +37,18 @@ struct DeliveryProcessor: Sendable {
         let message: DeliveryMessage
         let driver: any DeliveryDriver
         let target: Target
+        /// The hash the entry carries (`OutboxEntry.codeHash`), when it does.
+        let codeHash: String?
 
-        init(entry: OutboxStream.Entry, message: DeliveryMessage, driver: any DeliveryDriver, target: Target) {
+        init(
+            entry: OutboxStream.Entry, message: DeliveryMessage, driver: any DeliveryDriver, target: Target,
+            codeHash: String?
+        ) {
             self.entry = entry
             self.message = message
             self.driver = driver
             self.target = target
+            self.codeHash = codeHash
         }
     }
 
@@ -169,6 +175,7 @@ struct DeliveryProcessor: Sendable {
         return zip(items, stored).map { item, hash in
             guard case .success(let hash) = hash else { return true }
             guard let hash else { return false }
+            if let carried = item.codeHash { return CodeCrypto.sameHash(carried, hash) }
             return crypto.matches(
                 code: item.message.code, target: item.target, templateId: item.message.templateId, storedHash: hash)
         }
@@ -224,7 +231,8 @@ struct DeliveryProcessor: Sendable {
             id: entry.id, channel: item.channel, recipient: item.recipient, countryCode: item.countryCode,
             nationalNumber: item.nationalNumber, templateId: item.templateId, langTag: item.langTag, code: code,
             expiresAt: item.expiresAt, content: content)
-        return .success(Prepared(entry: entry, message: message, driver: driver, target: item.target))
+        return .success(
+            Prepared(entry: entry, message: message, driver: driver, target: item.target, codeHash: item.codeHash))
     }
 
     /// Sleeps `duration` in short steps; false when graceful shutdown began meanwhile.

@@ -15,8 +15,11 @@ public struct OutboxEntry: Sendable, Equatable {
     public var sealedCode: String
     /// Redis time (ms since 1970) when the code expires; set by the send script.
     public var expiresAt: Int64
+    /// The code's hash as stored with the code (`CodeCrypto.hash`), written by the send script: the worker compares
+    /// it with the stored one instead of hashing the opened code again. Nil in entries written before it was.
+    public var codeHash: String?
 
-    /// The fields the send script writes, in the order of `fieldValues` (it adds `expires` first); a phone's entry
+    /// The fields the send script writes, in the order of `fieldValues` (it adds `expires` and `hash` first); a phone's entry
     /// adds `phoneFieldNames`. The names are compiled into the script, so a send passes only the values.
     static let fieldNames = ["channel", "to", "template", "use", "lang", "ttl", "code"]
     static let phoneFieldNames = ["cc", "phone"]
@@ -61,6 +64,7 @@ public struct OutboxEntry: Sendable, Equatable {
         self.ttl = map["ttl"].flatMap { Int($0) } ?? 600
         self.sealedCode = sealed
         self.expiresAt = expires
+        self.codeHash = map["hash"]
     }
 
     init(target: Target, templateId: Int, useType: Int, langTag: String, ttl: Int, sealedCode: String) {
@@ -74,5 +78,6 @@ public struct OutboxEntry: Sendable, Equatable {
         self.ttl = ttl
         self.sealedCode = sealedCode
         self.expiresAt = 0
+        self.codeHash = nil
     }
 }

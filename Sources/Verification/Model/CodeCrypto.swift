@@ -75,11 +75,16 @@ public struct CodeCrypto: Sendable {
 
     /// Compares a code with a stored hash in constant time.
     public func matches(code: String, target: Target, templateId: Int, storedHash: String) -> Bool {
-        let computed = Array(hash(code: code, target: target, templateId: templateId).utf8)
-        let stored = Array(storedHash.utf8)
-        guard computed.count == stored.count else { return false }
+        Self.sameHash(hash(code: code, target: target, templateId: templateId), storedHash)
+    }
+
+    /// Whether two hashes are equal, compared in constant time.
+    public static func sameHash(_ one: String, _ other: String) -> Bool {
+        let left = Array(one.utf8)
+        let right = Array(other.utf8)
+        guard left.count == right.count else { return false }
         var difference: UInt8 = 0
-        for i in computed.indices { difference |= computed[i] ^ stored[i] }
+        for i in left.indices { difference |= left[i] ^ right[i] }
         return difference == 0
     }
 

@@ -88,9 +88,10 @@ struct SendScript: Sendable {
         return '0 ' .. id .. ' ' .. stamp
         """
 
-    /// The outbox entry's `XADD`: `expires`, then each of `names` with its value, from ARGV[at + 2] on.
+    /// The outbox entry's `XADD`: `expires`, the code's `hash`, then each of `names` with its value, from ARGV[at + 2]
+    /// on.
     private static func xadd(_ names: [String]) -> String {
-        var lua = "redis.call('XADD', outbox, '*', 'expires', expires"
+        var lua = "redis.call('XADD', outbox, '*', 'expires', expires, 'hash', ARGV[at]"
         for (offset, name) in names.enumerated() { lua += ", '\(name)', ARGV[at + \(offset + 2)]" }
         return lua + ")"
     }
