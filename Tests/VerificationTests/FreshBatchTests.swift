@@ -102,7 +102,8 @@ import Testing
                 _ = try await store.send(RedisCommand("XADD", readded))
             }
             for (email, hash) in [(emails[1], other), (emails[2], other), (emails[3], planted)] {
-                _ = try await store.send("HSET", .string(keys.code(.email(email), templateId: 1)), "hash", .string(hash))
+                _ = try await store.send(
+                    "HSET", .string(keys.code(.email(email), templateId: 1)), "hash", .string(hash))
             }
             return [emails[0], emails[3]]
         } whileDelivering: { store, expected in
