@@ -205,8 +205,10 @@ private struct JSONScanner {
         try expect(UInt8(ascii: "\""))
         let start = index
         var escaped = false
+        var ascii = true
         while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
             guard bytes[index] >= 0x20 else { throw JSONSyntaxError() }
+            if bytes[index] >= 0x80 { ascii = false }
             if bytes[index] == UInt8(ascii: "\\") {
                 escaped = true
                 index += 1
@@ -216,6 +218,9 @@ private struct JSONScanner {
         guard index < bytes.count else { throw JSONSyntaxError() }
         let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
         index += 1
+        // ASCII is valid UTF-8: the common case skips `String(validating:)`, which is generic over the encoding and
+        // looks up type metadata at run time on every call.
+        if ascii && !escaped { return String(decoding: raw, as: UTF8.self) }
         let text =
             escaped ? String(validating: try Self.unescape(raw), as: UTF8.self) : String(validating: raw, as: UTF8.self)
         guard let text else { throw JSONSyntaxError() }
