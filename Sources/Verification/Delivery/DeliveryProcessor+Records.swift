@@ -53,13 +53,13 @@ extension DeliveryProcessor {
             instruments.deliveryWait(channel, seconds: wait)
         }
         let ids = items.map(\.entry.id)
-        let firstTimes: [Bool]
+        let acknowledged: Int
         do {
-            firstTimes = try await record(ids) { retried in try await stream.complete(ids, retried: retried) }
+            acknowledged = try await record(ids) { retried in try await stream.complete(ids, retried: retried) }
         } catch {
             return keptPending(ids, error)
         }
-        for firstTime in firstTimes { instruments.delivery(channel, firstTime ? .delivered : .duplicate) }
+        for index in ids.indices { instruments.delivery(channel, index < acknowledged ? .delivered : .duplicate) }
         if items.count == 1 {
             logger.info(
                 "code delivered",
