@@ -1,3 +1,5 @@
+import RedisClient
+
 /// A delivery waiting in the outbox stream: who gets which template, and the sealed code.
 public struct OutboxEntry: Sendable, Equatable {
     public var channel: Channel
@@ -47,8 +49,8 @@ public struct OutboxEntry: Sendable, Equatable {
         String(concatenating: [channel.rawValue, "|", recipient, "|", String(templateId)])
     }
 
-    /// An entry from a stream entry's field map; nil when a field is missing or malformed.
-    init?(fields map: [String: String]) {
+    /// An entry from a stream entry's fields; nil when a field is missing or malformed.
+    init?(fields map: StreamFields) {
         guard let channel = map["channel"].flatMap(Channel.init(rawValue:)),
             let recipient = map["to"], !recipient.isEmpty,
             let templateId = map["template"].flatMap({ Int($0) }),
@@ -79,5 +81,26 @@ public struct OutboxEntry: Sendable, Equatable {
         self.sealedCode = sealedCode
         self.expiresAt = 0
         self.codeHash = nil
+    }
+}
+
+/// A stream entry's fields as read, names and values alternating, found by name with a scan: an entry has about
+/// ten, too few for building a dictionary to pay.
+struct StreamFields: Sendable {
+    private let items: [RESPValue]
+
+    /// The fields of a reply's alternating names and values.
+    init(_ items: [RESPValue]) { self.items = items }
+
+    /// The value of the first field named `name` (empty when it is nil), or nil without one.
+    subscript(name: String) -> String? {
+        var index = 0
+        while index + 1 < items.count {
+            if case .bulkString(let bytes) = items[index], bytes.elementsEqual(name.utf8) {
+                return items[index + 1].string ?? ""
+            }
+            index += 2
+        }
+        return nil
     }
 }

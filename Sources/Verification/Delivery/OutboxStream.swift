@@ -29,7 +29,7 @@ struct OutboxStream: Sendable {
     /// A stream entry: its id and fields.
     struct Entry: Sendable {
         var id: String
-        var fields: [String: String]
+        var fields: StreamFields
     }
 
     /// Dead-letters an entry atomically: copy it with the reason, the recipient and the phone number masked (ARGV[4],
@@ -238,10 +238,10 @@ struct OutboxStream: Sendable {
 
     private static func entries(_ value: RESPValue) -> [Entry] {
         (value.array ?? []).compactMap { item -> Entry? in
-            guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].fieldMap else {
+            guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].array else {
                 return nil
             }
-            return Entry(id: id, fields: fields)
+            return Entry(id: id, fields: StreamFields(fields))
         }
     }
 }

@@ -140,10 +140,10 @@ public struct MirrorMigration: Sendable {
     ) async throws {
         while true {
             let page = try await redis.send(RedisCommand("XRANGE", [.string(stream), "-", "+", "COUNT", 500]))
-            let entries = (page.array ?? []).compactMap { item -> (String, [String: String])? in
-                guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].fieldMap
+            let entries = (page.array ?? []).compactMap { item -> (String, StreamFields)? in
+                guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].array
                 else { return nil }
-                return (id, fields)
+                return (id, StreamFields(fields))
             }
             guard !entries.isEmpty else { return }
             for (id, fields) in entries {
