@@ -1,3 +1,4 @@
+import Foundation
 import RedisClient
 
 /// A delivery waiting in the outbox stream: who gets which template, and the sealed code.
@@ -84,8 +85,8 @@ public struct OutboxEntry: Sendable, Equatable {
     }
 }
 
-/// A stream entry's fields as read, names and values alternating, found by name with a scan: an entry has about
-/// ten, too few for building a dictionary to pay.
+/// A stream entry's fields as read, found by name with a scan that compares bytes: an entry has about ten, too few
+/// for hashing them into a dictionary to pay, and a value becomes a `String` only when it is asked for.
 struct StreamFields: Sendable {
     private let items: [RESPValue]
 
@@ -94,13 +95,20 @@ struct StreamFields: Sendable {
 
     /// The value of the first field named `name` (empty when it is nil), or nil without one.
     subscript(name: String) -> String? {
-        var index = 0
-        while index + 1 < items.count {
-            if case .bulkString(let bytes) = items[index], bytes.elementsEqual(name.utf8) {
-                return items[index + 1].string ?? ""
+        var name = name
+        return name.withUTF8 { wanted in
+            var index = 0
+            while index + 1 < items.count {
+                if case .bulkString(let bytes) = items[index], bytes.count == wanted.count,
+                    bytes.withUnsafeBufferPointer({
+                        wanted.count == 0 || memcmp($0.baseAddress!, wanted.baseAddress!, wanted.count) == 0
+                    })
+                {
+                    return items[index + 1].string ?? ""
+                }
+                index += 2
             }
-            index += 2
+            return nil
         }
-        return nil
     }
 }
