@@ -146,7 +146,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The `verifyd` command.
+        // The `verifyd` command. It allocates with jemalloc (Debian's libjemalloc): linked ahead of the C library, its
+        // malloc and free serve the whole process, the Swift runtime's included (docs/performance.md).
         .executableTarget(
             name: "verifyd",
             dependencies: [
@@ -161,7 +162,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         // `make bench`'s yardstick for the framework: a bare Hummingbird hello-world on `GET /health/live`.
         .executableTarget(

@@ -6,6 +6,7 @@ need=()
 pkg-config --exists hiredis 2>/dev/null || need+=(libhiredis-dev)
 pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
 pkg-config --exists libidn2 2>/dev/null || need+=(libidn2-dev)
+pkg-config --exists jemalloc 2>/dev/null || need+=(libjemalloc-dev)
 # libphonenumber ships no pkg-config file: its main header tells.
 [ -f /usr/include/phonenumbers/phonenumberutil.h ] || need+=(libphonenumber-dev)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)

@@ -108,6 +108,16 @@ import Verification
         #expect(!logs.contains("KeyBytes") && !logs.contains("sealKey") && !logs.contains("hashKey"))
     }
 
+    /// The binary is linked with jemalloc (Package.swift): a build that dropped it would allocate with glibc again.
+    @Test func theProcessAllocatesWithJemalloc() async throws {
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let instance = try await VerifydProcess.start(environment: testEnvironment(redis: redis))
+        defer { instance.stop() }
+        #expect(try instance.mappedLibraries().contains { $0.hasSuffix("/libjemalloc.so.2") })
+        #expect(try await post(port: instance.port, body("email", 5, account: "j@example.com")).code == .ok)
+    }
+
     @Test func sigtermStopsCleanly() async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }

@@ -92,6 +92,16 @@ final class VerifydProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// The shared objects mapped into the process (from `/proc/<pid>/maps`), by path.
+    func mappedLibraries() throws -> Set<String> {
+        // Read to its end: /proc files report a size of 0, which `String(contentsOfFile:)` would trust.
+        let path = "/proc/\(process.processIdentifier)/maps"
+        guard let file = FileHandle(forReadingAtPath: path) else { throw TestFailure("cannot open \(path)") }
+        defer { try? file.close() }
+        let maps = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
+        return Set(maps.split(separator: "\n").compactMap { line in line.split(separator: " ").last.map(String.init) })
+    }
+
     /// Sends a signal (SIGHUP to reload templates, SIGKILL to crash).
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
