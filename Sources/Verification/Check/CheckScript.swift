@@ -9,8 +9,8 @@ import RedisClient
 /// past the budget). ARGV: 1 the HMAC of the submitted code, 2 the wrong attempts allowed per code. The budget of
 /// wrong checks is compiled in (`LimitLua.functions(for:)`, named `check_failures`); without it there is no budget.
 ///
-/// Replies `{1}` when the code matched (it is deleted: it works once), `{0}` when it did not, `{2, retryAfterMs}`
-/// when the target is locked. A missing code costs the same work as a wrong one: the same comparison against a
+/// Replies 1 when the code matched (it is deleted: it works once), 0 when it did not, 2 when the target is locked
+/// (integers: a table reply costs Redis more to convert). A missing code costs the same work as a wrong one: the same comparison against a
 /// stand-in of the submitted length, the same writes to the budget, and a read of the code key in place of the
 /// count of its attempts.
 enum CheckScript {
@@ -25,7 +25,7 @@ enum CheckScript {
         local budgeted = budget ~= nil
         if budgeted then
           local retry = lockRetry(KEYS[3])
-          if retry > 0 then return {2, retry} end
+          if retry > 0 then return 2 end
         end
         local stored = redis.call('HGET', KEYS[1], 'hash')
         local given = ARGV[1]
@@ -37,7 +37,7 @@ enum CheckScript {
         end
         if difference == 0 then
           redis.call('DEL', KEYS[1])
-          return {1}
+          return 1
         end
         if stored then
           local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
@@ -54,6 +54,6 @@ enum CheckScript {
             redis.call('SET', KEYS[3], 1, 'PX', retry)
           end
         end
-        return {0}
+        return 0
         """
 }

@@ -50,7 +50,7 @@ public struct CheckVerifyCode: Sendable {
                 ] + codeKeys,
                 arguments: [.string(candidate), .integer(Int64(maxAttempts))])
         }
-        guard let result = reply.array?.first?.int, (0...2).contains(result) else {
+        guard case .integer(let result) = reply, (0...2).contains(result) else {
             throw StoreFault(keyKind: "check script", detail: "unexpected reply")
         }
         let outcome = [RequestCounters.CheckOutcome.refused, .ok, .locked][Int(result)]
