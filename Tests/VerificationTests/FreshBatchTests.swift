@@ -30,20 +30,9 @@ import Testing
             _ = try await store.send("DEL", .string(KeyLayout().code(.email(emails[0]), templateId: 1)))
             return emails.dropFirst().map { $0 } + phones.map { "86\($0)" }
         } whileDelivering: { store, expected in
-            try await waitUntil(timeout: .seconds(20), "every entry is settled") {
-                let probe = OutboxProbe(store)
-                let delivered = try await probe.stat("delivered")
-                let superseded = try await probe.stat("superseded")
-                let queued = try await probe.length()
-                return delivered == 56 && superseded == 1 && queued == 0
-            }
+            try await Self.waitUntilSettled(store, delivered: 56, superseded: 1)
             #expect(try await OutboxProbe(store).pending() == 0)
-            try await waitUntil(timeout: .seconds(5), "56 lines are written") {
-                pipe.text.split(separator: "\n").count == 56
-            }
-            let lines = try pipe.text.split(separator: "\n").map {
-                try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-            }
+            let lines = try await Self.driverLines(pipe, count: 56)
             #expect(Set(lines.compactMap { $0["to"] as? String }) == Set(expected), "each once, the used one not")
             // Ids are unique within a shard's stream only: entries of two shards may share one, so they are compared
             // as lists.
@@ -107,19 +96,8 @@ import Testing
             }
             return [emails[0], emails[3]]
         } whileDelivering: { store, expected in
-            try await waitUntil(timeout: .seconds(20), "every entry is settled") {
-                let probe = OutboxProbe(store)
-                let delivered = try await probe.stat("delivered")
-                let superseded = try await probe.stat("superseded")
-                let queued = try await probe.length()
-                return delivered == 2 && superseded == 2 && queued == 0
-            }
-            try await waitUntil(timeout: .seconds(5), "2 lines are written") {
-                pipe.text.split(separator: "\n").count == 2
-            }
-            let lines = try pipe.text.split(separator: "\n").map {
-                try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-            }
+            try await Self.waitUntilSettled(store, delivered: 2, superseded: 2)
+            let lines = try await Self.driverLines(pipe, count: 2)
             #expect(Set(lines.compactMap { $0["to"] as? String }) == Set(expected))
         }
     }
@@ -249,6 +227,26 @@ import Testing
                 defer { group.cancelAll() }
                 try await body(store, expected)
             }
+        }
+    }
+
+    /// Waits until the outbox is empty with `delivered` and `superseded` counted.
+    private static func waitUntilSettled(_ store: RedisClient, delivered: Int, superseded: Int) async throws {
+        try await waitUntil(timeout: .seconds(20), "every entry is settled") {
+            let probe = OutboxProbe(store)
+            let counted = (try await probe.stat("delivered"), try await probe.stat("superseded"))
+            let queued = try await probe.length()
+            return counted == (delivered, superseded) && queued == 0
+        }
+    }
+
+    /// The log driver's lines read from `pipe`, once `count` are written.
+    private static func driverLines(_ pipe: ReadPipe, count: Int) async throws -> [[String: Any]] {
+        try await waitUntil(timeout: .seconds(5), "\(count) lines are written") {
+            pipe.text.split(separator: "\n").count == count
+        }
+        return try pipe.text.split(separator: "\n").map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
     }
 
