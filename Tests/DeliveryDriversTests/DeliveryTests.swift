@@ -178,7 +178,7 @@ import Verification
                         "channel", "sms", "to", "8613600136000", "template", "1", "use", "5",
                         "lang", "en",
                         "ttl", "600", "code", .string(sealed), "cc", "86", "phone", "13600136000", "expires",
-                        .string(String(past)),
+                        .string(String(past)), "hash", .string(String(repeating: "a", count: 64)),
                     ]))
             try await waitUntil(timeout: .seconds(15), "the expired entry is dead-lettered") {
                 try await OutboxProbe(h.store).deadLength() == 1
@@ -190,6 +190,7 @@ import Verification
                 uniqueKeysWithValues: stride(from: 0, to: fields.count - 1, by: 2).map { (fields[$0], fields[$0 + 1]) })
             #expect(named["to"] == "86136****6000" && named["phone"] == "136****6000", "no address in plaintext")
             #expect(!fields.contains { $0.contains("13600136000") })
+            #expect(named["hash"] == nil && named["code"] == sealed, "the code stays sealed, its hash is not kept")
         }
     }
 }

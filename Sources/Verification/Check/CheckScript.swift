@@ -10,9 +10,9 @@ import RedisClient
 /// wrong checks is compiled in (`LimitLua.functions(for:)`, named `check_failures`); without it there is no budget.
 ///
 /// Replies 1 when the code matched (it is deleted: it works once), 0 when it did not, 2 when the target is locked
-/// (integers: a table reply costs Redis more to convert). A missing code costs the same work as a wrong one: the same comparison against a
-/// stand-in of the submitted length, the same writes to the budget, and a read of the code key in place of the
-/// count of its attempts.
+/// (integers: a table reply costs Redis more to convert). A missing code costs the same work as a wrong one: the
+/// same comparison against a stand-in of the submitted length, the same writes to the budget, and a read of the code
+/// key in place of the count of its attempts.
 enum CheckScript {
     /// The script with the budget of wrong checks `failures` (none when empty).
     static func script(failures: [RateLimit]) -> RedisScript {

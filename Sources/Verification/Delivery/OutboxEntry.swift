@@ -22,8 +22,8 @@ public struct OutboxEntry: Sendable, Equatable {
     /// it with the stored one instead of hashing the opened code again. Nil in entries written before it was.
     public var codeHash: String?
 
-    /// The fields the send script writes, in the order of `fieldValues` (it adds `expires` and `hash` first); a phone's entry
-    /// adds `phoneFieldNames`. The names are compiled into the script, so a send passes only the values.
+    /// The fields the send script writes, in the order of `fieldValues` (it adds `expires` and `hash` first); a
+    /// phone's entry adds `phoneFieldNames`. The names are compiled into the script, so a send passes only the values.
     static let fieldNames = ["channel", "to", "template", "use", "lang", "ttl", "code"]
     static let phoneFieldNames = ["cc", "phone"]
 

@@ -33,7 +33,7 @@ struct OutboxStream: Sendable {
     }
 
     /// Dead-letters an entry atomically: copy it with the reason, the recipient and the phone number masked (ARGV[4],
-    /// ARGV[5]: no address at rest in plaintext), then acknowledge and delete it.
+    /// ARGV[5]: no address at rest in plaintext) and without the code's hash, then acknowledge and delete it.
     static let deadLetterScript = RedisScript(
         """
         local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
@@ -43,8 +43,10 @@ struct OutboxStream: Sendable {
         for i = 1, #original, 2 do
           local value = original[i + 1]
           if original[i] == 'to' then value = ARGV[4] elseif original[i] == 'phone' then value = ARGV[5] end
-          fields[#fields + 1] = original[i]
-          fields[#fields + 1] = value
+          if original[i] ~= 'hash' then
+            fields[#fields + 1] = original[i]
+            fields[#fields + 1] = value
+          end
         end
         redis.call('XADD', KEYS[2], '*', unpack(fields))
         redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
