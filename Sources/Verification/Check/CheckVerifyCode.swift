@@ -26,8 +26,8 @@ public struct CheckVerifyCode: Sendable {
     }
 
     /// 0 when the code matches (and is consumed); 33202 when empty; 33203 for wrong, expired, used or none, and
-    /// while the target is locked by its wrong checks; format errors as when sending. Throws `RedisError` when Redis cannot answer, `StoreFault` when it answers
-    /// what verifyd does not expect.
+    /// while the target is locked by its wrong checks; format errors as when sending. Throws `RedisError` when Redis
+    /// cannot answer, `StoreFault` when it answers what verifyd does not expect.
     public func check(_ request: CheckRequest) async throws -> ResultCode {
         guard !request.code.isEmpty else {
             counters.checked(.empty)

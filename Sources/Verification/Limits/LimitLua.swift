@@ -22,12 +22,11 @@
 ///
 /// **The catalog.** A script is built with its deployment's rules compiled in (`functions(for:)`, which leaves out the
 /// counter's functions when no rule is a counter: every function a script defines costs each call a closure).
-/// `limitOf(name)` answers a
-/// rule as one flat list `{store, counts, key TTL ms as text, longest count, count1, window1, count2, window2, …}`,
-/// or nil. A call then names its limits: Lua reads each number of an argument with `strtod` (1,000–2,000
-/// instructions each) and writes each number it passes to Redis with `printf`, while a constant in the script costs
-/// neither. A counter's state is a flat list of triples (no table per pair, since every call builds them again).
-/// Times go to Redis as the text of `clock()`, never as a number.
+/// `limitOf(name)` answers a rule as one flat list `{store, counts, key TTL ms as text, longest count, count1,
+/// window1, count2, window2, …}`, or nil. A call then names its limits: Lua reads each number of an argument with
+/// `strtod` (1,000–2,000 instructions each) and writes each number it passes to Redis with `printf`, while a constant
+/// in the script costs neither. A counter's state is a flat list of triples (no table per pair, since every call
+/// builds them again). Times go to Redis as the text of `clock()`, never as a number.
 enum LimitLua {
     /// The functions and the catalog of `rules`, for the top of a script: `clock()`, `retryOf(limit, key, now)`
     /// (the wait in ms, 0 when the event may happen; and, for a counter, its state), `addTo(limit, key, now, stamp,

@@ -1,6 +1,6 @@
 /// One limit as the scripts know it: the name a call gives for it, how its events are kept, which events it counts,
-/// and its pairs. A script is built with the rules of its deployment compiled in (`LimitLua.functions(for:)`), so that a
-/// call names its limits instead of sending their numbers.
+/// and its pairs. A script is built with the rules of its deployment compiled in (`LimitLua.functions(for:)`), so
+/// that a call names its limits instead of sending their numbers.
 struct LimitRule: Sendable, Hashable {
     /// How the events are kept (`LimitLua`).
     enum Store: String, Sendable {
