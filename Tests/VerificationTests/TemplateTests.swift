@@ -117,6 +117,27 @@ import Testing
         #expect(mail.html == "<p>{code}{time} 123456</p>")
     }
 
+    /// Braces that open no placeholder (CSS, a cut-off name, one at the very end) are copied as they are; placeholders
+    /// side by side, first and last are all filled; a template changed after it was made is filled as changed.
+    @Test func bracesThatAreNotPlaceholdersStayAndChangesAreFilled() {
+        var template = EmailTemplate(
+            langTag: "en", title: "{code}{code}",
+            content: "<style>p{color:red}</style><p>{cod {sitename}{time}</p>{code}{")
+        let mail = TemplateRenderer.email(template, siteName: "S", code: "42", ttl: 60)
+        #expect(mail.subject == "4242")
+        #expect(mail.html == "<style>p{color:red}</style><p>{cod S1 minute</p>42{")
+        #expect(mail.text.hasSuffix("42{"), "\(mail.text)")
+        template.title = "[{sitename}]"
+        template.content = "<b>{code}</b>"
+        let changed = TemplateRenderer.email(template, siteName: "S", code: "42", ttl: 60)
+        #expect(changed.subject == "[S]")
+        #expect(changed.html == "<b>42</b>")
+        #expect(changed.text == "42")
+        let sms = TemplateRenderer.sms(
+            SMSTemplate(langTag: "en", signName: "{sitename}{code}", templateCode: "T", codeParam: "c"), siteName: "S")
+        #expect(sms.signName == "S{code}", "only the site name is filled into an SMS sign")
+    }
+
     @Test func languagesMatchByPrimarySubtag() {
         #expect(LanguageTag.pick(["en", "pt"], tag: { $0 }, requested: "pt-BR", fallback: "en") == "pt")
         #expect(
