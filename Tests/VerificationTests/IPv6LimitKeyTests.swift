@@ -1,8 +1,41 @@
 import Testing
 import Verification
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The key a per-IP budget counts: IPv4 per address, IPv6 per network of a configurable prefix (/56 by default).
 @Suite struct IPv6LimitKeyTests {
+    /// IPv4's text is written by hand: it is `inet_ntop`'s for every byte value in every position (0, 9, 10, 99,
+    /// 100, 255 and the rest), and for random addresses.
+    @Test func ipv4TextIsInetNtops() {
+        func ntop(_ bytes: [UInt8]) -> String {
+            var buffer = [CChar](repeating: 0, count: 16)
+            var address = bytes
+            _ = address.withUnsafeMutableBytes { inet_ntop(AF_INET, $0.baseAddress, &buffer, 16) }
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        var generator = SystemRandomNumberGenerator()
+        var cases: [[UInt8]] = []
+        for value in 0...255 {
+            let byte = UInt8(value)
+            cases.append([byte, 255 - byte, byte / 2, byte &* 7])
+        }
+        cases += (0..<500).map { _ in (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        for bytes in cases {
+            let address = IPAddress(bytes: bytes)!
+            #expect(address.description == ntop(bytes))
+            #expect(IPAddress(address.description) == address, "reads back")
+        }
+        #expect(IPAddress(bytes: [0, 0, 0, 0])!.description == "0.0.0.0")
+        #expect(IPAddress(bytes: [255, 255, 255, 255])!.description == "255.255.255.255")
+        #expect(IPAddress("203.0.113.7\u{0}9") == nil, "a NUL does not end the text early")
+        #expect(IPAddress(String(repeating: "1", count: 46)) == nil)
+    }
+
     @Test func ipv4IsTheAddressWhateverThePrefix() {
         let address = IPAddress("203.0.113.7")!
         #expect(address.limitKey == "203.0.113.7")

@@ -13,16 +13,25 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses dotted IPv4 or IPv6 text (an IPv4-mapped IPv6 address becomes IPv4); nil when invalid.
     public init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: " []")
-        guard !trimmed.isEmpty, trimmed.utf8.count <= 45 else { return nil }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, trimmed, &v4) == 1 {
-            self.init(uncheckedBytes: withUnsafeBytes(of: &v4) { Array($0) })
-            return
+        self.init(text: text.trimmingCharacters(in: " []").utf8)
+    }
+
+    /// Parses the bytes of dotted IPv4 or IPv6 text, with nothing around them; nil when invalid.
+    init?(text: some Collection<UInt8>) {
+        // inet_pton reads a C string: the text and a NUL, in 48 bytes on the stack (the longest address is 45).
+        var cString: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        guard !text.isEmpty, text.count <= 45, !text.contains(0) else { return nil }
+        let parsed: [UInt8]? = withUnsafeMutableBytes(of: &cString) { raw in
+            _ = raw.copyBytes(from: text)
+            let source = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+            var v4 = in_addr()
+            if inet_pton(AF_INET, source, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+            var v6 = in6_addr()
+            guard inet_pton(AF_INET6, source, &v6) == 1 else { return nil }
+            return withUnsafeBytes(of: &v6) { Array($0) }
         }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, trimmed, &v6) == 1 else { return nil }
-        self.init(uncheckedBytes: withUnsafeBytes(of: &v6) { Array($0) })
+        guard let parsed else { return nil }
+        self.init(uncheckedBytes: parsed)
     }
 
     /// An address from its 4 (IPv4) or 16 (IPv6) bytes (an IPv4-mapped IPv6 address becomes IPv4); nil for any
@@ -34,6 +43,30 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The text form (`203.0.113.7`, `2001:db8::1`).
     public var description: String {
+        if bytes.count == 4 {
+            // Dotted decimal by hand: this names the per-IP budgets of every send. IPv6's canonical form (RFC 5952)
+            // is inet_ntop's.
+            return String(unsafeUninitializedCapacity: 15) { out in
+                var end = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index > 0 {
+                        out[end] = UInt8(ascii: ".")
+                        end += 1
+                    }
+                    if byte >= 100 {
+                        out[end] = UInt8(ascii: "0") + byte / 100
+                        end += 1
+                    }
+                    if byte >= 10 {
+                        out[end] = UInt8(ascii: "0") + byte / 10 % 10
+                        end += 1
+                    }
+                    out[end] = UInt8(ascii: "0") + byte % 10
+                    end += 1
+                }
+                return end
+            }
+        }
         var buffer = [CChar](repeating: 0, count: 64)
         var copy = bytes
         let family = bytes.count == 4 ? AF_INET : AF_INET6
