@@ -48,9 +48,21 @@ import Testing
 
     /// The request path trims as Foundation's `.whitespaces` does (Zs and tab), not newlines.
     @Test func trimmingSpacesMatchesFoundationWhitespaces() {
-        for text in ["", " ", "\t a b \t", "\u{3000}x\u{00A0}", "\nx\n", " \u{2028}x", "x", "é ", " \u{301}x"] {
+        let texts = [
+            "", " ", "\t a b \t", "\u{3000}x\u{00A0}", "\nx\n", " \u{2028}x", "x", "é ", " \u{301}x", "ab", "a\u{3000}",
+            "\u{3000}a", "\u{7F}x\u{7F}", "x\t", "\u{1F}x", "!~",
+        ]
+        for text in texts {
             #expect(text.trimmingSpaces() == text.trimmingCharacters(in: .whitespaces), "\(text.debugDescription)")
         }
+    }
+
+    /// A blank value is what Fresns treats as not given: empty, or whitespace only (Unicode's, not only ASCII's).
+    @Test func blankValuesAreWhitespaceOnly() {
+        for text in ["", " ", "\t\n", "\u{3000}", "\u{2028} ", "\r\n", "a", "!", "\u{7F}", " a", "\u{3000}a", "é"] {
+            #expect(JSONScalar.string(text).isBlank == text.allSatisfy(\.isWhitespace), "\(text.debugDescription)")
+        }
+        #expect(JSONScalar.null.isBlank && !JSONScalar.integer(0).isBlank)
     }
 
     @Test func parentDomainsOfAnEmail() {

@@ -12,7 +12,10 @@ enum JSONScalar: Sendable, Equatable {
     var isBlank: Bool {
         switch self {
         case .null: return true
-        case .string(let s): return s.allSatisfy(\.isWhitespace)
+        case .string(let s):
+            // Most values start with a visible ASCII byte: no need to walk their Characters.
+            if let first = s.utf8.first, first > 0x20, first < 0x80 { return false }
+            return s.allSatisfy(\.isWhitespace)
         default: return false
         }
     }

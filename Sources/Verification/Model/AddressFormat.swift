@@ -6,7 +6,8 @@ public enum AddressFormat {
     public static func email(_ raw: String) -> String? {
         let value = raw.trimmingSpaces()
         guard (3...EmailNormalization.maxInputBytes).contains(value.utf8.count),
-            let at = value.firstIndex(of: "@"),
+            // By its byte: a search by Character breaks the text into grapheme clusters first.
+            let at = value.utf8.firstIndex(of: UInt8(ascii: "@")),
             let local = EmailNormalization.localPart(value[..<at]),
             let domain = EmailNormalization.domain(value[value.index(after: at)...])
         else { return nil }

@@ -11,7 +11,7 @@ public enum TokenNaming: String, Sendable, Equatable, CaseIterable {
     public func name(of token: String) -> String {
         switch self {
         case .plain: return token
-        case .sha256: return Hex.encode(SHA256.hash(data: Array(token.utf8)))
+        case .sha256: return SHA256.hash(data: Array(token.utf8)).withUnsafeBytes { Hex.encode($0) }
         }
     }
 }

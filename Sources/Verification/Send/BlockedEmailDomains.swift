@@ -48,7 +48,8 @@ public final class BlockedEmailDomains: Sendable {
                 if neverLoaded { throw error }
             }
         }
-        return Self.candidates(email).contains { current.contains($0) }
+        // Most deployments block nothing: then no candidate is made.
+        return !current.isEmpty && Self.candidates(email).contains { current.contains($0) }
     }
 
     private func load() async throws -> Set<String> {

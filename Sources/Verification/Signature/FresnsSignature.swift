@@ -16,7 +16,7 @@ public enum FresnsSignature {
             return phpURLEncode(name) + "=" + phpURLEncode(value)
         }.joined(separator: "&")
         let digest = Insecure.MD5.hash(data: Array((query + "&AppSecret=" + secret).utf8))
-        return Hex.encode(digest)
+        return digest.withUnsafeBytes { Hex.encode($0) }
     }
 
     /// PHP `urlencode` (RFC 1738, as `http_build_query` uses it): letters, digits and `-_.` stay, space is `+`,
