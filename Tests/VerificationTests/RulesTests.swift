@@ -203,7 +203,9 @@ import Testing
         RESPValue.integer(1), .null, .array([]), .array([.integer(0), .bulkString(Array("1-0".utf8)), .integer(7)]),
         .bulkString([]), .bulkString(Array("9".utf8)), .bulkString(Array("1 5 3".utf8)),
         .bulkString(Array("1 1.5 1".utf8)), .bulkString(Array("0 1-0".utf8)), .bulkString(Array("0 1-0 x".utf8)),
-        .bulkString(Array("2 ".utf8)), .simpleString("OK"),
+        .bulkString(Array("2 ".utf8)), .simpleString("OK"), .bulkString(Array("1 5 0".utf8)),
+        .bulkString(Array("0 1-0 99999999999999999999".utf8)),
+        .bulkString(Array("00 1-0 7".utf8)),
     ])
     func anyOtherReplyIsAStoreFault(_ reply: RESPValue) {
         #expect(throws: StoreFault(keyKind: "send script", detail: "unexpected reply")) {

@@ -180,20 +180,23 @@ struct SendAdmission: Sendable {
         guard case .bulkString(let bytes) = reply else {
             throw StoreFault(keyKind: "send script", detail: "unexpected reply")
         }
+        // The words stay slices of the reply; only the entry id and the stamp become strings.
         let words = bytes.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-            .map { String(decoding: $0, as: UTF8.self) }
-        switch (words[0], words.count) {
-        case ("0", 3) where Int64(words[2]) != nil:
-            return Reply(outcome: .admitted(entryId: words[1]), stamp: words[2])
-        case ("1", 3):
-            guard let retry = Int64(words[1]), let index = Int(words[2]), limits.indices.contains(index - 1) else {
+        func text(_ index: Int) -> String { String(decoding: words[index], as: UTF8.self) }
+        func number(_ index: Int) -> Int64? { Int64(text(index)) }
+        let kind = words[0].count == 1 ? words[0].first! : 0
+        switch (kind, words.count) {
+        case (UInt8(ascii: "0"), 3) where number(2) != nil:
+            return Reply(outcome: .admitted(entryId: text(1)), stamp: text(2))
+        case (UInt8(ascii: "1"), 3):
+            guard let retry = number(1), let index = number(2).map(Int.init), limits.indices.contains(index - 1) else {
                 break
             }
             return Reply(outcome: .limited(retryAfterMs: retry, by: limits[index - 1].kind), stamp: "")
-        case ("2", 1): return Reply(outcome: .addressTaken, stamp: "")
-        case ("3", 1): return Reply(outcome: .addressUnknown, stamp: "")
-        case ("4", 1): return Reply(outcome: .bound, stamp: "")
-        case ("5", 1): return Reply(outcome: .outboxFull, stamp: "")
+        case (UInt8(ascii: "2"), 1): return Reply(outcome: .addressTaken, stamp: "")
+        case (UInt8(ascii: "3"), 1): return Reply(outcome: .addressUnknown, stamp: "")
+        case (UInt8(ascii: "4"), 1): return Reply(outcome: .bound, stamp: "")
+        case (UInt8(ascii: "5"), 1): return Reply(outcome: .outboxFull, stamp: "")
         default: break
         }
         throw StoreFault(keyKind: "send script", detail: "unexpected reply")
