@@ -238,7 +238,9 @@ struct OutboxStream: Sendable {
             ])
     }
 
-    private static func entries(_ value: RESPValue) -> [Entry] {
+    /// The entries of a stream reply (`XRANGE`, `XAUTOCLAIM`, each stream of `XREADGROUP`): id and fields; an item of
+    /// another shape is skipped.
+    static func entries(_ value: RESPValue) -> [Entry] {
         (value.array ?? []).compactMap { item -> Entry? in
             guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].array else {
                 return nil

@@ -140,18 +140,15 @@ public struct MirrorMigration: Sendable {
     ) async throws {
         while true {
             let page = try await redis.send(RedisCommand("XRANGE", [.string(stream), "-", "+", "COUNT", 500]))
-            let entries = (page.array ?? []).compactMap { item -> (String, StreamFields)? in
-                guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].array
-                else { return nil }
-                return (id, StreamFields(fields))
-            }
+            let entries = OutboxStream.entries(page)
             guard !entries.isEmpty else { return }
-            for (id, fields) in entries {
+            for entry in entries {
                 // An entry without a readable target (never written by verifyd) goes to shard 0.
-                let shard = OutboxEntry(fields: fields).map { OutboxShard(of: $0.target) } ?? OutboxShard(index: 0)
+                let shard =
+                    OutboxEntry(fields: entry.fields).map { OutboxShard(of: $0.target) } ?? OutboxShard(index: 0)
                 _ = try await redis.eval(
                     Self.moveScript, keys: [.string(stream), .string(shardStream(shard))],
-                    arguments: [.string(id), .string(keys.outboxGroup)])
+                    arguments: [.string(entry.id), .string(keys.outboxGroup)])
                 report.entries += 1
             }
             progress(report)
