@@ -64,18 +64,18 @@ extension DeliveryProcessor {
             logger.info(
                 "code delivered",
                 metadata: [
-                    "id": "\(first.entry.id)", "channel": "\(channel.rawValue)", "driver": "\(first.driver.name)",
-                    "to": "\(Masking.mask(first.message.recipient))", "attempt": "\(attempt)",
-                    "wait_ms": "\(Int(longest * 1000))",
+                    "id": .string(first.entry.id), "channel": .string(channel.rawValue),
+                    "driver": .string(first.driver.name), "to": .string(Masking.mask(first.message.recipient)),
+                    "attempt": .string(String(attempt)), "wait_ms": .string(String(Int(longest * 1000))),
                 ])
         } else {
             logger.info(
                 "codes delivered",
                 metadata: [
-                    "ids": .array(ids.map { .string($0) }), "count": "\(items.count)", "channel": "\(channel.rawValue)",
-                    "driver": "\(first.driver.name)",
+                    "ids": .array(ids.map { .string($0) }), "count": .string(String(items.count)),
+                    "channel": .string(channel.rawValue), "driver": .string(first.driver.name),
                     "recipients": .array(items.map { .string(Masking.mask($0.message.recipient)) }),
-                    "attempt": "\(attempt)", "wait_ms_max": "\(Int(longest * 1000))",
+                    "attempt": .string(String(attempt)), "wait_ms_max": .string(String(Int(longest * 1000))),
                 ])
         }
     }

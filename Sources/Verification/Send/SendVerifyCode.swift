@@ -190,9 +190,9 @@ public struct SendVerifyCode: Sendable {
             logger.info(
                 "code issued",
                 metadata: [
-                    "target": "\(target.masked)", "channel": "\(target.channel.rawValue)",
-                    "template": "\(request.templateId)", "useType": "\(request.useType.rawValue)",
-                    "outboxId": "\(entryId)",
+                    "target": .string(target.masked), "channel": .string(target.channel.rawValue),
+                    "template": .string(String(request.templateId)),
+                    "useType": .string(String(request.useType.rawValue)), "outboxId": .string(entryId),
                 ])
             return .accepted
         }

@@ -59,16 +59,16 @@ public struct JSONLogHandler: LogHandler {
     ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + message.utf8.count)
-        out.append(UInt8(ascii: "{"))
-        JSONText.appendKey("ts", first: true, to: &out)
+        // The fixed keys are appended as they are written, not escaped on every line.
+        out.append(contentsOf: Self.tsKey)
         JSONText.appendString(timestamp, to: &out)
-        JSONText.appendKey("level", to: &out)
+        out.append(contentsOf: Self.levelKey)
         JSONText.appendString(level.rawValue, to: &out)
-        JSONText.appendKey("msg", to: &out)
+        out.append(contentsOf: Self.msgKey)
         JSONText.appendString(message, to: &out)
-        JSONText.appendKey("label", to: &out)
+        out.append(contentsOf: Self.labelKey)
         JSONText.appendString(label, to: &out)
-        JSONText.appendKey("source", to: &out)
+        out.append(contentsOf: Self.sourceKey)
         JSONText.appendString(source, to: &out)
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where !isFixed(key) {
             JSONText.appendKey(key, to: &out)
@@ -77,6 +77,12 @@ public struct JSONLogHandler: LogHandler {
         out.append(UInt8(ascii: "}"))
         return out
     }
+
+    private static let tsKey = Array(#"{"ts":"#.utf8)
+    private static let levelKey = Array(#","level":"#.utf8)
+    private static let msgKey = Array(#","msg":"#.utf8)
+    private static let labelKey = Array(#","label":"#.utf8)
+    private static let sourceKey = Array(#","source":"#.utf8)
 
     private static func isFixed(_ key: String) -> Bool {
         switch key {
@@ -119,23 +125,24 @@ public struct JSONLogHandler: LogHandler {
         var parts = tm()
         gmtime_r(&time, &parts)
         // Written digit by digit into 24 bytes: this runs for every log line.
-        let fields: [(value: Int32, digits: Int, then: UInt8)] = [
-            (parts.tm_year + 1900, 4, UInt8(ascii: "-")), (parts.tm_mon + 1, 2, UInt8(ascii: "-")),
-            (parts.tm_mday, 2, UInt8(ascii: "T")), (parts.tm_hour, 2, UInt8(ascii: ":")),
-            (parts.tm_min, 2, UInt8(ascii: ":")), (parts.tm_sec, 2, UInt8(ascii: ".")),
-            (Int32(milliseconds), 3, UInt8(ascii: "Z")),
-        ]
         return String(unsafeUninitializedCapacity: 24) { bytes in
             var end = 0
-            for field in fields {
-                var value = field.value
-                for position in stride(from: end + field.digits - 1, through: end, by: -1) {
+            func put(_ value: Int32, digits: Int, then: UInt8) {
+                var value = value
+                for position in stride(from: end + digits - 1, through: end, by: -1) {
                     bytes[position] = UInt8(ascii: "0") + UInt8(value % 10)
                     value /= 10
                 }
-                bytes[end + field.digits] = field.then
-                end += field.digits + 1
+                bytes[end + digits] = then
+                end += digits + 1
             }
+            put(parts.tm_year + 1900, digits: 4, then: UInt8(ascii: "-"))
+            put(parts.tm_mon + 1, digits: 2, then: UInt8(ascii: "-"))
+            put(parts.tm_mday, digits: 2, then: UInt8(ascii: "T"))
+            put(parts.tm_hour, digits: 2, then: UInt8(ascii: ":"))
+            put(parts.tm_min, digits: 2, then: UInt8(ascii: ":"))
+            put(parts.tm_sec, digits: 2, then: UInt8(ascii: "."))
+            put(Int32(milliseconds), digits: 3, then: UInt8(ascii: "Z"))
             return end
         }
     }
