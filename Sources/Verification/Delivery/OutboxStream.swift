@@ -4,7 +4,7 @@ import RedisClient
 ///
 /// Blocking reads go through `reader` (a connection of their own); everything else through the shared `redis` pool.
 /// Every script here touches keys of the shard's hash tag only.
-struct OutboxStream: Sendable {
+final class OutboxStream: Sendable {
     let reader: RedisClient
     let redis: RedisClient
     let keys: KeyLayout

@@ -24,7 +24,9 @@ import RedisClient
 /// whose replicas did not confirm it in time). KEYS: the limits' keys, then the code hash and the outbox stream when
 /// a code is named. ARGV: 1 the number of limits n, 2 the time the admission wrote, then the n limits' names, then the
 /// code's hash and its outbox entry id when a code is named.
-struct SendScript: Sendable {
+///
+/// A class: each send's admission refers to the deployment's one pair of scripts.
+final class SendScript: Sendable {
     let admit: RedisScript
     let withdraw: RedisScript
 
