@@ -69,4 +69,36 @@ import Testing
         let text = Self.text(OutgoingResponse(status: .notFound, body: ByteBuffer(string: "nothing")), omitBody: true)
         #expect(text == "HTTP/1.1 404 Not Found\r\nContent-Length: 7\r\n\r\n")
     }
+
+    /// The head is measured, then written into exactly that room: every piece counted once, multi-byte values and
+    /// empty values included, against a head built by concatenation.
+    @Test func theHeadFillsExactlyTheRoomMeasuredForIt() {
+        let values = ["", "x", "application/json", "é漢🙂", String(repeating: "v", count: 300)]
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<200 {
+            var headers = HTTPHeaders()
+            var expected: [(String, String)] = []
+            for index in 0..<Int.random(in: 0...6, using: &generator) {
+                let name = ["X-\(index)", "Connection", "content-length", "x-lower-\(index)"].randomElement(
+                    using: &generator)!
+                let value = values.randomElement(using: &generator)!
+                headers.add(name: name, value: value)
+                expected.append((name, value))
+            }
+            let closing = round % 2 == 0
+            let version: HTTPVersion = round % 3 == 0 ? .http1_0 : .http1_1
+            let body = String(repeating: "b", count: round)
+            let status: HTTPResponseStatus = [.ok, .tooManyRequests, .custom(code: 599, reasonPhrase: "Ünusual")][
+                round % 3]
+            var reference = "HTTP/1.\(version.minor) \(status.code) \(status.reasonPhrase)\r\n"
+            for (name, value) in expected
+            where name.lowercased() != "content-length" && !(closing && name.lowercased() == "connection") {
+                reference += "\(name): \(value)\r\n"
+            }
+            reference += "Content-Length: \(round)\(closing ? "\r\nConnection: close" : "")\r\n\r\n"
+            let response = OutgoingResponse(status: status, headers: headers, body: ByteBuffer(string: body))
+            #expect(Self.text(response, version: version, closing: closing) == reference + body)
+            #expect(Self.text(response, version: version, closing: closing, omitBody: true) == reference)
+        }
+    }
 }
