@@ -52,22 +52,24 @@ enum EmailNormalization {
 
     /// The fast path of every request: one pass over the bytes, then the lowercased copy.
     private static func scanASCII(_ value: Substring) -> ASCIIScan {
-        var refused = false
-        for byte in value.utf8 {
-            if byte >= 0x80 { return .unicode }
-            if !isAllowedASCII(byte) { refused = true }
+        // Read from the string's storage: iterating a `Substring.UTF8View` costs tens of instructions a byte.
+        var value = value
+        return value.withUTF8 { bytes in
+            var refused = false
+            for byte in bytes {
+                if byte >= 0x80 { return .unicode }
+                if !isAllowedASCII(byte) { refused = true }
+            }
+            if refused { return .refused }
+            return .lowered(
+                String(unsafeUninitializedCapacity: bytes.count) { buffer in
+                    for index in bytes.indices {
+                        let byte = bytes[index]
+                        buffer[index] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+                    }
+                    return bytes.count
+                })
         }
-        if refused { return .refused }
-        let bytes = value.utf8
-        return .lowered(
-            String(unsafeUninitializedCapacity: bytes.count) { buffer in
-                var count = 0
-                for byte in bytes {
-                    buffer[count] = byte &- 0x41 < 26 ? byte | 0x20 : byte
-                    count += 1
-                }
-                return count
-            })
     }
 
     /// A printable ASCII byte other than the refused `{ } < > " @` (see `hasOnlyAllowedScalars`).
@@ -81,7 +83,11 @@ enum EmailNormalization {
 
     /// At most 253 bytes, at least two labels, each of 1 to 63 bytes and neither starting nor ending with `-`.
     private static func hasValidLabels(_ domain: String) -> Bool {
-        let bytes = domain.utf8
+        var domain = domain
+        return domain.withUTF8(hasValidLabels(bytes:))
+    }
+
+    private static func hasValidLabels(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count <= 253 else { return false }
         var labels = 0
         var length = 0
@@ -124,9 +130,14 @@ enum EmailNormalization {
 
     /// Whether a lowercased ASCII domain has a label in IDNA's ASCII-compatible encoding (`xn--`).
     private static func hasALabel(_ domain: String) -> Bool {
+        var domain = domain
+        return domain.withUTF8(hasALabel(bytes:))
+    }
+
+    private static func hasALabel(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var position = 0
         var matching = true
-        for byte in domain.utf8 {
+        for byte in bytes {
             if byte == UInt8(ascii: ".") {
                 position = 0
                 matching = true
