@@ -7,11 +7,11 @@ import Testing
 @Suite struct HashSlotTests {
     @Test func theSpecificationsVectors() {
         // CRC16 of "123456789" is 0x31C3 in the cluster specification.
-        #expect(HashSlot.crc16(Array("123456789".utf8)[...]) == 0x31C3)
+        #expect(HashSlot.checksum("123456789") == 0x31C3)
         #expect(HashSlot.of("foo") == 12182)
         #expect(HashSlot.of("{user1000}.following") == HashSlot.of("{user1000}.followers"))
         #expect(
-            HashSlot.of("foo{}{bar}") == Int(HashSlot.crc16(Array("foo{}{bar}".utf8)[...]) % 16384),
+            HashSlot.of("foo{}{bar}") == Int(HashSlot.checksum("foo{}{bar}") % 16384),
             "an empty first tag hashes the whole key")
         #expect(HashSlot.of("foo{{bar}}zap") == HashSlot.of("{bar"), "the tag ends at the first }")
     }
@@ -35,6 +35,9 @@ import Testing
             for key in all {
                 let slot = try await client.send("CLUSTER", "KEYSLOT", .string(key)).int
                 #expect(slot == Int64(HashSlot.of(key)), "\(key)")
+                // Bytes in an array, and bytes with no contiguous storage, take the same slot.
+                #expect(HashSlot.of(Array(key.utf8)) == HashSlot.of(key), "\(key)")
+                #expect(HashSlot.of(key.utf8.lazy.map { $0 }) == HashSlot.of(key), "\(key)")
             }
         }
     }

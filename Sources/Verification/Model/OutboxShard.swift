@@ -32,7 +32,7 @@ public struct OutboxShard: Sendable, Hashable, CustomStringConvertible {
     public init(of target: Target) { self.init(index: target.shardIndex) }
 
     /// The shard index of a target key (an email, or country code and number): CRC16 of its bytes, modulo 16.
-    public static func index(ofKey key: String) -> Int { Int(HashSlot.checksum(key.utf8) % UInt16(count)) }
+    public static func index(ofKey key: String) -> Int { Int(HashSlot.checksum(key) % UInt16(count)) }
 
     /// The hash tag its keys share.
     public var tag: String { Self.tags[index] }
