@@ -30,9 +30,8 @@ else
   swift build -c release --product verifyd >/dev/null
   bin=$(swift build -c release --show-bin-path)/verifyd
 fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 state=$(mktemp -d /tmp/verifyd-bench-delivery-XXXX)
-rport=$(free_port); hport=$(free_port); sport=$(free_port); wport=$(free_port)
+read -r rport hport sport wport <<< "$(python3 scripts/ports.py 4 | tr '\n' ' ')"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$state"; }
 trap cleanup EXIT

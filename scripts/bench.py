@@ -23,30 +23,15 @@ while it drains the codes that the check scenario uses. Prints a table and write
 """
 import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ports import free_port, free_ports  # noqa: E402  (ports outside the kernel's local range)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Commands of the bench itself (and CLIENT SETNAME of new connections), by base name (`config|set` is `config`).
 PROBE_COMMANDS = {"info", "memory", "xlen", "ping", "dbsize", "client", "config", "slowlog", "hello"}
 TICKS = os.sysconf("SC_CLK_TCK")
 MODES = ("standalone", "cluster")  # and "base", with --base-binary: a standalone Redis
 CLUSTER_PRIMARIES = 3
-
-
-def free_ports(count):
-    """Distinct free loopback ports (the sockets stay open until all are chosen)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def free_port():
-    return free_ports(1)[0]
 
 
 def wait_until(what, condition, timeout, pause=0.05):

@@ -33,7 +33,8 @@ Scenarios (the bench's, one request at a time):
 import argparse, functools, glob, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import free_ports, wait_until  # noqa: E402  (the bench's own helpers)
+from bench import wait_until  # noqa: E402  (the bench's own helpers)
+from ports import free_ports  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEND = "/api/v2/common/send-verify-code"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build --product verifyd
 port=${VERIFYD_PORT:-8080}
-redis_port=${REDIS_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+redis_port=${REDIS_PORT:-$(python3 scripts/ports.py 1)}
 state=$(mktemp -d /tmp/verifyd-dev-XXXX)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
   --logfile "$state/redis.log" --daemonize yes --pidfile "$state/redis.pid"

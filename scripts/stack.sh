@@ -49,20 +49,14 @@ if [ -z "$BIN" ]; then
   swift build --product verifyd >/dev/null
   BIN=$(swift build --show-bin-path)/verifyd
 fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# N distinct free ports: every socket stays bound until all are chosen.
-free_ports() {
-  python3 -c 'import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
-LB_PORT=${STACK_PORT:-$(free_port)}
+# All the stack's ports at once (up to 17): outside the kernel's range of local ports, and distinct
+# (scripts/ports.py). The load balancer takes the last unless STACK_PORT names its own.
+read -r -a ports <<<"$(python3 scripts/ports.py 17 | tr '\n' ' ')"
+LB_PORT=${STACK_PORT:-${ports[16]}}
 
 if [ "$CLUSTER" = 1 ]; then
   # The SMTP sink, the three instances, six nodes and their cluster bus ports (`cluster-port`; port + 10000, the
   # default, may be past 65535 or taken).
-  read -r -a ports <<<"$(free_ports 16)"
   SMTP_PORT=${ports[0]}
   PORTS=("${ports[@]:1:3}")
   NODE_PORTS=("${ports[@]:4:6}")
@@ -101,8 +95,8 @@ REDIS_CLUSTER_PIDS=\"${node_pids[*]}\""
   fi
   tail -n 1 "$STACK_DIR/redis-cluster/init.log" | sed 's/\x1b\[[0-9;]*m//g'  # redis-cli's colours
 else
-  REDIS_PORT=$(free_port); SMTP_PORT=$(free_port)
-  PORTS=("$(free_port)" "$(free_port)" "$(free_port)")
+  REDIS_PORT=${ports[0]}; SMTP_PORT=${ports[1]}
+  PORTS=("${ports[@]:2:3}")
 
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync always --save "" \
     --dir "$STACK_DIR/redis" --logfile "$STACK_DIR/redis/redis.log" --daemonize yes
