@@ -14,12 +14,14 @@ with a read-only mask, so `--preload` names a library that passes a copy (script
 
 With `--base-binary`, the same scenarios run on another build (`BASE=<rev> make profile`, built like `make bench`
 builds it) and the table adds the current/base ratios. With `--go-peer`, the Go peer (`make bench`'s yardstick) is
-counted the same way in `health` and `send`, and the table adds verifyd/Go ratios. Writes bench/profile.json.
+counted the same way in `health`, `send` and `hot`, and the table adds verifyd/Go ratios. Writes bench/profile.json.
 
 Scenarios (the bench's, one request at a time):
   health   GET /health/live
   send     email, useType 5, a new target each time, no IP budget
   send-ip  the same with the IP budget, each request from its own address (X-Forwarded-For from a trusted proxy)
+  hot      a send to a target that was sent a code a moment before (outside the count): refused, 33201; the bench's
+           hot targets (scenario 3), no IP budget
   lookup   email, useType 1 (the address must be free: the owner check), IP and lookup budgets
   sms      SMS, useType 5, a new number each time over 104 countries, IP and country budgets
   check    POST /internal/v1/check-verify-code with a wrong code, after a send to the same target
@@ -68,6 +70,8 @@ class Scenario:
             return "GET", "/health/live", None, {}
         if self.name in ("send", "send-ip", "production", "backlog"):
             body = {"type": "email", "useType": 5, "templateId": 1, "account": f"p{n}@profile.example.com"}
+        elif self.name == "hot":
+            body = {"type": "email", "useType": 5, "templateId": 1, "account": f"h{n}@profile.example.com"}
         elif self.name == "lookup":
             body = {"type": "email", "useType": 1, "templateId": 1, "account": f"new{n}@profile.example.com"}
         elif self.name == "sms":
@@ -81,16 +85,18 @@ class Scenario:
         return "POST", SEND, json.dumps(body), headers
 
     def prepare(self, n):
-        """A request to make before the n-th one, outside the count (the check's code), or None."""
-        if self.name != "check":
+        """A request to make before the n-th one, outside the count (the check's code, the hot target's first send), or
+        None."""
+        prefix = {"check": "c", "hot": "h"}.get(self.name)  # the target of `request(n)`
+        if prefix is None:
             return None
-        body = {"type": "email", "useType": 5, "templateId": 1, "account": f"c{n}@profile.example.com"}
+        body = {"type": "email", "useType": 5, "templateId": 1, "account": f"{prefix}{n}@profile.example.com"}
         return "POST", SEND, json.dumps(body), {"Content-Type": "application/json"}
 
 
-# The Go peer serves these two (it has no budgets, no check route).
-GO_PEER_SCENARIOS = ("health", "send")
-SCENARIOS = [Scenario("health", False), Scenario("send", False), Scenario("send-ip", True),
+# The Go peer serves these (it has no budgets, no check route).
+GO_PEER_SCENARIOS = ("health", "send", "hot")
+SCENARIOS = [Scenario("health", False), Scenario("send", False), Scenario("send-ip", True), Scenario("hot", False),
              Scenario("lookup", True), Scenario("sms", True), Scenario("check", False),
              Scenario("production", True, delivers=True), Scenario("backlog", True, delivers=True, backlog=True)]
 
@@ -282,7 +288,7 @@ def measure(server, scenario, requests, warmup, directory):
         for n in range(warmup, total):
             status, payload = exchange(connection, scenario.request(n))
             code = json.loads(payload).get("code") if payload.startswith(b"{") else None
-            expected = 33203 if scenario.name == "check" else 0
+            expected = {"check": 33203, "hot": 33201}.get(scenario.name, 0)
             if status != 200 or (scenario.name != "health" and code != expected):
                 sys.exit(f"profile: {scenario.name} request {n} answered {status} {payload[:200]!r}")
         if scenario.delivers:
@@ -299,7 +305,7 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--base-binary")
     parser.add_argument("--preload", required=True, help="scripts/sigsuspend-preload.c, built")
-    parser.add_argument("--go-peer", help="the Go peer's binary (scripts/peers.sh): counted in health and send too")
+    parser.add_argument("--go-peer", help="the Go peer's binary (scripts/peers.sh): counted in health, send and hot too")
     parser.add_argument("--base-label", default="base")
     parser.add_argument("--requests", type=int, default=int(os.environ.get("REQUESTS", "1000")))
     parser.add_argument("--warmup", type=int, default=200)

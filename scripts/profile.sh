@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make profile`: release build, then scripts/profile.py: verifyd's and Redis' instructions per request (callgrind),
-# one request at a time, per scenario, and the Go peer's in health and send (GO_PEER=off skips it). BASE=<git rev>
+# one request at a time, per scenario, and the Go peer's in health, send and hot (GO_PEER=off skips it). BASE=<git rev>
 # also measures that revision (built as `make bench` builds it) and adds the ratios; REQUESTS (default 1000) per
 # scenario; arguments go to profile.py (--only send,sms).
 set -euo pipefail

@@ -99,11 +99,15 @@ import Testing
         }
     }
 
-    @Test func anExactLogRefusesUntilItsNthNewestEventLeavesTheWindow() async throws {
+    /// The same log with its pairs in either order: one read of the newest events serves every pair.
+    @Test(arguments: [false, true]) func anExactLogRefusesUntilItsNthNewestEventLeavesTheWindow(
+        longestFirst: Bool
+    ) async throws {
         let server = try await RedisServer.start()
         defer { server.stop() }
         try await withRedisClient(url: server.url) { redis in
-            let log = Probe(redis: redis, store: .log, pairs: [(1, 60000), (3, 600_000)])
+            let pairs = [(count: 1, windowMs: 60000), (count: 3, windowMs: 600_000)]
+            let log = Probe(redis: redis, store: .log, pairs: longestFirst ? pairs.reversed() : pairs)
             _ = try await log("add", at: 1000)
             #expect(try await log("retry", at: 30000) == 31000)
             #expect(try await log("retry", at: 61000) == 0)
