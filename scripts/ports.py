@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Free loopback TCP ports for the servers that `make bench`, `make profile`, `make run` and bench-delivery start.
+"""Free loopback TCP ports for the servers that `make bench`, `make profile`, `make run`, `make stack`, `make chaos`
+and `scripts/bench-delivery.sh` start.
 
 A port is picked outside the kernel's range of local (ephemeral) ports. A port that the kernel hands out with
 `bind(0)` is one it also hands out to outgoing connections: under load wrk, verifyd and Redis open hundreds, and one

@@ -99,7 +99,7 @@ import Testing
         }
     }
 
-    /// The same log with its pairs in either order: one read of the newest events serves every pair.
+    /// The same log with its pairs in either order: each pair reads its own `count`-th newest event.
     @Test(arguments: [false, true]) func anExactLogRefusesUntilItsNthNewestEventLeavesTheWindow(
         longestFirst: Bool
     ) async throws {
