@@ -32,9 +32,9 @@ enum RoutingKey {
     /// The hash slot of one key.
     static func slot(ofKey key: RedisArgument) -> Int {
         switch key {
-        case .string(let text): return HashSlot.of(text.utf8)
+        case .string(let text): return HashSlot.of(text)
         case .bytes(let bytes): return HashSlot.of(bytes)
-        case .integer(let number): return HashSlot.of(String(number).utf8)
+        case .integer(let number): return HashSlot.of(String(number))
         }
     }
 
